@@ -1,0 +1,578 @@
+"""Reading and writing network files (SPEC §1), and the one-line errors for bad ones (SPEC §3).
+
+A network file is TOML or JSON with the same structure. Loading checks every rule before it
+builds anything and stops at the first problem, which it reports as a `NetworkFileError` whose
+text names the file and the field (`nets/bad.toml: layers[1].weights: ...`). No input, however
+broken, escapes as any other exception. Saving writes every optional field and every number with
+`repr`, so load → save → load gives the same network bit for bit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import math
+import numbers
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from nntui.engine.network import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    LOSSES,
+    REDUCTIONS,
+    Layer,
+    Network,
+)
+
+FileFormat = Literal["toml", "json"]
+
+TOP_KEYS = ("name", "loss", "reduction", "learning_rate", "update_biases", "layers", "samples")
+LAYER_KEYS = ("activation", "weights", "biases")
+SAMPLE_KEYS = ("x", "y")
+ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
+# The output activation each loss needs, and how far a cross-entropy target may be from summing to 1.
+LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
+DISTRIBUTION_TOLERANCE = 1e-6
+# Far beyond any real network file (a 784-32-10 net is about half a megabyte); stops /dev/zero.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class NetworkFileError(Exception):
+    """A network file (or network argument) that cannot be used.
+
+    `str(err)` is always one line: `"{source}: {field}: {message}"`, or `"{source}: {message}"`
+    for a problem with the file as a whole (missing, unreadable, not UTF-8, not TOML/JSON). The
+    command line prints it after `nntui: error: `. `source` is the path as the user typed it.
+    """
+
+    def __init__(self, source: str, message: str, field: str | None = None) -> None:
+        self.source = source
+        self.message = message
+        self.field = field
+        parts = [source, message] if field is None else [source, field, message]
+        super().__init__(_one_line(": ".join(parts)))
+
+    def __reduce__(self) -> tuple[type[NetworkFileError], tuple[str, str, str | None]]:
+        return (type(self), (self.source, self.message, self.field))
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_network(path: str | os.PathLike[str]) -> Network:
+    """Read, parse and check the network file at `path`.
+
+    The format follows the extension (`.toml`, `.json`); any other file is JSON when its first
+    non-blank character is `{`, else TOML. Raises `NetworkFileError` for any problem.
+    """
+    source = os.fsdecode(path)
+    return loads_network(_read_bytes(path, source), source)
+
+
+def loads_network(content: bytes | str, source: str, fmt: FileFormat | None = None) -> Network:
+    """Parse and check a network file's content; `source` names it in errors.
+
+    Without `fmt` the format follows `source`'s extension, then the content (see `load_network`).
+    Raises `NetworkFileError` for any problem.
+    """
+    text = content if isinstance(content, str) else _decode(content, source)
+    if not text.strip():
+        raise NetworkFileError(source, "file is empty")
+    fmt = fmt or _format_of(source) or ("json" if text.lstrip().startswith("{") else "toml")
+    data = _parse_json(text, source) if fmt == "json" else _parse_toml(text, source)
+    return parse_network(data, source)
+
+
+def parse_network(data: object, source: str) -> Network:
+    """Check parsed file content against SPEC §1 and build the network.
+
+    Missing optional fields get their defaults (`reduction` mean, `update_biases` true, `name`
+    empty) and the activation alias `identity` becomes `linear`. The first broken rule raises
+    `NetworkFileError` naming its field path, e.g. `layers[1].weights` or `samples[2].y`.
+    """
+    try:
+        return _network(data)
+    except _Invalid as err:
+        raise NetworkFileError(source, err.message, err.field or None) from None
+
+
+def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            content = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise NetworkFileError(source, "no such file") from None
+    except IsADirectoryError:
+        raise NetworkFileError(source, "is a directory, not a network file") from None
+    except PermissionError:
+        raise NetworkFileError(source, "permission denied") from None
+    except OSError as err:
+        raise NetworkFileError(source, f"cannot read: {err.strerror or err}") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise NetworkFileError(source, "not a usable file name") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise NetworkFileError(source, f"too large (over {MAX_FILE_BYTES} bytes)")
+    return content
+
+
+def _decode(content: bytes, source: str) -> str:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        byte = content[err.start]
+        message = f"not UTF-8 (byte 0x{byte:02x} at offset {err.start})"
+        raise NetworkFileError(source, message) from None
+    return text.removeprefix("\ufeff")
+
+
+def _format_of(source: str) -> FileFormat | None:
+    suffix = os.path.splitext(source)[1].lower()
+    return {".toml": "toml", ".json": "json"}.get(suffix)
+
+
+def _parse_toml(text: str, source: str) -> object:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise NetworkFileError(source, f"not valid TOML: {err}") from None
+    except RecursionError:
+        raise NetworkFileError(source, "not valid TOML: nested too deeply") from None
+    except (ValueError, OverflowError) as err:
+        raise NetworkFileError(source, f"not valid TOML: {_reader_problem(err)}") from None
+
+
+def _parse_json(text: str, source: str) -> object:
+    try:
+        return json.loads(text, object_pairs_hook=_object_without_duplicates)
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno}, column {err.colno}"
+        raise NetworkFileError(source, f"not valid JSON: {err.msg} ({where})") from None
+    except RecursionError:
+        raise NetworkFileError(source, "not valid JSON: nested too deeply") from None
+    except (ValueError, OverflowError) as err:
+        raise NetworkFileError(source, f"not valid JSON: {_reader_problem(err)}") from None
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refusing a repeated key (TOML refuses them too; JSON would keep the last)."""
+    table: dict[str, object] = {}
+    for key, value in pairs:
+        if key in table:
+            raise _DuplicateKeyError(f"duplicate key {_describe(key)}")
+        table[key] = value
+    return table
+
+
+def _reader_problem(err: Exception) -> str:
+    # Python's own limit on int() of a very long digit string; no float is that long anyway.
+    if "integer string conversion" in str(err):
+        return "a number has too many digits"
+    return str(err)
+
+
+# -- checking --------------------------------------------------------------------------------
+class _Invalid(Exception):
+    """A broken rule at `field` (empty for the file as a whole); becomes a NetworkFileError."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field, message)
+        self.field = field
+        self.message = message
+
+
+def _network(data: object) -> Network:
+    if not isinstance(data, Mapping):
+        raise _Invalid("", f"expected a table of settings (a JSON object), got {_describe(data)}")
+    table = _table(data, "", TOP_KEYS)
+    name = _string(table.get("name", ""), "name")
+    loss = _choice(_required(table, "", "loss"), "loss", LOSSES, "loss")
+    reduction = _choice(table.get("reduction", "mean"), "reduction", REDUCTIONS, "reduction")
+    learning_rate = _number(_required(table, "", "learning_rate"), "learning_rate")
+    if learning_rate < 0:
+        raise _Invalid("learning_rate", f"must be >= 0, got {learning_rate!r}")
+    update_biases = _boolean(table.get("update_biases", True), "update_biases")
+    layers = _layers(_required(table, "", "layers"))
+    _check_loss_fits(loss, layers)
+    inputs, targets = _samples(_required(table, "", "samples"), layers, loss)
+    return Network(
+        layers=tuple(layers),
+        inputs=np.array(inputs, dtype=np.float64),
+        targets=np.array(targets, dtype=np.float64),
+        loss=loss,
+        learning_rate=learning_rate,
+        reduction=reduction,
+        update_biases=update_biases,
+        name=name,
+    )
+
+
+def _layers(value: object) -> list[Layer]:
+    if not _is_list(value):
+        raise _Invalid("layers", f"expected a list of tables ([[layers]]), got {_describe(value)}")
+    if not value:
+        raise _Invalid("layers", "must have at least one layer")
+    layers: list[Layer] = []
+    for index, item in enumerate(value):
+        layers.append(_layer(item, index, layers[-1] if layers else None))
+    return layers
+
+
+def _layer(value: object, index: int, previous: Layer | None) -> Layer:
+    path = f"layers[{index}]"
+    table = _table(value, path, LAYER_KEYS)
+    activation = _choice(
+        _required(table, path, "activation"), f"{path}.activation", ACTIVATION_NAMES, "activation"
+    )
+    weights = _matrix(_required(table, path, "weights"), f"{path}.weights")
+    neurons, fan_in = len(weights), len(weights[0])
+    if previous is not None and fan_in != previous.size:
+        raise _Invalid(
+            f"{path}.weights",
+            f"row 0 has {_count(fan_in, 'number')}, "
+            f"but layer {index - 1} has {_count(previous.size, 'neuron')}",
+        )
+    biases = _numbers(_required(table, path, "biases"), f"{path}.biases")
+    if len(biases) != neurons:
+        raise _Invalid(
+            f"{path}.biases",
+            f"has {_count(len(biases), 'number')}, but layer {index} has "
+            f"{_count(neurons, 'neuron')} (one row of weights each)",
+        )
+    return Layer(
+        ACTIVATION_ALIASES.get(activation, activation), np.array(weights), np.array(biases)
+    )
+
+
+def _check_loss_fits(loss: str, layers: list[Layer]) -> None:
+    needed = LOSS_OUTPUT.get(loss)
+    output = layers[-1].activation
+    if needed is not None and output != needed:
+        raise _Invalid(
+            "loss",
+            f"{loss} needs a {needed} output layer, "
+            f"but the output layer (layer {len(layers) - 1}) is {output}",
+        )
+
+
+def _samples(
+    value: object, layers: list[Layer], loss: str
+) -> tuple[list[list[float]], list[list[float]]]:
+    if not _is_list(value):
+        raise _Invalid(
+            "samples", f"expected a list of tables ([[samples]]), got {_describe(value)}"
+        )
+    if not value:
+        raise _Invalid("samples", "must have at least one sample")
+    fan_in, outputs, last = layers[0].fan_in, layers[-1].size, len(layers) - 1
+    inputs: list[list[float]] = []
+    targets: list[list[float]] = []
+    for index, item in enumerate(value):
+        path = f"samples[{index}]"
+        table = _table(item, path, SAMPLE_KEYS)
+        x = _numbers(_required(table, path, "x"), f"{path}.x")
+        if len(x) != fan_in:
+            raise _Invalid(
+                f"{path}.x",
+                f"has {_count(len(x), 'number')}, but layer 0 takes {_count(fan_in, 'input')}",
+            )
+        y = _numbers(_required(table, path, "y"), f"{path}.y")
+        if len(y) != outputs:
+            raise _Invalid(
+                f"{path}.y",
+                f"has {_count(len(y), 'number')}, "
+                f"but the output layer (layer {last}) has {_count(outputs, 'neuron')}",
+            )
+        _check_target(loss, y, f"{path}.y")
+        inputs.append(x)
+        targets.append(y)
+    return inputs, targets
+
+
+def _check_target(loss: str, y: list[float], path: str) -> None:
+    """bce targets are probabilities; cross-entropy targets are a distribution."""
+    if loss == "bce":
+        for k, target in enumerate(y):
+            if not 0.0 <= target <= 1.0:
+                raise _Invalid(f"{path}[{k}]", f"must be between 0 and 1 for bce, got {target!r}")
+    elif loss == "cross_entropy":
+        for k, target in enumerate(y):
+            if target < 0.0:
+                raise _Invalid(f"{path}[{k}]", f"must be >= 0 for cross_entropy, got {target!r}")
+        total = math.fsum(y)
+        if abs(total - 1.0) > DISTRIBUTION_TOLERANCE:
+            raise _Invalid(
+                path, f"must sum to 1 for cross_entropy (a distribution), but sums to {total!r}"
+            )
+
+
+# -- checking single values ------------------------------------------------------------------
+def _table(value: object, path: str, keys: Sequence[str]) -> Mapping[str, object]:
+    """`value` as a table whose keys are all among `keys`."""
+    if not isinstance(value, Mapping):
+        raise _Invalid(path, f"expected a table, got {_describe(value)}")
+    for key in value:
+        if key not in keys:
+            hint = _suggestion(key, keys) if isinstance(key, str) else None
+            hint = f"; did you mean '{hint}'?" if hint else f" (expected one of: {', '.join(keys)})"
+            raise _Invalid(_key_path(path, key), f"unknown key{hint}")
+    return value
+
+
+def _required(table: Mapping[str, object], path: str, key: str) -> object:
+    if key not in table:
+        raise _Invalid(_key_path(path, key), "missing required key")
+    return table[key]
+
+
+def _string(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(path, f"expected a string, got {_describe(value)}")
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise _Invalid(path, "contains an unpaired surrogate (\\ud800-\\udfff), which is not text")
+    return value
+
+
+def _choice(value: object, path: str, choices: Sequence[str], what: str) -> str:
+    text = _string(value, path)
+    if text in choices:
+        return text
+    hint = _suggestion(text, choices)
+    hint = f"; did you mean '{hint}'?" if hint else f" (expected one of: {', '.join(choices)})"
+    raise _Invalid(path, f"unknown {what} {_describe(text)}{hint}")
+
+
+def _boolean(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(path, f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _number(value: object, path: str) -> float:
+    """A finite float from an int or float; a bool is not a number here."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _Invalid(path, f"expected a number, got {_describe(value)}")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        raise _Invalid(path, f"{_describe(value)} is too big for a 64-bit float") from None
+    if not math.isfinite(number):
+        raise _Invalid(path, f"must be a finite number, got {_describe(value)}")
+    return number
+
+
+def _numbers(value: object, path: str) -> list[float]:
+    if not _is_list(value):
+        raise _Invalid(path, f"expected a list of numbers, got {_describe(value)}")
+    return [_number(item, f"{path}[{index}]") for index, item in enumerate(value)]
+
+
+def _matrix(value: object, path: str) -> list[list[float]]:
+    """Non-empty rows of numbers, all the same non-zero length: one row per neuron."""
+    if not _is_list(value):
+        raise _Invalid(path, f"expected a list of rows (one per neuron), got {_describe(value)}")
+    if not value:
+        raise _Invalid(path, "must have at least one row (one per neuron)")
+    rows = [_numbers(row, f"{path}[{index}]") for index, row in enumerate(value)]
+    if not rows[0]:
+        raise _Invalid(path, "row 0 is empty; each row needs one number per input")
+    for index, row in enumerate(rows[1:], start=1):
+        if len(row) != len(rows[0]):
+            raise _Invalid(
+                path,
+                f"row {index} has {_count(len(row), 'number')}, but row 0 has {len(rows[0])}",
+            )
+    return rows
+
+
+def _is_list(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def _key_path(parent: str, key: object) -> str:
+    text = key if isinstance(key, str) else repr(key)
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+        text = json.dumps(text, ensure_ascii=False)
+    return f"{parent}.{text}" if parent else text
+
+
+def _suggestion(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to `word`, if one is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(word[:100].lower(), choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _describe(value: object) -> str:
+    """A short, one-line picture of a value for "expected ..., got ..." messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return json.dumps(shown, ensure_ascii=False)
+    if isinstance(value, int):
+        if abs(value) < 10**30:
+            return str(value)
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    if _is_list(value):
+        return "a list" if value else "an empty list"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date/time"
+    return f"a {type(value).__name__}"
+
+
+def _one_line(text: str) -> str:
+    """Runs of line breaks and other non-space whitespace become one space; other unprintable
+    characters (escape sequences, lone surrogates) are shown escaped."""
+    flat = re.sub(r"[^\S ]+", " ", text)
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in flat)
+
+
+# -- saving ----------------------------------------------------------------------------------
+def dumps_toml(net: Network) -> str:
+    """The network as a TOML network file, every optional field written out."""
+    lines = [
+        f"name = {_toml_string(net.name)}",
+        f"loss = {_toml_string(net.loss)}",
+        f"reduction = {_toml_string(net.reduction)}",
+        f"learning_rate = {_toml_float(net.learning_rate)}",
+        f"update_biases = {'true' if net.update_biases else 'false'}",
+    ]
+    for layer in net.layers:
+        lines += [
+            "",
+            "[[layers]]",
+            f"activation = {_toml_string(layer.activation)}",
+            f"weights = {_toml_matrix(layer.weights)}",
+            f"biases = {_toml_array(layer.biases)}",
+        ]
+    for x, y in zip(net.inputs, net.targets, strict=True):
+        lines += ["", "[[samples]]", f"x = {_toml_array(x)}", f"y = {_toml_array(y)}"]
+    return "\n".join(lines) + "\n"
+
+
+def dumps_json(net: Network) -> str:
+    """The network as a JSON network file, every optional field written out, a row per line."""
+    layers = ",\n".join(
+        "    {\n"
+        f'      "activation": {_json_string(layer.activation)},\n'
+        f'      "weights": {_json_matrix(layer.weights, "      ")},\n'
+        f'      "biases": {_json_array(layer.biases)}\n'
+        "    }"
+        for layer in net.layers
+    )
+    samples = ",\n".join(
+        f'    {{"x": {_json_array(x)}, "y": {_json_array(y)}}}'
+        for x, y in zip(net.inputs, net.targets, strict=True)
+    )
+    return (
+        "{\n"
+        f'  "name": {_json_string(net.name)},\n'
+        f'  "loss": {_json_string(net.loss)},\n'
+        f'  "reduction": {_json_string(net.reduction)},\n'
+        f'  "learning_rate": {_json_float(net.learning_rate)},\n'
+        f'  "update_biases": {"true" if net.update_biases else "false"},\n'
+        f'  "layers": [\n{layers}\n  ],\n'
+        f'  "samples": [\n{samples}\n  ]\n'
+        "}\n"
+    )
+
+
+def save_network(net: Network, path: str | os.PathLike[str]) -> None:
+    """Write `net` to `path`: JSON for a `.json` path, TOML otherwise (UTF-8).
+
+    Raises `NetworkFileError` when the file cannot be written.
+    """
+    source = os.fsdecode(path)
+    text = dumps_json(net) if _format_of(source) == "json" else dumps_toml(net)
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise NetworkFileError(source, f"cannot write: {err.strerror or err}") from None
+
+
+def _toml_float(value: float) -> str:
+    number = float(value)
+    if math.isnan(number):
+        return "nan"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    return repr(number)  # the shortest text that reads back as exactly this float
+
+
+def _toml_array(values: np.ndarray) -> str:
+    return "[" + ", ".join(_toml_float(v) for v in values.tolist()) + "]"
+
+
+def _toml_matrix(rows: np.ndarray) -> str:
+    if len(rows) == 1:
+        return f"[{_toml_array(rows[0])}]"
+    return "[\n" + "".join(f"    {_toml_array(row)},\n" for row in rows) + "]"
+
+
+_TOML_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped, the rest as is."""
+    _check_text(text)
+    out = []
+    for char in text:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif char < " " or char == "\x7f":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _json_float(value: float) -> str:
+    return json.dumps(float(value))
+
+
+def _json_array(values: np.ndarray) -> str:
+    return "[" + ", ".join(_json_float(v) for v in values.tolist()) + "]"
+
+
+def _json_matrix(rows: np.ndarray, indent: str) -> str:
+    if len(rows) == 1:
+        return f"[{_json_array(rows[0])}]"
+    body = ",\n".join(f"{indent}  {_json_array(row)}" for row in rows)
+    return f"[\n{body}\n{indent}]"
+
+
+def _json_string(text: str) -> str:
+    _check_text(text)
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _check_text(text: str) -> None:
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise ValueError("cannot save a string with an unpaired surrogate")

@@ -1,0 +1,210 @@
+"""The built-in networks, and turning a command-line NET argument into a network.
+
+Every preset is built fresh by its `build()` and is the same, number for number, on every call:
+fixed weights, or weights from a seeded generator.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nntui.engine.loader import NetworkFileError, load_network
+from nntui.engine.network import Layer, Network
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A built-in network: its command-line name, a one-line description and its builder."""
+
+    name: str
+    description: str
+    build: Callable[[], Network]
+
+
+def _network(
+    name: str,
+    loss: str,
+    learning_rate: float,
+    layers: list[tuple[str, list[list[float]] | np.ndarray, list[float] | np.ndarray]],
+    inputs: list[list[float]] | np.ndarray,
+    targets: list[list[float]] | np.ndarray,
+) -> Network:
+    return Network(
+        layers=tuple(Layer(act, np.asarray(w), np.asarray(b)) for act, w, b in layers),
+        inputs=np.asarray(inputs, dtype=np.float64),
+        targets=np.asarray(targets, dtype=np.float64),
+        loss=loss,
+        learning_rate=learning_rate,
+        name=name,
+    )
+
+
+def worked_example() -> Network:
+    """The document's network (shared/seed/worked-example.txt). Its matrix prints 0.8 for w100,
+    but every equation after it uses 0.7, and only 0.7 reproduces its numbers."""
+    return _network(
+        "Worked example: 3-2-1, ReLU then sigmoid",
+        "half_sse",
+        0.1,
+        [
+            ("relu", [[0.2, -1.2, 0.9], [-0.5, -1.2, 0.3]], [-0.1, 0.2]),
+            ("sigmoid", [[0.7, -1.1]], [-0.1]),
+        ],
+        [[0.9, 0.2, 0.5]],
+        [[0.0]],
+    )
+
+
+def xor() -> Network:
+    """XOR, the classic problem no single layer solves; these starting weights solve it
+    (every output within 0.1 of its target) in 1000 to 2000 steps."""
+    return _network(
+        "XOR: 2-2-1, sigmoid throughout",
+        "half_sse",
+        2.0,
+        [
+            ("sigmoid", [[0.5, -0.4], [-0.6, 0.7]], [0.1, -0.2]),
+            ("sigmoid", [[0.8, 0.9]], [-0.3]),
+        ],
+        [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+        [[0.0], [1.0], [1.0], [0.0]],
+    )
+
+
+def softmax_3class() -> Network:
+    """Three clusters of two points each in the plane, one-hot targets."""
+    return _network(
+        "Three classes: 2-4-3, tanh then softmax",
+        "cross_entropy",
+        0.5,
+        [
+            (
+                "tanh",
+                [[0.4, -0.3], [-0.5, 0.2], [0.3, 0.6], [-0.2, -0.4]],
+                [0.0, 0.1, -0.1, 0.0],
+            ),
+            (
+                "softmax",
+                [[0.3, -0.2, 0.5, 0.1], [-0.4, 0.3, -0.1, 0.2], [0.2, 0.1, -0.3, -0.5]],
+                [0.0, 0.0, 0.0],
+            ),
+        ],
+        [[0.0, 1.0], [0.2, 0.8], [-1.0, -0.5], [-0.8, -0.8], [1.0, -0.5], [0.8, -0.8]],
+        [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+        + [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]],
+    )
+
+
+def _seeded_layer(
+    rng: np.random.Generator, activation: str, fan_in: int, size: int
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """Weights ~ N(0, 1/fan_in), rounded to 4 decimals so files and screens stay readable."""
+    weights = np.round(rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(size, fan_in)), 4)
+    return activation, weights, np.zeros(size)
+
+
+def _digit_images() -> np.ndarray:
+    """Two 28×28 drawings, flattened: a ring (a 0) and an upright stroke (a 1), ink 1.0."""
+    rows, cols = np.mgrid[0:28, 0:28]
+    radius = np.hypot((rows - 13.5) / 1.3, cols - 13.5)
+    zero = ((radius > 6.0) & (radius < 9.0)).astype(np.float64)
+    one = ((cols >= 13) & (cols <= 14) & (rows >= 4) & (rows <= 23)).astype(np.float64)
+    return np.stack([zero.ravel(), one.ravel()])
+
+
+def mnist_784() -> Network:
+    """The shape of an MNIST digit classifier, for the collapsed drawing of a big network."""
+    rng = np.random.default_rng(0)
+    targets = np.zeros((2, 10))
+    targets[0, 0] = targets[1, 1] = 1.0
+    return _network(
+        "MNIST-sized: 784-32-10, ReLU then softmax",
+        "cross_entropy",
+        0.1,
+        [_seeded_layer(rng, "relu", 784, 32), _seeded_layer(rng, "softmax", 32, 10)],
+        _digit_images(),
+        targets,
+    )
+
+
+def deep_4_16_16_3() -> Network:
+    """Two hidden layers; eight 4-feature samples in three loose clusters."""
+    rng = np.random.default_rng(1)
+    layers = [
+        _seeded_layer(rng, "tanh", 4, 16),
+        _seeded_layer(rng, "tanh", 16, 16),
+        _seeded_layer(rng, "softmax", 16, 3),
+    ]
+    centres = np.array([[0.8, 0.2, -0.5, -0.6], [-0.3, 0.7, 0.4, -0.2], [-0.6, -0.5, 0.3, 0.8]])
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    inputs = np.round(centres[labels] + rng.normal(0.0, 0.1, size=(8, 4)), 2)
+    return _network(
+        "Deep: 4-16-16-3, tanh, tanh, softmax",
+        "cross_entropy",
+        0.2,
+        layers,
+        inputs,
+        np.eye(3)[labels],
+    )
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "worked-example",
+            "the document's network: one sample, half squared error",
+            worked_example,
+        ),
+        Preset("xor", "XOR's four samples; 2000 training steps solve it", xor),
+        Preset(
+            "softmax-3class", "a 3-class classifier, six samples, cross-entropy", softmax_3class
+        ),
+        Preset("mnist-784", "MNIST-sized, two drawn digits, to see a big net collapse", mnist_784),
+        Preset(
+            "deep-4-16-16-3", "two tanh hidden layers, eight samples, 3 classes", deep_4_16_16_3
+        ),
+    )
+}
+
+
+def shape_text(net: Network) -> str:
+    """Neurons per column, inputs first, joined by dashes: `3-2-1` for the worked example."""
+    return "-".join(str(size) for size in net.shape)
+
+
+def resolve_network(arg: str | None) -> Network:
+    """The network a command-line NET argument names.
+
+    None → the worked example; an existing path → that file (`load_network`); a preset name →
+    that preset. Anything else raises `NetworkFileError`: `{arg}: no such file` when it looks
+    like a path (has a `/` or a `.toml`/`.json` suffix), else `{arg}: no such file or preset`
+    with the preset names.
+    """
+    if arg is None:
+        return worked_example()
+    if os.path.exists(arg):
+        return load_network(arg)
+    if arg in PRESETS:
+        return PRESETS[arg].build()
+    if "/" in arg or os.sep in arg or os.path.splitext(arg)[1].lower() in (".toml", ".json"):
+        raise NetworkFileError(arg, "no such file")
+    close = difflib.get_close_matches(arg, PRESETS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise NetworkFileError(arg, f"no such file or preset{hint} (presets: {', '.join(PRESETS)})")
+
+
+def presets_listing() -> list[str]:
+    """One line per preset — name, shape, description — in aligned columns (`nntui presets`)."""
+    rows = [(p.name, shape_text(p.build()), p.description) for p in PRESETS.values()]
+    name_width = max(len(name) for name, _, _ in rows)
+    shape_width = max(len(shape) for _, shape, _ in rows)
+    return [
+        f"{name:<{name_width}}  {shape:<{shape_width}}  {description}"
+        for name, shape, description in rows
+    ]

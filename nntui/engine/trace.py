@@ -1,0 +1,986 @@
+"""The trace of one training step: every number, in the order a lecturer explains it.
+
+`build_trace(net)` runs the engine once (forward, backward, SGD, forward again) and writes each
+number it produced as a frozen `Step`: what it computes (`symbol`, `target`), how (`formula`,
+`op`, `operands`), the numbers substituted (`substituted()`), the result (`value`, always the
+engine's own number) and one sentence of why. The export and the debugger both read this one
+object, so what the class sees on screen is what `nntui export` prints.
+
+Order (SPEC §4): per sample, forward (each neuron's sum, then its activation) and its loss; the
+batch loss; per sample, backward a layer at a time from the output (∂E/∂a of each neuron, each
+activation derivative, then each parameter's chain-rule product); the reduction over samples;
+the update of every parameter; the check (forward again with the new parameters, new loss).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
+from nntui.engine.functions import ACTIVATION_SYMBOLS
+from nntui.engine.network import Network, ParamRef
+from nntui.engine.numbers import fmt_value
+
+Phase = Literal["forward", "loss", "backward", "update", "check"]
+PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")
+Granularity = Literal["parameter", "neuron", "layer"]
+GRANULARITIES: tuple[Granularity, ...] = ("parameter", "neuron", "layer")
+
+Number = float | np.ndarray
+#: Graph node: (column, neuron). Column 0 holds the inputs, column l+1 layer l, the last the
+#: loss. neuron None means the whole column.
+Node = tuple[int, int | None]
+#: Graph edge pattern: (layer, neuron, input) into layer `layer`; None matches every index.
+Edge = tuple[int, int | None, int | None]
+
+
+@dataclass(frozen=True, eq=False)
+class Operand:
+    """A term of a sum or a factor of a product. A sum's term that is itself a product
+    (w000·x0) keeps the numbers it multiplies in `parts` so they can be written out."""
+
+    symbol: str
+    value: Number
+    parts: tuple[Number, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One number of the training step and how it follows from others (SPEC §4)."""
+
+    index: int
+    phase: Phase
+    sample: int | None
+    kind: str  # pre, post, loss, grad_post, deriv, grad_pre, grad, batch_grad, new
+    layer: int | None
+    neuron: int | None
+    target: str
+    symbol: str
+    formula: str
+    op: Literal["sum", "product", "update", "apply"]
+    operands: tuple[Operand, ...]
+    value: Number
+    why: str
+    template: str  # the formula with numbers: "{0}·{1} + {2}" filled from `numbers`
+    numbers: tuple[Number, ...]
+    param: ParamRef | None = None
+    nodes: frozenset[Node] = frozenset()
+    edges: frozenset[Edge] = frozenset()
+
+    def substituted(self, precision: int = 3) -> str:
+        """The formula with every number written in: `0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1)`."""
+        return _fill(self.template, self.numbers, precision)
+
+    def result(self, precision: int = 3) -> str:
+        return fmt_value(self.value, precision)
+
+    def text(self, precision: int = 3) -> str:
+        """`h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.290`."""
+        return f"{self.symbol} = {self.substituted(precision)} = {self.result(precision)}"
+
+    def to_json(self, precision: int = 3) -> dict[str, Any]:
+        parts_key = "terms" if self.op == "sum" else "factors"
+        return {
+            "index": self.index,
+            "phase": self.phase,
+            "sample": self.sample,
+            "target": self.target,
+            "symbol": self.symbol,
+            "formula": self.formula,
+            "op": self.op,
+            parts_key: [
+                {"symbol": o.symbol, "value": _json_number(o.value)} for o in self.operands
+            ],
+            "value": _json_number(self.value),
+            "param": None if self.param is None else self.param.to_json(),
+            "text": self.text(precision),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One full training step of `network`, and every number of it as ordered `steps`."""
+
+    network: Network
+    granularity: Granularity
+    forward: Forward
+    backward: Backward
+    network_after: Network
+    forward_after: Forward
+    steps: tuple[Step, ...]
+    phase_starts: dict[Phase, int] = field(default_factory=dict)
+
+    @property
+    def loss(self) -> float:
+        return self.forward.loss
+
+    @property
+    def loss_after(self) -> float:
+        return self.forward_after.loss
+
+    def to_json(self, precision: int = 3) -> dict[str, Any]:
+        """The `nntui-trace/1` document (SPEC §4)."""
+        fwd, bwd = self.forward, self.backward
+        per_sample = []
+        for s in range(self.network.n_samples):
+            per_sample.append(
+                {
+                    "x": self.network.inputs[s].tolist(),
+                    "y": self.network.targets[s].tolist(),
+                    "loss": float(fwd.losses[s]),
+                    "output": fwd.output[s].tolist(),
+                    "layers": [
+                        {
+                            "pre": fwd.pre[i][s].tolist(),
+                            "post": fwd.post[i][s].tolist(),
+                            "grad_pre": bwd.grad_pre[i][s].tolist(),
+                            "grad_post": bwd.grad_post[i][s].tolist(),
+                        }
+                        for i in range(len(self.network.layers))
+                    ],
+                    "gradients": {
+                        "layers": [
+                            {
+                                "weights": bwd.sample_weights[i][s].tolist(),
+                                "biases": bwd.sample_biases[i][s].tolist(),
+                            }
+                            for i in range(len(self.network.layers))
+                        ]
+                    },
+                }
+            )
+        return {
+            "format": "nntui-trace/1",
+            "network": self.network.to_dict(),
+            "per_sample": per_sample,
+            "loss": self.loss,
+            "gradients": {
+                "layers": [
+                    {"weights": w.tolist(), "biases": b.tolist()}
+                    for w, b in zip(bwd.weights, bwd.biases, strict=True)
+                ]
+            },
+            "steps": [step.to_json(precision) for step in self.steps],
+            "network_after": self.network_after.to_dict(),
+            "loss_after": self.loss_after,
+        }
+
+
+def build_trace(net: Network, granularity: Granularity = "parameter") -> Trace:
+    """Run one training step of `net` and trace it at `granularity`."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    fwd = forward(net)
+    bwd = backward(net, fwd)
+    after = sgd_step(net, bwd)
+    fwd_after = forward(after)
+    builder = _Builder(net, granularity, fwd, bwd, after, fwd_after)
+    steps = tuple(builder.build())
+    starts: dict[Phase, int] = {}
+    for step in steps:
+        starts.setdefault(step.phase, step.index)
+    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts)
+
+
+def default_granularity(net: Network) -> Granularity:
+    """One step per parameter for small networks (the document's way), per layer for big ones."""
+    return "parameter" if net.n_params * net.n_samples <= 400 else "layer"
+
+
+# -- writing numbers into templates ------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+
+
+def _fill(template: str, numbers: Sequence[Number], precision: int) -> str:
+    """Substitute numbers, short form; a negative scalar gets parentheses unless it stands
+    first or alone inside brackets already."""
+
+    def sub(match: re.Match[str]) -> str:
+        value = numbers[int(match.group(1))]
+        text = fmt_value(value, precision, short=True)
+        before = template[: match.start()].rstrip()
+        after = template[match.end() :].lstrip()
+        bare = before == "" or before.endswith("(") and after.startswith(")")
+        if text.startswith("−") and not bare:
+            return f"({text})"
+        return text
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def _json_number(value: Number) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return float(value)
+
+
+def _seq(count: int, start: int = 0, per: str = "{}", joiner: str = " + ") -> str:
+    return joiner.join(per.format(start + k) for k in range(count))
+
+
+# -- names ----------------------------------------------------------------------------------
+
+
+class _Names:
+    """Symbols in the worked example's style: x0, h_pre0, h0, o_pre, o, E, w100, b10."""
+
+    def __init__(self, net: Network) -> None:
+        self.n_layers = len(net.layers)
+        self.sizes = [layer.size for layer in net.layers]
+        self.many_samples = net.n_samples > 1
+
+    def _stem(self, layer: int) -> str:
+        if layer == self.n_layers - 1:
+            return "o"
+        return "h" if self.n_layers == 2 else f"h{layer}_"
+
+    def _index(self, layer: int, neuron: int | None) -> str:
+        if neuron is None or (layer == self.n_layers - 1 and self.sizes[layer] == 1):
+            return ""
+        return str(neuron)
+
+    def pre(self, layer: int, neuron: int | None, star: str = "") -> str:
+        stem = self._stem(layer)
+        stem = stem.rstrip("_") + "_pre" if stem.endswith("_") else stem + "_pre"
+        return f"{stem}{self._index(layer, neuron)}{star}"
+
+    def post(self, layer: int, neuron: int | None, star: str = "") -> str:
+        stem = self._stem(layer)
+        index = self._index(layer, neuron)
+        if stem.endswith("_") and not index:
+            stem = stem[:-1]
+        return f"{stem}{index}{star}"
+
+    def input(self, layer: int, i: int | None, star: str = "") -> str:
+        """What layer `layer` reads: x_i, or the previous layer's activation."""
+        if layer == 0:
+            return "x" if i is None else f"x{i}"
+        return self.post(layer - 1, i, star)
+
+    def loss(self, sample: int | None) -> str:
+        return f"E_{sample}" if (self.many_samples and sample is not None) else "E"
+
+
+def _param(layer: int, kind: str, neuron: int | None, i: int | None = None) -> ParamRef:
+    return ParamRef(layer, kind, neuron, i)  # type: ignore[arg-type]
+
+
+# -- the builder ------------------------------------------------------------------------------
+
+
+class _Builder:
+    """Writes the steps; one method per kind of step, granularity decides the shapes."""
+
+    def __init__(
+        self,
+        net: Network,
+        granularity: Granularity,
+        fwd: Forward,
+        bwd: Backward,
+        after: Network,
+        fwd_after: Forward,
+    ) -> None:
+        self.net = net
+        self.g = granularity
+        self.fwd = fwd
+        self.bwd = bwd
+        self.after = after
+        self.fwd_after = fwd_after
+        self.names = _Names(net)
+        self.n_layers = len(net.layers)
+        self.loss_column = self.n_layers + 1
+        self.steps: list[Step] = []
+        last = net.layers[-1].activation
+        self.fused = (net.loss, last) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
+        # Softmax + cross-entropy goes straight to ∂E/∂o_pre = o − y; bce + sigmoid keeps the
+        # document's ∂E/∂o · ∂o/∂o_pre, only the engine's value uses the fused form.
+        self.direct_delta = (net.loss, last) == ("cross_entropy", "softmax")
+
+    def add(self, **kw: Any) -> None:
+        self.steps.append(Step(index=len(self.steps), **kw))
+
+    def build(self) -> list[Step]:
+        net = self.net
+        for s in range(net.n_samples):
+            self.forward_sample(s, self.net, self.fwd, "forward", "")
+            self.loss_step(s, self.fwd, "loss", "")
+        if net.n_samples > 1:
+            self.batch_loss(self.fwd, "loss", "")
+        for s in range(net.n_samples):
+            for layer in reversed(range(self.n_layers)):
+                self.backward_layer(s, layer)
+        if net.n_samples > 1:
+            for layer in reversed(range(self.n_layers)):
+                self.reduce_layer(layer)
+        for layer in reversed(range(self.n_layers)):
+            self.update_layer(layer)
+        for s in range(net.n_samples):
+            self.forward_sample(s, self.after, self.fwd_after, "check", "*")
+            self.loss_step(s, self.fwd_after, "check", "*")
+        if net.n_samples > 1:
+            self.batch_loss(self.fwd_after, "check", "*")
+        return self.steps
+
+    # -- forward ----------------------------------------------------------------------------
+    def forward_sample(self, s: int, net: Network, fwd: Forward, phase: Phase, star: str) -> None:
+        for layer_index, layer in enumerate(net.layers):
+            if self.g == "layer":
+                self.weighted_sum_layer(s, layer_index, net, fwd, phase, star)
+                self.activation_step(s, layer_index, None, fwd, phase, star)
+                continue
+            for j in range(layer.size):
+                self.weighted_sum(s, layer_index, j, net, fwd, phase, star)
+                if layer.activation != "softmax":
+                    self.activation_step(s, layer_index, j, fwd, phase, star)
+            if layer.activation == "softmax":
+                self.activation_step(s, layer_index, None, fwd, phase, star)
+
+    def weighted_sum(
+        self, s: int, li: int, j: int, net: Network, fwd: Forward, phase: Phase, star: str
+    ) -> None:
+        n = self.names
+        layer = net.layers[li]
+        a_prev = fwd.layer_input(li)[s]
+        in_star = star if li > 0 else ""
+        terms, numbers, template = [], [], []
+        for i in range(layer.fan_in):
+            w_name = ParamRef(li, "weight", j, i).name + star
+            w, a = float(layer.weights[j, i]), float(a_prev[i])
+            terms.append(Operand(f"{w_name}·{n.input(li, i, in_star)}", w * a, (w, a)))
+            template.append(f"{{{len(numbers)}}}·{{{len(numbers) + 1}}}")
+            numbers += [w, a]
+        b = float(layer.biases[j])
+        terms.append(Operand(ParamRef(li, "bias", j).name + star, b))
+        template.append(f"{{{len(numbers)}}}")
+        numbers.append(b)
+        source = (
+            "the inputs"
+            if li == 0
+            else f"the activations of the layer before ({n.input(li, None, in_star)})"
+        )
+        why = f"Each neuron adds up its weighted inputs: {n.pre(li, j)} is the sum of {source}, each times its weight, plus the bias."
+        if star:
+            why = "The same weighted sum again, now with the updated weights and bias."
+        self.add(
+            phase=phase, sample=s, kind="pre", layer=li, neuron=j,
+            target=f"pre[{li}][{j}]", symbol=n.pre(li, j, star),
+            formula=" + ".join(t.symbol for t in terms), op="sum", operands=tuple(terms),
+            value=float(fwd.pre[li][s, j]), why=why, template=" + ".join(template),
+            numbers=tuple(numbers), nodes=frozenset({(li, None), (li + 1, j)}),
+            edges=frozenset({(li, j, None)}),
+        )  # fmt: skip
+
+    def weighted_sum_layer(
+        self, s: int, li: int, net: Network, fwd: Forward, phase: Phase, star: str
+    ) -> None:
+        n = self.names
+        layer = net.layers[li]
+        a_prev = fwd.layer_input(li)[s]
+        in_star = star if li > 0 else ""
+        w_sym, b_sym, a_sym = f"W{li}{star}", f"b{li}{star}", n.input(li, None, in_star)
+        terms = (Operand(f"{w_sym}·{a_sym}", layer.weights @ a_prev), Operand(b_sym, layer.biases))
+        why = f"The whole layer at once: every neuron's weighted sum of {'the inputs' if li == 0 else a_sym}, plus its bias."
+        self.add(
+            phase=phase, sample=s, kind="pre", layer=li, neuron=None,
+            target=f"pre[{li}]", symbol=n.pre(li, None, star), formula=f"{w_sym}·{a_sym} + {b_sym}",
+            op="sum", operands=terms, value=fwd.pre[li][s].copy(), why=why,
+            template="{0}·{1} + {2}", numbers=(layer.weights, a_prev, layer.biases),
+            nodes=frozenset({(li, None), (li + 1, None)}), edges=frozenset({(li, None, None)}),
+        )  # fmt: skip
+
+    def activation_step(
+        self, s: int, li: int, j: int | None, fwd: Forward, phase: Phase, star: str
+    ) -> None:
+        n = self.names
+        act = self.net.layers[li].activation
+        fn = ACTIVATION_SYMBOLS[act]
+        if j is None:
+            z, a = fwd.pre[li][s].copy(), fwd.post[li][s].copy()
+        else:
+            z, a = float(fwd.pre[li][s, j]), float(fwd.post[li][s, j])
+        pre, post = n.pre(li, j, star), n.post(li, j, star)
+        why = _activation_why(act, pre, post, z, a, last=li == self.n_layers - 1)
+        self.add(
+            phase=phase, sample=s, kind="post", layer=li, neuron=j,
+            target=f"post[{li}]" if j is None else f"post[{li}][{j}]", symbol=post,
+            formula=f"{fn}({pre})", op="apply", operands=(Operand(pre, z),), value=a, why=why,
+            template=f"{fn}({{0}})", numbers=(z,), nodes=frozenset({(li + 1, j)}),
+        )  # fmt: skip
+
+    def loss_step(self, s: int, fwd: Forward, phase: Phase, star: str) -> None:
+        n = self.names
+        last = self.n_layers - 1
+        o, y = fwd.output[s], self.net.targets[s]
+        size = o.shape[0]
+        o_sym = n.post(last, None, star)
+        formula, template, numbers = _loss_text(self.net.loss, size, o, y)
+        why = _LOSS_WHY[self.net.loss]
+        if star:
+            fell = fwd.losses[s] < self.fwd.losses[s]
+            why = "The loss again with the updated parameters: " + (
+                "lower than before the step, so the step helped."
+                if fell
+                else "not lower than before the step."
+            )
+        self.add(
+            phase=phase, sample=s, kind="loss", layer=None, neuron=None,
+            target="loss" if self.net.n_samples == 1 else f"loss[{s}]",
+            symbol=n.loss(s) + star, formula=formula, op="apply",
+            operands=(Operand(o_sym, _scalar_or_copy(o)), Operand("y", _scalar_or_copy(y))),
+            value=float(fwd.losses[s]), why=why, template=template, numbers=numbers,
+            nodes=frozenset({(self.loss_column, None), (last + 1, None)}),
+        )  # fmt: skip
+
+    def batch_loss(self, fwd: Forward, phase: Phase, star: str) -> None:
+        count = self.net.n_samples
+        scale = reduce_factor(self.net)
+        mean = self.net.reduction == "mean"
+        terms = tuple(
+            Operand(f"E_{s}{star}" + (f"/{count}" if mean else ""), float(fwd.losses[s]) * scale)
+            for s in range(count)
+        )
+        template, numbers = _reduction_template([float(v) for v in fwd.losses], mean)
+        why = f"The batch loss is the {'mean' if mean else 'sum'} of the {count} samples' losses."
+        self.add(
+            phase=phase, sample=None, kind="batch_loss", layer=None, neuron=None,
+            target="loss", symbol="E" + star, formula=" + ".join(t.symbol for t in terms),
+            op="sum", operands=terms, value=fwd.loss, why=why, template=template,
+            numbers=numbers, nodes=frozenset({(self.loss_column, None)}),
+        )  # fmt: skip
+
+    # -- backward ---------------------------------------------------------------------------
+    def backward_layer(self, s: int, li: int) -> None:
+        layer = self.net.layers[li]
+        last = li == self.n_layers - 1
+        neurons: list[int | None] = [None] if self.g == "layer" else list(range(layer.size))
+        if last and self.direct_delta:
+            for j in neurons:
+                self.output_delta_step(s, li, j)
+        else:
+            for j in neurons:
+                if last:
+                    self.loss_gradient_step(s, li, j)
+                else:
+                    self.hidden_gradient_step(s, li, j)
+            if layer.activation == "softmax":
+                for j in neurons:
+                    self.softmax_delta_step(s, li, j)
+            else:
+                for j in neurons:
+                    self.derivative_step(s, li, j)
+                if self.g == "layer":
+                    self.delta_product_step(s, li)
+        if self.g == "layer":
+            self.layer_param_gradients(s, li)
+        else:
+            for j in range(layer.size):
+                self.weight_gradients(s, li, j)
+            for j in range(layer.size):
+                self.bias_gradient(s, li, j)
+
+    def _pick(self, array: np.ndarray, s: int, j: int | None) -> Number:
+        return array[s].copy() if j is None else float(array[s, j])
+
+    def _grad_sym(self, s: int, of: str) -> str:
+        return f"∂{self.names.loss(s)}/∂{of}"
+
+    def loss_gradient_step(self, s: int, li: int, j: int | None) -> None:
+        n = self.names
+        o = self._pick(self.fwd.post[li], s, j)
+        y = self.net.targets[s].copy() if j is None else float(self.net.targets[s, j])
+        formula, template = _LOSS_GRADIENT[self.net.loss]
+        size = self.net.layers[li].size
+        template = template.replace("K", str(size))
+        formula = formula.replace("K", str(size))
+        o_sym, y_sym = n.post(li, j), "y" if j is None or size == 1 else f"y{j}"
+        formula = formula.replace("o", o_sym).replace("y", y_sym)
+        self.add(
+            phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
+            target=_t("grad_post", li, j), symbol=self._grad_sym(s, o_sym), formula=formula,
+            op="apply", operands=(Operand(o_sym, o), Operand(y_sym, y)),
+            value=self._pick(self.bwd.grad_post[li], s, j), why=_LOSS_GRADIENT_WHY[self.net.loss],
+            template=template, numbers=(o, y),
+            nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
+        )  # fmt: skip
+
+    def output_delta_step(self, s: int, li: int, j: int | None) -> None:
+        n = self.names
+        o = self._pick(self.fwd.post[li], s, j)
+        y = self.net.targets[s].copy() if j is None else float(self.net.targets[s, j])
+        o_sym = n.post(li, j)
+        y_sym = "y" if j is None else f"y{j}"
+        total = float(np.sum(self.net.targets[s]))
+        formula = f"{o_sym} − {y_sym}" if total == 1.0 else f"{o_sym}·Σy − {y_sym}"
+        why = "For softmax with cross-entropy the chain rule collapses to output minus target: ∂E/∂o_pre = o − y."
+        self.add(
+            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=j,
+            target=_t("grad_pre", li, j), symbol=self._grad_sym(s, n.pre(li, j)), formula=formula,
+            op="apply", operands=(Operand(o_sym, o), Operand(y_sym, y)),
+            value=self._pick(self.bwd.grad_pre[li], s, j), why=why,
+            template="{0} − {1}" if total == 1.0 else "{0}·" + f"{total:g}" + " − {1}",
+            numbers=(o, y), nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
+        )  # fmt: skip
+
+    def _delta_operands(self, s: int, li: int, k: int) -> list[Operand]:
+        """How the gradient reaches neuron k's pre-activation: ∂E/∂a_k · ∂a_k/∂z_k, or the
+        explicit ∂E/∂z_k where the layer works through δ (softmax)."""
+        n = self.names
+        if self.net.layers[li].activation == "softmax":
+            return [Operand(self._grad_sym(s, n.pre(li, k)), float(self.bwd.grad_pre[li][s, k]))]
+        local = self.bwd.local[li]
+        assert local is not None
+        return [
+            Operand(self._grad_sym(s, n.post(li, k)), float(self.bwd.grad_post[li][s, k])),
+            Operand(f"∂{n.post(li, k)}/∂{n.pre(li, k)}", float(local[s, k])),
+        ]
+
+    def hidden_gradient_step(self, s: int, li: int, j: int | None) -> None:
+        n = self.names
+        nxt = self.net.layers[li + 1]
+        a_sym = n.post(li, j)
+        if j is None:
+            delta = self.bwd.grad_pre[li + 1][s]
+            terms = tuple(
+                Operand(
+                    f"δ{li + 1}_{k}·{ParamRef(li + 1, 'weight', k).name}", delta[k] * nxt.weights[k]
+                )
+                for k in range(nxt.size)
+            )
+            self.add(
+                phase="backward", sample=s, kind="grad_post", layer=li, neuron=None,
+                target=_t("grad_post", li, None), symbol=self._grad_sym(s, a_sym),
+                formula=f"W{li + 1}ᵀ·δ{li + 1}", op="sum", operands=terms,
+                value=self.bwd.grad_post[li][s].copy(),
+                why=f"Every neuron of {a_sym} reaches the loss through the next layer: the next layer's δ, carried back through the transposed weights.",
+                template="{0}ᵀ·{1}", numbers=(nxt.weights, delta),
+                nodes=frozenset({(li + 1, None), (li + 2, None)}), edges=frozenset({(li + 1, None, None)}),
+            )  # fmt: skip
+            return
+        value = float(self.bwd.grad_post[li][s, j])
+        chains = []
+        for k in range(nxt.size):
+            ops = self._delta_operands(s, li + 1, k)
+            w = ParamRef(li + 1, "weight", k, j)
+            ops.append(Operand(w.name, float(nxt.weights[k, j])))
+            chains.append(ops)
+        via = n.pre(li + 1, None) if nxt.size > 1 else n.pre(li + 1, 0)
+        nodes = frozenset({(li + 1, j), (li + 2, None)})
+        edges = frozenset({(li + 1, None, j)})
+        if len(chains) == 1:
+            ops = chains[0]
+            self.add(
+                phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
+                target=_t("grad_post", li, j), symbol=self._grad_sym(s, a_sym),
+                formula=" · ".join(o.symbol for o in ops), op="product", operands=tuple(ops),
+                value=value,
+                why=f"{a_sym} reaches the loss only through {via}, by the weight {ops[-1].symbol}: the gradient already at {via}, times that weight.",
+                template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
+                numbers=tuple(o.value for o in ops), nodes=nodes, edges=edges,
+            )  # fmt: skip
+            return
+        terms, numbers, template = [], [], []
+        for ops in chains:
+            product = float(np.prod([o.value for o in ops]))
+            terms.append(
+                Operand("·".join(o.symbol for o in ops), product, tuple(o.value for o in ops))
+            )
+            template.append("·".join(f"{{{len(numbers) + i}}}" for i in range(len(ops))))
+            numbers += [o.value for o in ops]
+        self.add(
+            phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
+            target=_t("grad_post", li, j), symbol=self._grad_sym(s, a_sym),
+            formula=" + ".join(t.symbol for t in terms), op="sum", operands=tuple(terms),
+            value=value,
+            why=f"{a_sym} feeds every neuron of the next layer, so its gradient adds up what comes back along each outgoing weight.",
+            template=" + ".join(template), numbers=tuple(numbers), nodes=nodes, edges=edges,
+        )  # fmt: skip
+
+    def derivative_step(self, s: int, li: int, j: int | None) -> None:
+        n = self.names
+        act = self.net.layers[li].activation
+        local = self.bwd.local[li]
+        assert local is not None
+        z = self._pick(self.fwd.pre[li], s, j)
+        a = self._pick(self.fwd.post[li], s, j)
+        pre, post = n.pre(li, j), n.post(li, j)
+        formula, template, use_post = _DERIVATIVE[act]
+        formula = formula.replace("z", pre).replace("a", post)
+        value = self._pick(local, s, j)
+        self.add(
+            phase="backward", sample=s, kind="deriv", layer=li, neuron=j,
+            target=_t("deriv", li, j), symbol=f"∂{post}/∂{pre}", formula=formula, op="apply",
+            operands=(Operand(pre, z),), value=value, why=_derivative_why(act, pre, post, value),
+            template=template, numbers=(a if use_post else z,), nodes=frozenset({(li + 1, j)}),
+        )  # fmt: skip
+
+    def softmax_delta_step(self, s: int, li: int, j: int | None) -> None:
+        n = self.names
+        o = self.fwd.post[li][s]
+        g = self.bwd.grad_post[li][s]
+        jacobian = np.diag(o) - np.outer(o, o)  # ∂o_i/∂z_k
+        k_range = range(len(o))
+        if j is None:
+            terms = tuple(
+                Operand(
+                    f"∂E/∂{n.post(li, i)}·∂{n.post(li, i)}/∂{n.pre(li, None)}", g[i] * jacobian[i]
+                )
+                for i in k_range
+            )
+            value: Number = self.bwd.grad_pre[li][s].copy()
+            template, numbers = "J·{0}", (g.copy(),)
+        else:
+            terms = tuple(
+                Operand(
+                    f"∂E/∂{n.post(li, i)}·∂{n.post(li, i)}/∂{n.pre(li, j)}",
+                    float(g[i] * jacobian[i, j]),
+                    (float(g[i]), float(jacobian[i, j])),
+                )
+                for i in k_range
+            )
+            value = float(self.bwd.grad_pre[li][s, j])
+            template = " + ".join(f"{{{2 * i}}}·{{{2 * i + 1}}}" for i in k_range)
+            numbers = tuple(x for i in k_range for x in (float(g[i]), float(jacobian[i, j])))
+        self.add(
+            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=j,
+            target=_t("grad_pre", li, j), symbol=self._grad_sym(s, n.pre(li, j)),
+            formula=" + ".join(t.symbol for t in terms), op="sum", operands=terms, value=value,
+            why="Every softmax output depends on every pre-activation, so this gradient adds up the paths through all of them.",
+            template=template, numbers=numbers, nodes=frozenset({(li + 1, None)}),
+        )  # fmt: skip
+
+    def delta_product_step(self, s: int, li: int) -> None:
+        """Layer granularity: δ = ∂E/∂a ⊙ f′(z)."""
+        n = self.names
+        local = self.bwd.local[li]
+        assert local is not None
+        g, d = self.bwd.grad_post[li][s].copy(), local[s].copy()
+        self.add(
+            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=None,
+            target=_t("grad_pre", li, None), symbol=f"δ{li}",
+            formula=f"∂E/∂{n.post(li, None)} ⊙ ∂{n.post(li, None)}/∂{n.pre(li, None)}", op="product",
+            operands=(Operand(f"∂E/∂{n.post(li, None)}", g), Operand(f"∂{n.post(li, None)}/∂{n.pre(li, None)}", d)),
+            value=self.bwd.grad_pre[li][s].copy(),
+            why="δ, the gradient at the pre-activations: what arrives at each activation times that activation's slope.",
+            template="{0} ⊙ {1}", numbers=(g, d), nodes=frozenset({(li + 1, None)}),
+        )  # fmt: skip
+
+    def weight_gradients(self, s: int, li: int, j: int) -> None:
+        n = self.names
+        layer = self.net.layers[li]
+        chain = self._delta_operands(s, li, j)
+        z_sym = n.pre(li, j)
+        a_prev = self.fwd.layer_input(li)[s]
+        if self.g == "neuron":
+            param = _param(li, "weight", j)
+            in_sym = n.input(li, None)
+            ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", a_prev.copy()))
+            self.add(
+                phase="backward", sample=s, kind="grad", layer=li, neuron=j,
+                target=f"gradients.layers[{li}].weights[{j}]", symbol=self._grad_sym(s, param.name),
+                formula=" · ".join(o.symbol for o in ops), op="product", operands=ops,
+                value=self.bwd.sample_weights[li][s, j].copy(),
+                why=f"Neuron {z_sym}'s whole row of weights at once: the gradient reaching {z_sym} times each input ({in_sym}).",
+                template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
+                numbers=tuple(o.value for o in ops), param=param,
+                nodes=frozenset({(li, None), (li + 1, j)}), edges=frozenset({(li, j, None)}),
+            )  # fmt: skip
+            return
+        for i in range(layer.fan_in):
+            param = _param(li, "weight", j, i)
+            ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", float(a_prev[i])))
+            self.add(
+                phase="backward", sample=s, kind="grad", layer=li, neuron=j,
+                target=f"gradients.layers[{li}].weights[{j}][{i}]",
+                symbol=self._grad_sym(s, param.name), formula=" · ".join(o.symbol for o in ops),
+                op="product", operands=ops, value=float(self.bwd.sample_weights[li][s, j, i]),
+                why=self._param_why(s, li, j, i, param), param=param,
+                template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
+                numbers=tuple(o.value for o in ops),
+                nodes=frozenset({(li, i), (li + 1, j)}), edges=frozenset({(li, j, i)}),
+            )  # fmt: skip
+
+    def bias_gradient(self, s: int, li: int, j: int) -> None:
+        n = self.names
+        param = _param(li, "bias", j)
+        z_sym = n.pre(li, j)
+        ops = (*self._delta_operands(s, li, j), Operand(f"∂{z_sym}/∂{param.name}", 1.0))
+        self.add(
+            phase="backward", sample=s, kind="grad", layer=li, neuron=j,
+            target=f"gradients.layers[{li}].biases[{j}]", symbol=self._grad_sym(s, param.name),
+            formula=" · ".join(o.symbol for o in ops), op="product", operands=ops,
+            value=float(self.bwd.sample_biases[li][s, j]),
+            why=self._param_why(s, li, j, None, param), param=param,
+            template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
+            numbers=tuple(o.value for o in ops), nodes=frozenset({(li + 1, j)}),
+        )  # fmt: skip
+
+    def _param_why(self, s: int, li: int, j: int, i: int | None, param: ParamRef) -> str:
+        n = self.names
+        layer = self.net.layers[li]
+        z_sym, a_sym = n.pre(li, j), n.post(li, j)
+        local = self.bwd.local[li]
+        if layer.activation == "relu" and local is not None and local[s, j] == 0:
+            return f"Zero: {a_sym} is an inactive ReLU ({z_sym} ≤ 0, relu′ = 0), so no gradient reaches {param.name}."
+        if i is not None:
+            a_prev = float(self.fwd.layer_input(li)[s, i])
+            in_sym = n.input(li, i)
+            if a_prev == 0 and li > 0 and self.net.layers[li - 1].activation == "relu":
+                return f"Zero: {in_sym} = 0 from an inactive ReLU, so {param.name} contributed nothing to {z_sym} and its gradient is 0."
+            if a_prev == 0:
+                return f"Zero: the input {in_sym} is 0, so {param.name} contributed nothing to {z_sym}."
+            return f"Chain rule: the gradient reaching {z_sym}, times {z_sym}'s slope in {param.name}, which is the input {in_sym} it multiplies."
+        return f"A bias is a weight whose input is always 1: its gradient is the gradient reaching {z_sym}."
+
+    def layer_param_gradients(self, s: int, li: int) -> None:
+        n = self.names
+        delta = self.bwd.grad_pre[li][s]
+        a_prev = self.fwd.layer_input(li)[s]
+        in_sym = n.input(li, None)
+        d_sym = (
+            f"δ{li}"
+            if not (li == self.n_layers - 1 and self.direct_delta)
+            else self._grad_sym(s, n.pre(li, None))
+        )
+        if self.net.layers[li].activation == "softmax" and not self.direct_delta:
+            d_sym = self._grad_sym(s, n.pre(li, None))
+        w = _param(li, "weight", None)
+        b = _param(li, "bias", None)
+        self.add(
+            phase="backward", sample=s, kind="grad", layer=li, neuron=None,
+            target=f"gradients.layers[{li}].weights", symbol=self._grad_sym(s, w.name),
+            formula=f"{d_sym}·{in_sym}ᵀ", op="product",
+            operands=(Operand(d_sym, delta[:, None].copy()), Operand(f"{in_sym}ᵀ", a_prev[None, :].copy())),
+            value=self.bwd.sample_weights[li][s].copy(),
+            why=f"The outer product: each weight's gradient is the δ of its neuron times the input it multiplies.",
+            template="{0}·{1}ᵀ", numbers=(delta.copy(), a_prev.copy()), param=w,
+            nodes=frozenset({(li, None), (li + 1, None)}), edges=frozenset({(li, None, None)}),
+        )  # fmt: skip
+        self.add(
+            phase="backward", sample=s, kind="grad", layer=li, neuron=None,
+            target=f"gradients.layers[{li}].biases", symbol=self._grad_sym(s, b.name),
+            formula=f"{d_sym} · 1", op="product",
+            operands=(Operand(d_sym, delta.copy()), Operand("1", 1.0)),
+            value=self.bwd.sample_biases[li][s].copy(),
+            why="A bias is a weight whose input is always 1: its gradient is δ itself.",
+            template="{0}", numbers=(delta.copy(),), param=b, nodes=frozenset({(li + 1, None)}),
+        )  # fmt: skip
+
+    # -- reduction and update ------------------------------------------------------------------
+    def _params_of(self, li: int) -> Iterator[ParamRef]:
+        layer = self.net.layers[li]
+        if self.g == "layer":
+            yield _param(li, "weight", None)
+            yield _param(li, "bias", None)
+            return
+        for j in range(layer.size):
+            if self.g == "neuron":
+                yield _param(li, "weight", j)
+            else:
+                for i in range(layer.fan_in):
+                    yield _param(li, "weight", j, i)
+        for j in range(layer.size):
+            yield _param(li, "bias", j)
+
+    @staticmethod
+    def _select(array: np.ndarray, p: ParamRef) -> Number:
+        """The part of a (neurons, inputs) or (neurons,) array that `p` covers."""
+        if p.neuron is None:
+            return array.copy()
+        if p.kind == "weight" and p.input is None:
+            return array[p.neuron].copy()
+        if p.kind == "weight":
+            return float(array[p.neuron, p.input])
+        return float(array[p.neuron])
+
+    def _edges_of(self, p: ParamRef) -> frozenset[Edge]:
+        return frozenset({(p.layer, p.neuron, p.input)}) if p.kind == "weight" else frozenset()
+
+    def reduce_layer(self, li: int) -> None:
+        count = self.net.n_samples
+        mean = self.net.reduction == "mean"
+        scale = reduce_factor(self.net)
+        for p in self._params_of(li):
+            per_sample = (
+                self.bwd.sample_weights[li] if p.kind == "weight" else self.bwd.sample_biases[li]
+            )
+            batch = self.bwd.weights[li] if p.kind == "weight" else self.bwd.biases[li]
+            values = [self._select(per_sample[s], p) for s in range(count)]
+            terms = tuple(
+                Operand(f"∂E_{s}/∂{p.name}" + (f"/{count}" if mean else ""), v * scale)
+                for s, v in enumerate(values)
+            )
+            template, numbers = _reduction_template(values, mean)
+            self.add(
+                phase="backward", sample=None, kind="batch_grad", layer=li, neuron=p.neuron,
+                target=_param_target("gradients", p), symbol=f"∂E/∂{p.name}",
+                formula=" + ".join(t.symbol for t in terms), op="sum", operands=terms,
+                value=self._select(batch, p),
+                why=f"The batch loss is the {'mean' if mean else 'sum'} of the samples' losses, so its gradient is the {'mean' if mean else 'sum'} of theirs.",
+                template=template, numbers=numbers, param=p,
+                nodes=frozenset({(li + 1, p.neuron)}), edges=self._edges_of(p),
+            )  # fmt: skip
+
+    def update_layer(self, li: int) -> None:
+        rate = self.net.learning_rate
+        old_layer, new_layer = self.net.layers[li], self.after.layers[li]
+        for p in self._params_of(li):
+            old_array = old_layer.weights if p.kind == "weight" else old_layer.biases
+            new_array = new_layer.weights if p.kind == "weight" else new_layer.biases
+            grad_array = self.bwd.weights[li] if p.kind == "weight" else self.bwd.biases[li]
+            old, new, grad = (self._select(a, p) for a in (old_array, new_array, grad_array))
+            fixed = p.kind == "bias" and not self.net.update_biases
+            mu = 0.0 if fixed else rate
+            if fixed:
+                why = "Biases are fixed in this network (update_biases = false), so it keeps its value."
+            elif np.all(np.asarray(grad) == 0):
+                why = f"The gradient is 0, so {p.name} does not change."
+            elif rate == 0:
+                why = "The learning rate is 0, so nothing moves."
+            else:
+                why = f"One step against the gradient: {p.name} moves by −µ·∂E/∂{p.name}, downhill on the loss."
+            self.add(
+                phase="update", sample=None, kind="new", layer=li, neuron=p.neuron,
+                target=_param_target("layers", p), symbol=f"{p.name}*",
+                formula=f"{p.name} − {'µ' if not fixed else '0'}·∂E/∂{p.name}", op="update",
+                operands=(Operand(p.name, old), Operand("µ" if not fixed else "µ (fixed bias: 0)", mu), Operand(f"∂E/∂{p.name}", grad)),
+                value=new, why=why, template="{0} − {1}·{2}", numbers=(old, mu, grad), param=p,
+                nodes=frozenset({(li + 1, p.neuron)}), edges=self._edges_of(p),
+            )  # fmt: skip
+
+
+# -- text tables --------------------------------------------------------------------------------
+
+
+def _t(kind: str, layer: int, neuron: int | None) -> str:
+    return f"{kind}[{layer}]" if neuron is None else f"{kind}[{layer}][{neuron}]"
+
+
+def _param_target(root: str, p: ParamRef) -> str:
+    base = f"{root}.layers[{p.layer}].{'weights' if p.kind == 'weight' else 'biases'}"
+    if p.neuron is None:
+        return base
+    if p.kind == "weight" and p.input is not None:
+        return f"{base}[{p.neuron}][{p.input}]"
+    return f"{base}[{p.neuron}]"
+
+
+def _scalar_or_copy(array: np.ndarray) -> Number:
+    return float(array[0]) if array.shape == (1,) else array.copy()
+
+
+def _reduction_template(values: Sequence[Number], mean: bool) -> tuple[str, tuple[Number, ...]]:
+    """`(a + b + c)/3` for a mean, `a + b + c` for a sum; long ones elided after six terms."""
+    count = len(values)
+    shown = list(range(count)) if count <= 6 else [0, 1, 2, count - 1]
+    parts = [f"{{{k}}}" for k in range(len(shown))]
+    if count > 6:
+        parts.insert(3, "…")
+    body = " + ".join(parts)
+    template = f"({body})/{count}" if mean else body
+    return template, tuple(values[k] for k in shown)
+
+
+def _loss_text(
+    loss: str, size: int, o: np.ndarray, y: np.ndarray
+) -> tuple[str, str, tuple[float, ...]]:
+    """The loss formula in symbols, its template and numbers (y_k, o_k pairs)."""
+    numbers: tuple[float, ...] = tuple(v for k in range(size) for v in (float(y[k]), float(o[k])))
+    pairs = range(size)
+    if loss in ("half_sse", "sse", "mse"):
+        squares = " + ".join(f"({{{2 * k}}} − {{{2 * k + 1}}})²" for k in pairs)
+        symbolic = "(y − o)²" if size == 1 else "Σ_k (y_k − o_k)²"
+        if loss == "half_sse":
+            return f"½·{symbolic}", f"½·({squares})" if size > 1 else f"½·{squares}", numbers
+        if loss == "sse":
+            return symbolic, squares, numbers
+        return f"(1/{size})·{symbolic}", f"({squares})/{size}", numbers
+    if loss == "bce":
+        terms = " + ".join(
+            f"{{{2 * k}}}·ln {{{2 * k + 1}}} + (1 − {{{2 * k}}})·ln(1 − {{{2 * k + 1}}})"
+            for k in pairs
+        )
+        symbolic = (
+            "y·ln o + (1 − y)·ln(1 − o)"
+            if size == 1
+            else "Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"
+        )
+        return f"−({symbolic})", f"−({terms})", numbers
+    terms = " + ".join(f"{{{2 * k}}}·ln {{{2 * k + 1}}}" for k in pairs)
+    return "−Σ_k y_k·ln o_k", f"−({terms})", numbers
+
+
+_LOSS_WHY = {
+    "half_sse": "The loss is half the squared error between the target y and the output o.",
+    "sse": "The loss is the squared error between the target y and the output o.",
+    "mse": "The loss is the mean of the squared errors over the outputs.",
+    "bce": "Binary cross-entropy: how surprised the output o is by the target y.",
+    "cross_entropy": "Cross-entropy: minus the log of the probability the network gives to the target class.",
+}
+
+# formula in terms of o, y (K = number of outputs), and its numeric template over (o, y).
+_LOSS_GRADIENT = {
+    "half_sse": ("o − y", "{0} − {1}"),
+    "sse": ("2·(o − y)", "2·({0} − {1})"),
+    "mse": ("2·(o − y)/K", "2·({0} − {1})/K"),
+    "bce": ("(o − y)/(o·(1 − o))", "({0} − {1})/({0}·(1 − {0}))"),
+    "cross_entropy": ("−y/o", "−{1}/{0}"),
+}
+
+_LOSS_GRADIENT_WHY = {
+    "half_sse": "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows.",
+    "sse": "Differentiating (y − o)² gives 2·(o − y).",
+    "mse": "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs.",
+    "bce": "Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
+    "cross_entropy": "Differentiating −y·ln o gives −y/o.",
+}
+
+# activation: (formula in z=pre and a=post, numeric template, whether the template reads a)
+_DERIVATIVE = {
+    "linear": ("1", "1", False),
+    "relu": ("relu′(z) = 1 if z > 0, else 0", "relu′({0})", False),
+    "leaky_relu": ("leaky_relu′(z) = 1 if z > 0, else 0.01", "leaky_relu′({0})", False),
+    "sigmoid": ("σ(z)·(1 − σ(z))", "{0}·(1 − {0})", True),
+    "tanh": ("1 − tanh(z)²", "1 − {0}²", True),
+}
+
+
+def _derivative_why(act: str, pre: str, post: str, value: Number) -> str:
+    if act == "relu":
+        if np.all(np.asarray(value) == 1):
+            return f"relu′ is 1 for a positive {pre}: the gradient passes through unchanged."
+        if np.all(np.asarray(value) == 0):
+            return f"relu′ is 0 because {pre} ≤ 0: {post} is an inactive ReLU, so every gradient through it is 0."
+        return "relu′ is 1 where the pre-activation is positive and 0 where the ReLU is inactive."
+    return {
+        "linear": "A linear activation has slope 1 everywhere.",
+        "leaky_relu": "leaky_relu′ is 1 for a positive pre-activation and 0.01 otherwise.",
+        "sigmoid": f"The sigmoid's slope is σ·(1 − σ), written with the output {post} it already computed.",
+        "tanh": f"tanh's slope is 1 − tanh², written with the output {post} it already computed.",
+    }[act]
+
+
+def _activation_why(act: str, pre: str, post: str, z: Number, a: Number, *, last: bool) -> str:
+    if act == "relu":
+        if np.all(np.asarray(z) > 0):
+            return f"relu passes a positive {pre} through unchanged."
+        if np.all(np.asarray(z) <= 0):
+            return f"relu gives 0 because {pre} ≤ 0: {post} is an inactive ReLU, and no gradient will flow back through it."
+        return "relu keeps the positive pre-activations and zeroes the rest (those neurons are inactive)."
+    if act == "sigmoid":
+        text = f"The sigmoid squashes {pre} into (0, 1)."
+        if last and not isinstance(a, np.ndarray):
+            text += f" {post} {'>' if a > 0.5 else '≤'} 0.5, so the prediction would be ŷ = {1 if a > 0.5 else 0}."
+        return text
+    return {
+        "linear": f"A linear neuron passes {pre} through unchanged.",
+        "leaky_relu": f"leaky_relu keeps a positive {pre} and scales a negative one by 0.01.",
+        "tanh": f"tanh squashes {pre} into (−1, 1).",
+        "softmax": "softmax turns the pre-activations into probabilities that sum to 1.",
+    }[act]
