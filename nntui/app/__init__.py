@@ -1,0 +1,1 @@
+"""The Textual debugger: a view of a `nntui.session.Session`."""

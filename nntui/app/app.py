@@ -1,0 +1,319 @@
+"""The nntui debugger app: a Textual view of a `Session`, driven by keys."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from nntui.app.graph import GraphView
+from nntui.app.ledger import Ledger
+from nntui.app.loss_history import LossHistory
+from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProgress
+from nntui.app.step_panel import StepPanel
+from nntui.engine.network import Network
+from nntui.engine.numbers import fmt_result
+from nntui.session import Session
+
+#: Below this the app shows what size it needs instead of a squashed layout.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: Below this width the side panels give way to the graph; keys 1/2/3 switch between them.
+NARROW_WIDTH = 110
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class TitleBar(Static):
+    """Network name, iteration, phase and step i/n, current loss."""
+
+    DEFAULT_CSS = """
+    TitleBar {
+        height: 1;
+        background: $primary;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
+    """
+
+
+class NntuiApp(App[int]):
+    """Step through one training iteration of a small network, number by number."""
+
+    CSS_PATH = "nntui.tcss"
+    TITLE = "nntui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("space,right", "next", "next", key_display="space"),
+        Binding("left", "back", "back", key_display="←"),
+        Binding("right_square_bracket", "next_phase", "phase▸", key_display="]"),
+        Binding("left_square_bracket", "previous_phase", "◂phase", key_display="["),
+        Binding("enter", "finish", "finish"),
+        Binding("t", "train", "train"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+        Binding("g", "granularity", "granularity"),
+        Binding("plus,equals_sign", "more_precision", "decimals", key_display="+"),
+        Binding("minus", "less_precision", "decimals", key_display="-"),
+        Binding("r", "reset", "reset"),
+        Binding("d", "toggle_theme", "theme"),
+        Binding("1", "pane('graph')", "graph"),
+        Binding("2", "pane('ledger')", "ledger"),
+        Binding("3", "pane('loss')", "loss"),
+    ]
+
+    def __init__(self, network: Network, *, source: str = "worked-example") -> None:
+        super().__init__()
+        self.session = Session(network)
+        self.source = source
+        self.pane = "graph"
+        self._cancel = threading.Event()
+        self.training = False
+        self.theme = DARK
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        s = self.session
+        yield TitleBar(id="title")
+        with Vertical(id="body"):
+            with Horizontal(id="main"):
+                yield GraphView(s, id="graph")
+                with Vertical(id="side"):
+                    yield Ledger(s, id="ledger")
+                    yield LossHistory(s, id="loss")
+            yield StepPanel(s, id="step")
+        yield Static("", id="too-small")
+        yield Footer(show_command_palette=False, compact=True)
+
+    def on_mount(self) -> None:
+        self._apply_size(self.size.width, self.size.height)
+        self.refresh_views()
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        screen = self.screen if not isinstance(self.screen, TrainProgress) else self.screen_stack[0]
+        if not isinstance(screen, Screen):
+            return
+        narrow = width < NARROW_WIDTH
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        screen.set_class(narrow, "narrow")
+        screen.set_class(small, "too-small")
+        for pane in ("graph", "ledger", "loss"):
+            screen.set_class(self.pane == pane, f"pane-{pane}")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"nntui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+                f"this one is {width}×{height}. Make it larger (or the font smaller)."
+            )
+        self.refresh_bindings()
+
+    # -- keeping the views in step --------------------------------------------------------------
+    def refresh_views(self) -> None:
+        s = self.session
+        step = s.step
+        total = len(s.steps)
+        if step is None:
+            where = "READY"
+        else:
+            start = s.trace.phase_starts
+            phase_steps = [x for x in s.steps if x.phase == step.phase]
+            position = phase_steps.index(step) + 1 if len(phase_steps) < 5000 else step.index
+            where = f"{step.phase.upper()} {position}/{len(phase_steps)} · step {step.index + 1}/{total}"
+            del start
+        loss = s.shown_loss
+        loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, s.precision)}"
+        name = s.network.name or self.source
+        title = f"nntui · {name} · iteration {s.iteration} · {where} · {loss_text} · {s.granularity}"
+        self.query_one(TitleBar).update(title)
+        self.query_one(GraphView).refresh_view()
+        self.query_one(StepPanel).refresh_view()
+        self.query_one(Ledger).refresh_view()
+        self.query_one(LossHistory).refresh_view()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer shows only keys that can act now."""
+        s = self.session
+        if self.training and action not in ("quit", "toggle_theme", "help"):
+            return False
+        if action == "back":
+            return s.can_back
+        if action == "previous_phase":
+            return s.cursor >= 0
+        if action in ("finish", "next_phase"):
+            return not s.complete
+        if action == "pane":
+            return self.screen.has_class("narrow") and parameters[0] != self.pane
+        if action == "more_precision":
+            return s.precision < 8
+        if action == "less_precision":
+            return s.precision > 0
+        return True
+
+    # -- actions --------------------------------------------------------------------------------
+    def _do(self, change: str) -> None:
+        getattr(self.session, change)()
+        self.refresh_views()
+
+    def action_next(self) -> None:
+        self._do("next")
+
+    def action_back(self) -> None:
+        self._do("back")
+
+    def action_next_phase(self) -> None:
+        self._do("next_phase")
+
+    def action_previous_phase(self) -> None:
+        self._do("previous_phase")
+
+    def action_finish(self) -> None:
+        self._do("finish")
+
+    def action_reset(self) -> None:
+        self._do("reset")
+        self.notify("Reset to the starting network (← undoes it).", timeout=3)
+
+    def action_more_precision(self) -> None:
+        self._do("more_precision")
+
+    def action_less_precision(self) -> None:
+        self._do("less_precision")
+
+    def action_granularity(self) -> None:
+        granularity = self.session.cycle_granularity()
+        self.refresh_views()
+        self.notify(f"One step per {granularity}.", timeout=2)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def action_pane(self, pane: str) -> None:
+        self.pane = pane
+        self._apply_size(self.size.width, self.size.height)
+        self.refresh_views()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every binding, as the help screen lists them."""
+        rows = []
+        descriptions = {
+            "next": "next step (past the last step: the next iteration)",
+            "back": "previous step — also across iterations, training and reset",
+            "next_phase": "jump to the next phase",
+            "previous_phase": "jump to the start of this phase, or the previous one",
+            "finish": "finish the iteration (straight to the loss after the update)",
+            "train": "train N iterations at full speed (asks N; esc cancels)",
+            "granularity": "step granularity: parameter → neuron → layer",
+            "more_precision": "more decimals",
+            "less_precision": "fewer decimals",
+            "reset": "reset to the starting network",
+            "toggle_theme": "dark / light theme (for projectors)",
+            "pane('graph')": "narrow terminals: show the graph",
+            "pane('ledger')": "narrow terminals: show the parameter ledger",
+            "pane('loss')": "narrow terminals: show the loss history",
+            "help": "this help",
+            "quit": "quit",
+        }
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys = ", ".join(
+                {"space": "space", "right": "→", "left": "←", "right_square_bracket": "]",
+                 "left_square_bracket": "[", "plus": "+", "equals_sign": "=", "minus": "-",
+                 "question_mark": "?"}.get(k, k)
+                for k in binding.key.split(",")
+            )  # fmt: skip
+            rows.append((keys, descriptions.get(binding.action, binding.description)))
+        rows.append(("ctrl+p", "command palette: presets, open a network file"))
+        return rows
+
+    # -- training -------------------------------------------------------------------------------
+    def action_train(self) -> None:
+        def start(steps: int | None) -> None:
+            if steps:
+                self._cancel.clear()
+                self.training = True
+                self.refresh_bindings()
+                progress = TrainProgress(steps, self._cancel.set)
+                self.push_screen(progress)
+                self._train(steps, progress)
+
+        self.push_screen(TrainDialog(), start)
+
+    @work(thread=True, exclusive=True, group="train")
+    def _train(self, steps: int, progress: TrainProgress) -> None:
+        from nntui.engine.training import train
+
+        every = max(1, steps // 200)
+        network = self.session.network
+        result = train(
+            network,
+            steps,
+            on_progress=lambda done: self.call_from_thread(progress.advance_to, done),
+            progress_every=every,
+            should_stop=self._cancel.is_set,
+        )
+        self.call_from_thread(self._trained, result)
+
+    def _trained(self, result: object) -> None:
+        from nntui.engine.training import TrainResult
+
+        assert isinstance(result, TrainResult)
+        self.training = False
+        if isinstance(self.screen, TrainProgress):
+            self.pop_screen()
+        s = self.session
+        s.apply_training(result.network, result.loss_history, result.steps_done, result.message)
+        self.refresh_views()
+        if result.message:
+            self.notify(result.message, severity="warning" if result.cancelled else "error", timeout=8)
+        else:
+            self.notify(f"Trained {result.steps_done:,} iterations (← goes back).", timeout=3)
+
+    # -- command palette --------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from nntui.engine.presets import PRESETS, shape_text
+
+        for preset in PRESETS.values():
+            yield SystemCommand(
+                f"Preset: {preset.name}",
+                f"{shape_text(preset.build())} · {preset.description}",
+                lambda p=preset: self.open_network(p.build(), p.name),
+            )
+        yield SystemCommand("Open network file…", "Load a .toml or .json network", self._ask_file)
+
+    def _ask_file(self) -> None:
+        def opened(path: str | None) -> None:
+            if path:
+                self.open_path(path)
+
+        self.push_screen(OpenFileDialog(), opened)
+
+    def open_path(self, path: str) -> None:
+        from nntui.engine.loader import NetworkFileError, load_network
+
+        try:
+            network = load_network(Path(path).expanduser())
+        except NetworkFileError as error:
+            self.notify(str(error), title="cannot open", severity="error", timeout=10)
+            return
+        self.open_network(network, path)
+
+    def open_network(self, network: Network, source: str) -> None:
+        self.source = source
+        self.session.open(network)
+        self.refresh_views()
+        self.notify(f"Opened {network.name or source} (← returns).", timeout=3)

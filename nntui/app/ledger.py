@@ -1,0 +1,152 @@
+"""The parameter ledger: one row per parameter — value, gradient, Δ and new value.
+
+Rows follow backpropagation (output layer first) and fill in as the steps reveal them; the
+rows the current step is about are highlighted and kept in view.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.segment import Segment
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from nntui.engine.network import ParamRef
+from nntui.engine.numbers import fmt_result
+from nntui.engine.trace import Trace
+from nntui.session import Session
+
+
+def ledger_columns(
+    trace: Trace, order: tuple[ParamRef, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Old value, batch gradient and new value of every parameter, in ledger order."""
+    old, grad, new = [], [], []
+    for p in order:
+        layer, after = trace.network.layers[p.layer], trace.network_after.layers[p.layer]
+        g_w, g_b = trace.backward.weights[p.layer], trace.backward.biases[p.layer]
+        if p.kind == "weight":
+            old.append(layer.weights[p.neuron, p.input])
+            grad.append(g_w[p.neuron, p.input])
+            new.append(after.weights[p.neuron, p.input])
+        else:
+            old.append(layer.biases[p.neuron])
+            grad.append(g_b[p.neuron])
+            new.append(after.biases[p.neuron])
+    return np.array(old), np.array(grad), np.array(new)
+
+
+class Ledger(ScrollView, can_focus=True):
+    """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ledger--header",
+        "ledger--current",
+        "ledger--zero",
+        "ledger--pending",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `ledger--header` | The column titles. |
+    | `ledger--current` | Rows the current step is about. |
+    | `ledger--zero` | A gradient that is exactly 0. |
+    | `ledger--pending` | The dots of numbers not computed yet. |
+    """
+
+    DEFAULT_CSS = """
+    Ledger {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+    }
+    Ledger > .ledger--header { text-style: bold; color: $secondary; }
+    Ledger > .ledger--current { background: $accent 30%; text-style: bold; }
+    Ledger > .ledger--zero { color: $warning; }
+    Ledger > .ledger--pending { color: $text-disabled; }
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.session = session
+        self._trace_id = -1
+        self._columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def refresh_view(self) -> None:
+        s = self.session
+        self.virtual_size = Size(self._row_width(), len(s.index.params) + 1)
+        rows = s.index.rows_of_step.get(s.cursor)
+        if rows is not None:
+            first, last = rows[0], rows[1] - 1
+            top, height = self.scroll_offset.y, max(1, self.size.height - 1)
+            if first < top or last >= top + height:
+                self.scroll_to(y=max(0, first - height // 3), animate=False)
+        self.refresh()
+
+    def _data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        trace = self.session.trace
+        if self._columns is None or self._trace_id != id(trace):
+            self._columns = ledger_columns(trace, self.session.index.params)
+            self._trace_id = id(trace)
+        return self._columns
+
+    def _cell(self) -> int:
+        return self.session.precision + 5
+
+    def _row_width(self) -> int:
+        return 8 + 4 * (self._cell() + 1)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        cell = self._cell()
+        if y == 0:
+            titles = ["param".ljust(7)] + [t.rjust(cell) for t in ("value", "grad", "Δ", "new")]
+            style = base + self.get_component_rich_style("ledger--header")
+            return Strip([Segment(" ".join(titles), style)]).adjust_cell_length(width, base)
+        row = self.scroll_offset.y + y - 1
+        s = self.session
+        params = s.index.params
+        if row >= len(params):
+            return Strip.blank(width, base)
+        old, grad, new = self._data()
+        p = s.precision
+        rows = s.index.rows_of_step.get(s.cursor)
+        current = rows is not None and rows[0] <= row < rows[1]
+        style = base + self.get_component_rich_style("ledger--current") if current else base
+        pending = style + self.get_component_rich_style("ledger--pending")
+        zero = style + self.get_component_rich_style("ledger--zero")
+        grad_known = s.index.grad_at[row] <= s.cursor
+        new_known = s.index.new_at[row] <= s.cursor
+        rate = s.network.learning_rate
+        fixed = params[row].kind == "bias" and not s.network.update_biases
+        segments = [
+            Segment(params[row].name.ljust(7)[:7] + " ", style),
+            Segment(fmt_result(old[row], p).rjust(cell) + " ", style),
+        ]
+        if grad_known:
+            g = grad[row]
+            segments.append(Segment(fmt_result(g, p).rjust(cell) + " ", zero if g == 0 else style))
+        else:
+            segments.append(Segment("·".rjust(cell) + " ", pending))
+        if new_known:
+            delta = 0.0 if fixed else -rate * grad[row]
+            segments.append(Segment(fmt_result(delta, p).rjust(cell) + " ", style))
+            segments.append(Segment(fmt_result(new[row], p).rjust(cell), style))
+        else:
+            segments.append(Segment("·".rjust(cell) + " ", pending))
+            segments.append(Segment("·".rjust(cell), pending))
+        strip = Strip(segments)
+        return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width).adjust_cell_length(
+            width, style if current else base
+        )

@@ -1,0 +1,101 @@
+"""The loss after every completed iteration, as a bar plot with its numbers."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from nntui.engine.numbers import fmt_result
+from nntui.session import Session
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+def bar_rows(values: list[float], width: int, height: int) -> list[str]:
+    """A bar plot of `values` (the last `width` of them), `height` rows, top row first.
+    Each bar's height is proportional to its value between the minimum and maximum."""
+    values = values[-width:]
+    low, high = min(values), max(values)
+    span = high - low
+    levels = []
+    for v in values:
+        # The lowest value still gets a sliver, so every point is visible.
+        fraction = 1.0 if span == 0 else (v - low) / span
+        levels.append(max(1, round(fraction * (height * 8 - 1)) + 1))
+    rows = []
+    for row in range(height):
+        floor = (height - 1 - row) * 8
+        line = "".join(_BARS[min(8, max(0, level - floor))] for level in levels)
+        rows.append(line)
+    return rows
+
+
+class LossHistory(Static):
+    """The loss before the first iteration, then after each completed one (and training)."""
+
+    DEFAULT_CSS = """
+    LossHistory {
+        height: 12;
+        padding: 0 1;
+        border-top: solid $primary-muted;
+    }
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.session = session
+
+    def refresh_view(self) -> None:
+        self.update(self.describe(self.size.width - 2, self.size.height))
+
+    def on_resize(self) -> None:
+        self.refresh_view()
+
+    def describe(self, width: int, height: int) -> Text:
+        s = self.session
+        p = s.precision
+        points = list(s.loss_history)
+        text = Text()
+        text.append("loss history", style="bold")
+        if not points:
+            text.append("\nno completed iteration yet: finish one (enter) or train (t)")
+            return text
+        iterations = len(points) - 1
+        text.append(f" · {iterations} iteration{'s' if iterations != 1 else ''}\n")
+        label_width = max(len(fmt_result(v, p)) for v in (min(points), max(points)))
+        plot_height = max(1, height - 4)
+        plot_width = max(4, width - label_width - 1)
+        rows = bar_rows(points, plot_width, plot_height)
+        for k, row in enumerate(rows):
+            if k == 0:
+                label = fmt_result(max(points[-plot_width:]), p)
+            elif k == len(rows) - 1:
+                label = fmt_result(min(points[-plot_width:]), p)
+            else:
+                label = ""
+            text.append(label.rjust(label_width) + " ", style="dim")
+            text.append(row + "\n", style="bold")
+        text.append(_numbers(points, p, width))
+        return text
+
+
+def _numbers(points: list[float], precision: int, width: int) -> str:
+    """`0.138 → 0.135 → 0.131`, or first, last and how many when that does not fit."""
+    parts = [fmt_result(v, precision) for v in points]
+    joined = " → ".join(parts)
+    if len(joined) <= width:
+        return joined
+    tail = []
+    for part in reversed(parts[1:]):
+        candidate = " → ".join([parts[0], "…", part, *tail])
+        if len(candidate) > width:
+            break
+        tail.insert(0, part)
+    return " → ".join([parts[0], "…", *tail]) if tail else f"{parts[0]} → … → {parts[-1]}"

@@ -1,0 +1,13 @@
+"""Entry point used by the command line: run the debugger on a network."""
+
+from __future__ import annotations
+
+from nntui.app.app import NntuiApp
+from nntui.engine.network import Network
+
+
+def run_app(network: Network, *, source: str = "worked-example") -> int:
+    """Run the debugger until the user quits; returns the exit status."""
+    app = NntuiApp(network, source=source)
+    app.run()
+    return app.return_code or 0

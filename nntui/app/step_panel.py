@@ -1,0 +1,62 @@
+"""The current step: its formula in symbols, the numbers substituted, the result and why."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from nntui.engine.numbers import fmt_value
+from nntui.session import Session
+
+
+class StepPanel(Static):
+    """Shows exactly what `nntui export --format json` says of the current step."""
+
+    DEFAULT_CSS = """
+    StepPanel {
+        height: auto;
+        max-height: 9;
+        padding: 0 1;
+        border-top: solid $primary-muted;
+    }
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.session = session
+
+    def refresh_view(self) -> None:
+        self.update(self.describe())
+
+    def describe(self) -> Text:
+        s = self.session
+        step = s.step
+        p = s.precision
+        text = Text()
+        if s.message:
+            text.append(f"⚠ {s.message}\n", style="bold")
+        if step is None:
+            net = s.network
+            x = fmt_value(net.inputs[0], p, short=True)
+            y = fmt_value(net.targets[0], p, short=True)
+            samples = "" if net.n_samples == 1 else f" (sample 0 of {net.n_samples})"
+            text.append(f"Iteration {s.iteration} is ready.", style="bold")
+            text.append(f" Input x = {x}, target y = {y}{samples}.\n")
+            text.append("Press space for the first step of the forward pass, ? for every key.")
+            return text
+        where = "" if step.sample is None or s.network.n_samples == 1 else f"sample {step.sample} · "
+        text.append(f"{where}{step.symbol} = {step.formula}\n", style="bold")
+        pad = " " * len(f"{where}{step.symbol}")
+        text.append(f"{pad} = {step.substituted(p)}\n")
+        text.append(f"{pad} = ")
+        text.append(step.result(p), style="bold reverse")
+        text.append("\n")
+        text.append(step.why, style="italic")
+        return text

@@ -1,0 +1,372 @@
+"""The debugger session: which step of which iteration the class is looking at.
+
+A `Session` owns the network, the trace of the current iteration, the cursor into its steps
+and everything needed to step back — across iterations, training runs and resets — to exactly
+the view before. It never imports Textual: the app is a view of it, and the stepping logic is
+tested in plain pytest.
+
+The cursor is −1 before the first step of an iteration ("ready": the network is drawn, no
+number has been computed yet), then the index of the last step shown.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nntui.engine.network import Network, ParamRef
+from nntui.engine.trace import (
+    GRANULARITIES,
+    Granularity,
+    Step,
+    Trace,
+    build_trace,
+    default_granularity,
+)
+
+MIN_PRECISION = 0
+MAX_PRECISION = 8
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything `back` restores."""
+
+    initial: Network
+    granularity: Granularity
+    network: Network
+    trace: Trace
+    iteration: int
+    cursor: int
+    points: tuple[float, ...]
+    message: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class TraceIndex:
+    """Lookups the views need at every key press, computed once per trace.
+
+    `revealed[(sample, kind, layer, neuron)]` is the index of the step that first shows that
+    number (whole-layer steps are expanded to every neuron). `grad_at[p]` and `new_at[p]` give,
+    for parameter p in ledger order, the step whose batch gradient and whose update cover it.
+    """
+
+    revealed: dict[tuple[Any, ...], int]
+    params: tuple[ParamRef, ...]
+    grad_at: np.ndarray
+    new_at: np.ndarray
+    rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
+    boundaries: tuple[int, ...]  # first index of every run of one phase
+    order_keys: tuple[tuple[float, ...], ...]
+
+
+def ledger_params(net: Network) -> tuple[ParamRef, ...]:
+    """Every parameter in the order backpropagation reaches it: output layer first."""
+    by_layer: dict[int, list[ParamRef]] = {}
+    for p in net.params():
+        by_layer.setdefault(p.layer, []).append(p)
+    return tuple(p for layer in sorted(by_layer, reverse=True) for p in by_layer[layer])
+
+
+def index_trace(trace: Trace) -> TraceIndex:
+    net = trace.network
+    params = ledger_params(net)
+    position = {p: k for k, p in enumerate(params)}
+    revealed: dict[tuple[Any, ...], int] = {}
+    n_steps = len(trace.steps)
+    grad_at = np.full(len(params), n_steps, dtype=np.int64)
+    new_at = np.full(len(params), n_steps, dtype=np.int64)
+    rows_of_step: dict[int, tuple[int, int]] = {}
+    final_grad_sample = None if net.n_samples > 1 else 0
+    for step in trace.steps:
+        key_kind = ("check_" if step.phase == "check" else "") + step.kind
+        if step.layer is not None and step.kind in ("pre", "post", "grad_post", "deriv", "grad_pre"):
+            neurons = (
+                range(net.layers[step.layer].size) if step.neuron is None else (step.neuron,)
+            )
+            for j in neurons:
+                revealed.setdefault((step.sample, key_kind, step.layer, j), step.index)
+        elif step.kind in ("loss", "batch_loss"):
+            revealed.setdefault((step.sample, key_kind), step.index)
+        if step.param is not None:
+            rows = _rows_covered(step.param, net, position)
+            rows_of_step[step.index] = rows
+            if step.kind in ("grad", "batch_grad") and step.sample == final_grad_sample:
+                target = grad_at
+            elif step.kind == "new":
+                target = new_at
+            else:
+                continue
+            target[rows[0] : rows[1]] = np.minimum(target[rows[0] : rows[1]], step.index)
+    boundaries = tuple(
+        s.index for s in trace.steps if s.index == 0 or trace.steps[s.index - 1].phase != s.phase
+    )
+    keys = tuple(order_key(s, len(net.layers), net.n_samples) for s in trace.steps)
+    return TraceIndex(revealed, params, grad_at, new_at, rows_of_step, boundaries, keys)
+
+
+def _rows_covered(
+    p: ParamRef, net: Network, position: dict[ParamRef, int]
+) -> tuple[int, int]:
+    layer = net.layers[p.layer]
+    if p.neuron is None:
+        first = ParamRef(p.layer, p.kind, 0, 0 if p.kind == "weight" else None)
+        count = layer.weights.size if p.kind == "weight" else layer.size
+    elif p.kind == "weight" and p.input is None:
+        first = ParamRef(p.layer, "weight", p.neuron, 0)
+        count = layer.fan_in
+    else:
+        first, count = p, 1
+    start = position[first]
+    return start, start + count
+
+
+_INF = math.inf
+_KIND_RANK = {"grad_post": 0, "deriv": 1, "grad_pre": 2, "grad": 3}
+
+
+def order_key(step: Step, n_layers: int, n_samples: int) -> tuple[float, ...]:
+    """A key that orders the steps of every granularity the same way, so the cursor can move
+    from one granularity to another without skipping or repeating numbers. A step that
+    covers a whole row or layer sorts after the single numbers it includes."""
+
+    def idx(v: int | None) -> float:
+        return _INF if v is None else float(v)
+
+    sample = idx(step.sample) if step.sample is not None else float(n_samples)
+    if step.phase in ("forward", "loss", "check"):
+        block = 0.0 if step.phase != "check" else 4.0
+        if step.kind in ("loss", "batch_loss"):
+            return (block, sample, _INF, _INF, _INF)
+        return (block, sample, float(step.layer or 0), idx(step.neuron), float(step.kind == "post"))
+    back = float(n_layers - 1 - (step.layer or 0))
+    param = step.param
+    p_kind = 0.0 if param is None or param.kind == "weight" else 1.0
+    p_in = idx(param.input) if param is not None and param.kind == "weight" else _INF
+    if step.phase == "backward" and step.kind != "batch_grad":
+        rank = float(_KIND_RANK[step.kind])
+        return (1.0, sample, back, rank, p_kind, idx(step.neuron), p_in)
+    block = 2.0 if step.phase == "backward" else 3.0
+    return (block, back, p_kind, idx(step.neuron), p_in)
+
+
+@dataclass
+class Session:
+    """One debugging session over `initial`, the network the lecture starts from."""
+
+    initial: Network
+    granularity: Granularity | None = None
+    precision: int = 3
+    network: Network = field(init=False)
+    trace: Trace = field(init=False)
+    index: TraceIndex = field(init=False)
+    iteration: int = field(init=False, default=1)
+    cursor: int = field(init=False, default=-1)
+    message: str | None = field(init=False, default=None)
+    _points: tuple[float, ...] = field(init=False, default=())
+    _past: list[_Snapshot] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.granularity is None:
+            self.granularity = default_granularity(self.initial)
+        self._start(self.initial)
+
+    def _start(self, network: Network) -> None:
+        self.network = network
+        self._set_trace(build_trace(network, self._granularity))
+        self.cursor = -1
+
+    def _set_trace(self, trace: Trace) -> None:
+        self.trace = trace
+        self.index = index_trace(trace)
+
+    @property
+    def _granularity(self) -> Granularity:
+        assert self.granularity is not None
+        return self.granularity
+
+    # -- what is shown --------------------------------------------------------------------------
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.trace.steps
+
+    @property
+    def step(self) -> Step | None:
+        """The step on screen, None when the iteration is ready to start."""
+        return None if self.cursor < 0 else self.trace.steps[self.cursor]
+
+    @property
+    def phase(self) -> str:
+        return "ready" if self.cursor < 0 else self.trace.steps[self.cursor].phase
+
+    @property
+    def complete(self) -> bool:
+        """True once the last step (the loss after the update) is on screen."""
+        return self.cursor == len(self.trace.steps) - 1
+
+    @property
+    def loss_history(self) -> tuple[float, ...]:
+        """The loss before the first iteration, then after each completed iteration."""
+        if not self.complete:
+            return self._points
+        start = self._points or (self.trace.loss,)
+        return (*start, self.trace.loss_after)
+
+    @property
+    def shown_loss(self) -> float | None:
+        """The loss as far as the class has seen it: None until it is first computed."""
+        one = self.trace.network.n_samples == 1
+        revealed = self.index.revealed
+        after = revealed.get((0, "check_loss") if one else (None, "check_batch_loss"), _BIG)
+        before = revealed.get((0, "loss") if one else (None, "batch_loss"), _BIG)
+        if after <= self.cursor:
+            return self.trace.loss_after
+        if before <= self.cursor:
+            return self.trace.loss
+        return self._points[-1] if self._points else None
+
+    def state(self) -> tuple[Any, ...]:
+        """What the screen shows, as a comparable value (for tests: back restores it)."""
+        return (
+            self.iteration,
+            self.cursor,
+            self.granularity,
+            self.precision,
+            self.loss_history,
+            self.message,
+            id(self.network),
+            id(self.trace) if self.granularity == self.trace.granularity else None,
+        )
+
+    # -- moving ---------------------------------------------------------------------------------
+    @property
+    def can_back(self) -> bool:
+        return self.cursor >= 0 or bool(self._past)
+
+    @property
+    def can_next(self) -> bool:
+        return True
+
+    def next(self) -> None:
+        """One step forward; past the last step, on to the next iteration."""
+        if self.cursor < len(self.trace.steps) - 1:
+            self.cursor += 1
+            return
+        self._push()
+        self._points = self.loss_history
+        self.iteration += 1
+        self.message = None
+        self._start(self.trace.network_after)
+
+    def back(self) -> None:
+        """One step back; before the first step, back to where the previous action left off."""
+        if self.cursor >= 0:
+            self.cursor -= 1
+            return
+        if self._past:
+            self._restore(self._past.pop())
+
+    def next_phase(self) -> None:
+        """To the first step of the next phase (the last step if this is the last phase)."""
+        boundaries = self.index.boundaries
+        k = bisect.bisect_right(boundaries, self.cursor)
+        self.cursor = boundaries[k] if k < len(boundaries) else len(self.trace.steps) - 1
+
+    def previous_phase(self) -> None:
+        """To the first step of this phase, or of the previous one if already there."""
+        boundaries = self.index.boundaries
+        k = bisect.bisect_left(boundaries, self.cursor) - 1
+        self.cursor = boundaries[k] if k >= 0 else -1
+
+    def finish(self) -> None:
+        """Straight to the end of the iteration: the loss with the updated parameters."""
+        self.cursor = len(self.trace.steps) - 1
+
+    def reset(self) -> None:
+        """Back to the starting network, iteration 1 (undoable with `back`)."""
+        self._push()
+        self.iteration = 1
+        self._points = ()
+        self.message = None
+        self._start(self.initial)
+
+    def open(self, network: Network) -> None:
+        """Switch to another network; `back` returns to this one."""
+        self._push()
+        self.initial = network
+        self.granularity = default_granularity(network)
+        self.iteration = 1
+        self._points = ()
+        self.message = None
+        self._start(network)
+
+    def set_granularity(self, granularity: Granularity) -> None:
+        """Re-cut the current iteration into steps of another size, keeping the progress:
+        the cursor lands on the last new step that shows nothing not yet shown."""
+        if granularity not in GRANULARITIES:
+            raise ValueError(f"unknown granularity {granularity!r}")
+        if granularity == self.granularity:
+            return
+        self.granularity = granularity
+        old_key = None if self.cursor < 0 else self.index.order_keys[self.cursor]
+        self._set_trace(build_trace(self.network, granularity))
+        if old_key is None:
+            self.cursor = -1
+        else:
+            self.cursor = bisect.bisect_right(self.index.order_keys, old_key) - 1
+
+    def cycle_granularity(self) -> Granularity:
+        order = GRANULARITIES
+        self.set_granularity(order[(order.index(self._granularity) + 1) % len(order)])
+        return self._granularity
+
+    def more_precision(self) -> None:
+        self.precision = min(MAX_PRECISION, self.precision + 1)
+
+    def less_precision(self) -> None:
+        self.precision = max(MIN_PRECISION, self.precision - 1)
+
+    def apply_training(
+        self, network: Network, loss_history: np.ndarray | list[float], steps_done: int,
+        message: str | None = None,
+    ) -> None:
+        """Take the result of a training run that started from `self.network`."""
+        self._push()
+        history = [float(v) for v in loss_history]
+        if steps_done > 0 or message:
+            self._points = (*self._points, *history[1:]) if self._points else tuple(history)
+        self.iteration += steps_done
+        self.message = message
+        self._start(network)
+
+    # -- history --------------------------------------------------------------------------------
+    def _push(self) -> None:
+        self._past.append(
+            _Snapshot(
+                self.initial,
+                self._granularity,
+                self.network,
+                self.trace,
+                self.iteration,
+                self.cursor,
+                self._points,
+                self.message,
+            )
+        )
+
+    def _restore(self, snap: _Snapshot) -> None:
+        self.initial = snap.initial
+        self.granularity = snap.granularity
+        self.network = snap.network
+        self.iteration = snap.iteration
+        self._points = snap.points
+        self.message = snap.message
+        self._set_trace(snap.trace)
+        self.cursor = snap.cursor
+
+
+_BIG = 1 << 62
