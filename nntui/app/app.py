@@ -133,7 +133,8 @@ class NntuiApp(App[int]):
         loss = s.shown_loss
         loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, s.precision)}"
         name = s.network.name or self.source
-        title = f"nntui · {name} · iteration {s.iteration} · {where} · {loss_text} · {s.granularity}"
+        # Most important first: a narrow terminal cuts the end of the line.
+        title = f"iteration {s.iteration} · {where} · {loss_text} · {s.granularity} · {name}"
         self.query_one(TitleBar).update(title)
         self.query_one(GraphView).refresh_view()
         self.query_one(StepPanel).refresh_view()

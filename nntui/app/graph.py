@@ -278,42 +278,70 @@ class _Drawing:
             return self.step.layer + 1
         return 0
 
-    def _visible_columns(self, box_width: int) -> list[int]:
+    def _box_width(self, column: int) -> int:
+        """Neuron boxes hold `pre −0.340`; input and loss boxes only a value."""
+        if column in (0, self.n_columns - 1):
+            return max(9, self.s.precision + 7)
+        return self.inner + 2
+
+    def _visible_columns(self) -> list[int]:
+        """All columns, or the window of them around the current step that fits."""
         min_gap = 5
-        fit = max(2, (self.width + min_gap) // (box_width + min_gap))
-        if fit >= self.n_columns:
+        widths = [self._box_width(c) for c in range(self.n_columns)]
+        if sum(widths) + min_gap * (self.n_columns - 1) <= self.width:
             return list(range(self.n_columns))
         focus = self._focus_column()
-        start = min(max(0, focus - fit // 2), self.n_columns - fit)
-        return list(range(start, start + fit))
+        chosen = [focus]
+        used = widths[focus]
+        left, right = focus - 1, focus + 1
+        while True:
+            grew = False
+            for side in (right, left) if right - focus <= focus - left else (left, right):
+                if 0 <= side < self.n_columns and used + min_gap + widths[side] + 4 <= self.width:
+                    chosen.append(side)
+                    used += min_gap + widths[side]
+                    grew = True
+                    if side == right:
+                        right += 1
+                    else:
+                        left -= 1
+                    break
+            if not grew:
+                break
+        return sorted(chosen)
 
     def draw(self) -> _Grid:
-        box_width = self.inner + 2
-        columns = self._visible_columns(box_width)
+        columns = self._visible_columns()
+        widths = {c: self._box_width(c) for c in columns}
         top = 1  # row 0 holds the column headings
         usable = self.height - top
-        gap = (self.width - 2 - len(columns) * box_width) // max(1, len(columns) - 1)
-        gap = max(gap, 3)
-        total = len(columns) * box_width + (len(columns) - 1) * gap
-        left = max(0, (self.width - total) // 2)
+        margin = 2 if (columns[0] > 0 or columns[-1] < self.n_columns - 1) else 1
+        free = self.width - 2 * margin - sum(widths.values())
+        gap = max(3, free // max(1, len(columns) - 1))
+        total = sum(widths.values()) + gap * (len(columns) - 1)
+        x = max(0, (self.width - total) // 2)
         boxes: dict[int, list[_Box]] = {}
         sizes = self._column_sizes()
-        for k, column in enumerate(columns):
-            x = left + k * (box_width + gap)
-            boxes[column] = self._lay_out_column(column, sizes[column], x, top, usable, box_width)
+        for column in columns:
+            boxes[column] = self._lay_out_column(
+                column, sizes[column], x, top, usable, widths[column]
+            )
+            x += widths[column] + gap
         # Boxes first: edges and labels then keep out of the cells they cover.
         for column in columns:
-            self._draw_heading(column, boxes[column], box_width)
+            self._draw_heading(column, boxes[column], widths[column])
             for box in boxes[column]:
                 self._draw_box(box)
         for k in range(len(columns) - 1):
             self._draw_edges(boxes[columns[k]], boxes[columns[k + 1]], columns[k + 1])
         if columns[0] > 0:
-            self.grid.put(0, self.height // 2, f"◀{columns[0]}", HEAD)
+            self.grid.put(0, self.height // 2, "◀", HEAD)
+            self.grid.put(0, self.height // 2 + 1, str(columns[0]), HEAD)
         hidden_right = self.n_columns - 1 - columns[-1]
         if hidden_right > 0:
-            text = f"{hidden_right}▶"
-            self.grid.put(self.width - len(text), self.height // 2, text, HEAD)
+            self.grid.put(self.width - 1, self.height // 2, "▶", HEAD)
+            text = str(hidden_right)
+            self.grid.put(self.width - len(text), self.height // 2 + 1, text, HEAD)
         return self.grid
 
     def _lay_out_column(

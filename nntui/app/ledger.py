@@ -64,7 +64,7 @@ class Ledger(ScrollView, can_focus=True):
         overflow-x: hidden;
     }
     Ledger > .ledger--header { text-style: bold; color: $secondary; }
-    Ledger > .ledger--current { background: $accent 30%; text-style: bold; }
+    Ledger > .ledger--current { background: $accent-muted; text-style: bold; }
     Ledger > .ledger--zero { color: $warning; }
     Ledger > .ledger--pending { color: $text-disabled; }
     """
@@ -123,9 +123,10 @@ class Ledger(ScrollView, can_focus=True):
         p = s.precision
         rows = s.index.rows_of_step.get(s.cursor)
         current = rows is not None and rows[0] <= row < rows[1]
-        style = base + self.get_component_rich_style("ledger--current") if current else base
-        pending = style + self.get_component_rich_style("ledger--pending")
-        zero = style + self.get_component_rich_style("ledger--zero")
+        component = self.get_component_rich_style
+        style = base + component("ledger--current", partial=True) if current else base
+        pending = style + component("ledger--pending", partial=True)
+        zero = style + component("ledger--zero", partial=True)
         grad_known = s.index.grad_at[row] <= s.cursor
         new_known = s.index.new_at[row] <= s.cursor
         rate = s.network.learning_rate

@@ -56,7 +56,7 @@ class StepPanel(Static):
         pad = " " * len(f"{where}{step.symbol}")
         text.append(f"{pad} = {step.substituted(p)}\n")
         text.append(f"{pad} = ")
-        text.append(step.result(p), style="bold reverse")
+        text.append(step.result(p), style="bold underline")
         text.append("\n")
         text.append(step.why, style="italic")
         return text

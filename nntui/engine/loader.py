@@ -38,7 +38,7 @@ TOP_KEYS = ("name", "loss", "reduction", "learning_rate", "update_biases", "laye
 LAYER_KEYS = ("activation", "weights", "biases")
 SAMPLE_KEYS = ("x", "y")
 ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
-# The output activation each loss needs, and how far a cross-entropy target may be from summing to 1.
+# The output activation each loss needs; how far a cross-entropy target may be from summing to 1.
 LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
 DISTRIBUTION_TOLERANCE = 1e-6
 # Far beyond any real network file (a 784-32-10 net is about half a megabyte); stops /dev/zero.
@@ -82,6 +82,7 @@ def loads_network(content: bytes | str, source: str, fmt: FileFormat | None = No
     Raises `NetworkFileError` for any problem.
     """
     text = content if isinstance(content, str) else _decode(content, source)
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
         raise NetworkFileError(source, "file is empty")
     fmt = fmt or _format_of(source) or ("json" if text.lstrip().startswith("{") else "toml")
@@ -123,12 +124,10 @@ def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
 
 def _decode(content: bytes, source: str) -> str:
     try:
-        text = content.decode("utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError as err:
-        byte = content[err.start]
-        message = f"not UTF-8 (byte 0x{byte:02x} at offset {err.start})"
+        message = f"not UTF-8 (byte 0x{content[err.start]:02x} at offset {err.start})"
         raise NetworkFileError(source, message) from None
-    return text.removeprefix("\ufeff")
 
 
 def _format_of(source: str) -> FileFormat | None:
