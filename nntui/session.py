@@ -62,6 +62,8 @@ class TraceIndex:
     rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
     boundaries: tuple[int, ...]  # first index of every run of one phase
     order_keys: tuple[tuple[float, ...], ...]
+    phase_position: tuple[int, ...]  # step index → its 1-based position within its phase
+    phase_total: dict[str, int]  # phase → how many steps it has
 
 
 def ledger_params(net: Network) -> tuple[ParamRef, ...]:
@@ -84,10 +86,14 @@ def index_trace(trace: Trace) -> TraceIndex:
     final_grad_sample = None if net.n_samples > 1 else 0
     for step in trace.steps:
         key_kind = ("check_" if step.phase == "check" else "") + step.kind
-        if step.layer is not None and step.kind in ("pre", "post", "grad_post", "deriv", "grad_pre"):
-            neurons = (
-                range(net.layers[step.layer].size) if step.neuron is None else (step.neuron,)
-            )
+        if step.layer is not None and step.kind in (
+            "pre",
+            "post",
+            "grad_post",
+            "deriv",
+            "grad_pre",
+        ):
+            neurons = range(net.layers[step.layer].size) if step.neuron is None else (step.neuron,)
             for j in neurons:
                 revealed.setdefault((step.sample, key_kind, step.layer, j), step.index)
         elif step.kind in ("loss", "batch_loss"):
@@ -106,12 +112,17 @@ def index_trace(trace: Trace) -> TraceIndex:
         s.index for s in trace.steps if s.index == 0 or trace.steps[s.index - 1].phase != s.phase
     )
     keys = tuple(order_key(s, len(net.layers), net.n_samples) for s in trace.steps)
-    return TraceIndex(revealed, params, grad_at, new_at, rows_of_step, boundaries, keys)
+    totals: dict[str, int] = {}
+    positions = []
+    for step in trace.steps:
+        totals[step.phase] = totals.get(step.phase, 0) + 1
+        positions.append(totals[step.phase])
+    return TraceIndex(
+        revealed, params, grad_at, new_at, rows_of_step, boundaries, keys, tuple(positions), totals
+    )
 
 
-def _rows_covered(
-    p: ParamRef, net: Network, position: dict[ParamRef, int]
-) -> tuple[int, int]:
+def _rows_covered(p: ParamRef, net: Network, position: dict[ParamRef, int]) -> tuple[int, int]:
     layer = net.layers[p.layer]
     if p.neuron is None:
         first = ParamRef(p.layer, p.kind, 0, 0 if p.kind == "weight" else None)
@@ -331,7 +342,10 @@ class Session:
         self.precision = max(MIN_PRECISION, self.precision - 1)
 
     def apply_training(
-        self, network: Network, loss_history: np.ndarray | list[float], steps_done: int,
+        self,
+        network: Network,
+        loss_history: np.ndarray | list[float],
+        steps_done: int,
         message: str | None = None,
     ) -> None:
         """Take the result of a training run that started from `self.network`."""

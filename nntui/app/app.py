@@ -125,11 +125,9 @@ class NntuiApp(App[int]):
         if step is None:
             where = "READY"
         else:
-            start = s.trace.phase_starts
-            phase_steps = [x for x in s.steps if x.phase == step.phase]
-            position = phase_steps.index(step) + 1 if len(phase_steps) < 5000 else step.index
-            where = f"{step.phase.upper()} {position}/{len(phase_steps)} · step {step.index + 1}/{total}"
-            del start
+            position = s.index.phase_position[step.index]
+            count = s.index.phase_total[step.phase]
+            where = f"{step.phase.upper()} {position}/{count} · step {step.index + 1}/{total}"
         loss = s.shown_loss
         loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, s.precision)}"
         name = s.network.name or self.source
@@ -279,7 +277,9 @@ class NntuiApp(App[int]):
         s.apply_training(result.network, result.loss_history, result.steps_done, result.message)
         self.refresh_views()
         if result.message:
-            self.notify(result.message, severity="warning" if result.cancelled else "error", timeout=8)
+            self.notify(
+                result.message, severity="warning" if result.cancelled else "error", timeout=8
+            )
         else:
             self.notify(f"Trained {result.steps_done:,} iterations (← goes back).", timeout=3)
 

@@ -454,22 +454,24 @@ class _Drawing:
             title = self._neuron_name(layer, box.neuron)
             lines = self._node_lines(layer, box.neuron)
         inactive = box.column not in (0, last) and self._inactive(box.column - 1, box.neuron)
-        frame = HI_BOX if active else (INACTIVE if inactive else (DIM if quiet else BOX))
+        frame = HI_BOX if active else (DIM if quiet else BOX)
         inner = box.width - 2
         mark = " off" if inactive else ""
-        head = f"─ {title}{mark} "
-        g.put(box.x, box.y, "╭" + head + "─" * max(0, inner - len(head)) + "╮", frame)
+        # An inactive ReLU gets a dashed frame: visible in any theme, even in black and white.
+        across, side = ("┄", "┆") if inactive else ("─", "│")
+        head = f"{across} {title}{mark} "
+        g.put(box.x, box.y, "╭" + head + across * max(0, inner - len(head)) + "╮", frame)
         g.put(box.x + 3, box.y, title, HI_BOX if active else TITLE)
         if mark:
             g.put(box.x + 3 + len(title), box.y, mark, INACTIVE)
         for k, (label, value, style) in enumerate(lines):
             row = box.y + 1 + k
-            g.put(box.x, row, "│" + " " * inner + "│", frame)
+            g.put(box.x, row, side + " " * inner + side, frame)
             if label:
                 g.put(box.x + 1, row, label, DIM if quiet else TEXT)
             text_style = style if not (quiet and style == VALUE) else VALUE
             g.put(box.x + 1 + inner - len(value), row, value, text_style)
-        g.put(box.x, box.y + box.height - 1, "╰" + "─" * inner + "╯", frame)
+        g.put(box.x, box.y + box.height - 1, "╰" + across * inner + "╯", frame)
 
     def _loss_value(self) -> float | None:
         """The loss of the sample on screen, once computed."""
@@ -530,7 +532,9 @@ class _Drawing:
                     continue
                 assert src.neuron is not None and t.neuron is not None
                 w = self._weight(layer, t.neuron, src.neuron)
-                hi = self.step is not None and _matches_edge(self.step.edges, layer, t.neuron, src.neuron)
+                hi = self.step is not None and _matches_edge(
+                    self.step.edges, layer, t.neuron, src.neuron
+                )
                 if hi:
                     style = HI_EDGE_POS if w >= 0 else HI_EDGE_NEG
                 else:
@@ -542,7 +546,7 @@ class _Drawing:
             self.grid.line(x0, y0, x1, y1, style)
         if into_loss or len(edges) > 16:
             return
-        for style, x0, y0, x1, y1, info in edges:
+        for _, x0, y0, x1, y1, info in edges:
             assert info is not None
             w, hi = info
             self._place_label(fmt_operand(w, self.s.precision), x0, y0, x1, y1, hi, w)

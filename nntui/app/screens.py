@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
@@ -18,9 +18,9 @@ class HelpScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
-        width: auto; max-width: 90%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 2;
+    HelpScreen > VerticalScroll {
+        width: 86; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     """
 
@@ -34,13 +34,9 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for keys, description in self.rows:
             table.add_row(keys, description)
-        with Vertical():
-            yield Label("[b]nntui keys[/b]  (esc closes)")
+        with VerticalScroll():
+            yield Label("[b]nntui keys[/b]  (esc closes; scroll for more)")
             yield Static(table)
-            yield Label(
-                "Mouse: click a ledger row to follow it. ctrl+p opens the command palette "
-                "(presets, open a network file)."
-            )
 
 
 class TrainDialog(ModalScreen[int | None]):

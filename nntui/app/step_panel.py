@@ -51,7 +51,9 @@ class StepPanel(Static):
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
             text.append("Press space for the first step of the forward pass, ? for every key.")
             return text
-        where = "" if step.sample is None or s.network.n_samples == 1 else f"sample {step.sample} · "
+        where = (
+            "" if step.sample is None or s.network.n_samples == 1 else f"sample {step.sample} · "
+        )
         text.append(f"{where}{step.symbol} = {step.formula}\n", style="bold")
         pad = " " * len(f"{where}{step.symbol}")
         text.append(f"{pad} = {step.substituted(p)}\n")
