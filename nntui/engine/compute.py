@@ -116,7 +116,7 @@ def backward(net: Network, fwd: Forward) -> Backward:
 
 
 def sgd_step(net: Network, grads: Backward) -> Network:
-    """θ* = θ − learning_rate · ∂E/∂θ for every parameter, all from the gradients before the step."""
+    """θ* = θ − learning_rate · ∂E/∂θ for every parameter, every gradient from before the step."""
     rate = net.learning_rate
     new_weights = [
         layer.weights - rate * g for layer, g in zip(net.layers, grads.weights, strict=True)

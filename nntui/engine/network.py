@@ -43,7 +43,7 @@ class ParamRef:
         return letter + sep.join(map(str, indices))
 
     def covers(self, other: ParamRef) -> bool:
-        """True when this (possibly row or layer) reference includes the single parameter `other`."""
+        """True when this (possibly row or layer) reference includes the parameter `other`."""
         return (
             self.layer == other.layer
             and self.kind == other.kind

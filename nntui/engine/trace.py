@@ -207,7 +207,7 @@ def _fill(template: str, numbers: Sequence[Number], precision: int) -> str:
         text = fmt_value(value, precision, short=True)
         before = template[: match.start()].rstrip()
         after = template[match.end() :].lstrip()
-        bare = before == "" or before.endswith("(") and after.startswith(")")
+        bare = before == "" or (before.endswith("(") and after.startswith(")"))
         if text.startswith("−") and not bare:
             return f"({text})"
         return text
@@ -365,17 +365,30 @@ class _Builder:
             if li == 0
             else f"the activations of the layer before ({n.input(li, None, in_star)})"
         )
-        why = f"Each neuron adds up its weighted inputs: {n.pre(li, j)} is the sum of {source}, each times its weight, plus the bias."
+        why = (
+            f"Each neuron adds up its weighted inputs: {n.pre(li, j)} is the sum of "
+            f"{source}, each times its weight, plus the bias."
+        )
         if star:
             why = "The same weighted sum again, now with the updated weights and bias."
         self.add(
-            phase=phase, sample=s, kind="pre", layer=li, neuron=j,
-            target=f"pre[{li}][{j}]", symbol=n.pre(li, j, star),
-            formula=" + ".join(t.symbol for t in terms), op="sum", operands=tuple(terms),
-            value=float(fwd.pre[li][s, j]), why=why, template=" + ".join(template),
-            numbers=tuple(numbers), nodes=frozenset({(li, None), (li + 1, j)}),
+            phase=phase,
+            sample=s,
+            kind="pre",
+            layer=li,
+            neuron=j,
+            target=f"pre[{li}][{j}]",
+            symbol=n.pre(li, j, star),
+            formula=" + ".join(t.symbol for t in terms),
+            op="sum",
+            operands=tuple(terms),
+            value=float(fwd.pre[li][s, j]),
+            why=why,
+            template=" + ".join(template),
+            numbers=tuple(numbers),
+            nodes=frozenset({(li, None), (li + 1, j)}),
             edges=frozenset({(li, j, None)}),
-        )  # fmt: skip
+        )
 
     def weighted_sum_layer(
         self, s: int, li: int, net: Network, fwd: Forward, phase: Phase, star: str
@@ -386,14 +399,26 @@ class _Builder:
         in_star = star if li > 0 else ""
         w_sym, b_sym, a_sym = f"W{li}{star}", f"b{li}{star}", n.input(li, None, in_star)
         terms = (Operand(f"{w_sym}·{a_sym}", layer.weights @ a_prev), Operand(b_sym, layer.biases))
-        why = f"The whole layer at once: every neuron's weighted sum of {'the inputs' if li == 0 else a_sym}, plus its bias."
+        source = "the inputs" if li == 0 else a_sym
+        why = f"The whole layer at once: every neuron's weighted sum of {source}, plus its bias."
         self.add(
-            phase=phase, sample=s, kind="pre", layer=li, neuron=None,
-            target=f"pre[{li}]", symbol=n.pre(li, None, star), formula=f"{w_sym}·{a_sym} + {b_sym}",
-            op="sum", operands=terms, value=fwd.pre[li][s].copy(), why=why,
-            template="{0}·{1} + {2}", numbers=(layer.weights, a_prev, layer.biases),
-            nodes=frozenset({(li, None), (li + 1, None)}), edges=frozenset({(li, None, None)}),
-        )  # fmt: skip
+            phase=phase,
+            sample=s,
+            kind="pre",
+            layer=li,
+            neuron=None,
+            target=f"pre[{li}]",
+            symbol=n.pre(li, None, star),
+            formula=f"{w_sym}·{a_sym} + {b_sym}",
+            op="sum",
+            operands=terms,
+            value=fwd.pre[li][s].copy(),
+            why=why,
+            template="{0}·{1} + {2}",
+            numbers=(layer.weights, a_prev, layer.biases),
+            nodes=frozenset({(li, None), (li + 1, None)}),
+            edges=frozenset({(li, None, None)}),
+        )
 
     def activation_step(
         self, s: int, li: int, j: int | None, fwd: Forward, phase: Phase, star: str
@@ -408,11 +433,22 @@ class _Builder:
         pre, post = n.pre(li, j, star), n.post(li, j, star)
         why = _activation_why(act, pre, post, z, a, last=li == self.n_layers - 1)
         self.add(
-            phase=phase, sample=s, kind="post", layer=li, neuron=j,
-            target=f"post[{li}]" if j is None else f"post[{li}][{j}]", symbol=post,
-            formula=f"{fn}({pre})", op="apply", operands=(Operand(pre, z),), value=a, why=why,
-            template=f"{fn}({{0}})", numbers=(z,), nodes=frozenset({(li + 1, j)}),
-        )  # fmt: skip
+            phase=phase,
+            sample=s,
+            kind="post",
+            layer=li,
+            neuron=j,
+            target=f"post[{li}]" if j is None else f"post[{li}][{j}]",
+            symbol=post,
+            formula=f"{fn}({pre})",
+            op="apply",
+            operands=(Operand(pre, z),),
+            value=a,
+            why=why,
+            template=f"{fn}({{0}})",
+            numbers=(z,),
+            nodes=frozenset({(li + 1, j)}),
+        )
 
     def loss_step(self, s: int, fwd: Forward, phase: Phase, star: str) -> None:
         n = self.names
@@ -430,13 +466,22 @@ class _Builder:
                 else "not lower than before the step."
             )
         self.add(
-            phase=phase, sample=s, kind="loss", layer=None, neuron=None,
+            phase=phase,
+            sample=s,
+            kind="loss",
+            layer=None,
+            neuron=None,
             target="loss" if self.net.n_samples == 1 else f"loss[{s}]",
-            symbol=n.loss(s) + star, formula=formula, op="apply",
+            symbol=n.loss(s) + star,
+            formula=formula,
+            op="apply",
             operands=(Operand(o_sym, _scalar_or_copy(o)), Operand("y", _scalar_or_copy(y))),
-            value=float(fwd.losses[s]), why=why, template=template, numbers=numbers,
+            value=float(fwd.losses[s]),
+            why=why,
+            template=template,
+            numbers=numbers,
             nodes=frozenset({(self.loss_column, None), (last + 1, None)}),
-        )  # fmt: skip
+        )
 
     def batch_loss(self, fwd: Forward, phase: Phase, star: str) -> None:
         count = self.net.n_samples
@@ -449,11 +494,22 @@ class _Builder:
         template, numbers = _reduction_template([float(v) for v in fwd.losses], mean)
         why = f"The batch loss is the {'mean' if mean else 'sum'} of the {count} samples' losses."
         self.add(
-            phase=phase, sample=None, kind="batch_loss", layer=None, neuron=None,
-            target="loss", symbol="E" + star, formula=" + ".join(t.symbol for t in terms),
-            op="sum", operands=terms, value=fwd.loss, why=why, template=template,
-            numbers=numbers, nodes=frozenset({(self.loss_column, None)}),
-        )  # fmt: skip
+            phase=phase,
+            sample=None,
+            kind="batch_loss",
+            layer=None,
+            neuron=None,
+            target="loss",
+            symbol="E" + star,
+            formula=" + ".join(t.symbol for t in terms),
+            op="sum",
+            operands=terms,
+            value=fwd.loss,
+            why=why,
+            template=template,
+            numbers=numbers,
+            nodes=frozenset({(self.loss_column, None)}),
+        )
 
     # -- backward ---------------------------------------------------------------------------
     def backward_layer(self, s: int, li: int) -> None:
@@ -502,13 +558,22 @@ class _Builder:
         o_sym, y_sym = n.post(li, j), "y" if j is None or size == 1 else f"y{j}"
         formula = formula.replace("o", o_sym).replace("y", y_sym)
         self.add(
-            phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
-            target=_t("grad_post", li, j), symbol=self._grad_sym(s, o_sym), formula=formula,
-            op="apply", operands=(Operand(o_sym, o), Operand(y_sym, y)),
-            value=self._pick(self.bwd.grad_post[li], s, j), why=_LOSS_GRADIENT_WHY[self.net.loss],
-            template=template, numbers=(o, y),
+            phase="backward",
+            sample=s,
+            kind="grad_post",
+            layer=li,
+            neuron=j,
+            target=_t("grad_post", li, j),
+            symbol=self._grad_sym(s, o_sym),
+            formula=formula,
+            op="apply",
+            operands=(Operand(o_sym, o), Operand(y_sym, y)),
+            value=self._pick(self.bwd.grad_post[li], s, j),
+            why=_LOSS_GRADIENT_WHY[self.net.loss],
+            template=template,
+            numbers=(o, y),
             nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
-        )  # fmt: skip
+        )
 
     def output_delta_step(self, s: int, li: int, j: int | None) -> None:
         n = self.names
@@ -518,15 +583,27 @@ class _Builder:
         y_sym = "y" if j is None else f"y{j}"
         total = float(np.sum(self.net.targets[s]))
         formula = f"{o_sym} − {y_sym}" if total == 1.0 else f"{o_sym}·Σy − {y_sym}"
-        why = "For softmax with cross-entropy the chain rule collapses to output minus target: ∂E/∂o_pre = o − y."
+        why = (
+            "For softmax with cross-entropy the chain rule collapses to output minus "
+            "target: ∂E/∂o_pre = o − y."
+        )
         self.add(
-            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=j,
-            target=_t("grad_pre", li, j), symbol=self._grad_sym(s, n.pre(li, j)), formula=formula,
-            op="apply", operands=(Operand(o_sym, o), Operand(y_sym, y)),
-            value=self._pick(self.bwd.grad_pre[li], s, j), why=why,
+            phase="backward",
+            sample=s,
+            kind="grad_pre",
+            layer=li,
+            neuron=j,
+            target=_t("grad_pre", li, j),
+            symbol=self._grad_sym(s, n.pre(li, j)),
+            formula=formula,
+            op="apply",
+            operands=(Operand(o_sym, o), Operand(y_sym, y)),
+            value=self._pick(self.bwd.grad_pre[li], s, j),
+            why=why,
             template="{0} − {1}" if total == 1.0 else "{0}·" + f"{total:g}" + " − {1}",
-            numbers=(o, y), nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
-        )  # fmt: skip
+            numbers=(o, y),
+            nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
+        )
 
     def _delta_operands(self, s: int, li: int, k: int) -> list[Operand]:
         """How the gradient reaches neuron k's pre-activation: ∂E/∂a_k · ∂a_k/∂z_k, or the
@@ -554,14 +631,26 @@ class _Builder:
                 for k in range(nxt.size)
             )
             self.add(
-                phase="backward", sample=s, kind="grad_post", layer=li, neuron=None,
-                target=_t("grad_post", li, None), symbol=self._grad_sym(s, a_sym),
-                formula=f"W{li + 1}ᵀ·δ{li + 1}", op="sum", operands=terms,
+                phase="backward",
+                sample=s,
+                kind="grad_post",
+                layer=li,
+                neuron=None,
+                target=_t("grad_post", li, None),
+                symbol=self._grad_sym(s, a_sym),
+                formula=f"W{li + 1}ᵀ·δ{li + 1}",
+                op="sum",
+                operands=terms,
                 value=self.bwd.grad_post[li][s].copy(),
-                why=f"Every neuron of {a_sym} reaches the loss through the next layer: the next layer's δ, carried back through the transposed weights.",
-                template="{0}ᵀ·{1}", numbers=(nxt.weights, delta),
-                nodes=frozenset({(li + 1, None), (li + 2, None)}), edges=frozenset({(li + 1, None, None)}),
-            )  # fmt: skip
+                why=(
+                    f"Every neuron of {a_sym} reaches the loss through the next layer: "
+                    "the next layer's δ, carried back through the transposed weights."
+                ),
+                template="{0}ᵀ·{1}",
+                numbers=(nxt.weights, delta),
+                nodes=frozenset({(li + 1, None), (li + 2, None)}),
+                edges=frozenset({(li + 1, None, None)}),
+            )
             return
         value = float(self.bwd.grad_post[li][s, j])
         chains = []
@@ -576,14 +665,26 @@ class _Builder:
         if len(chains) == 1:
             ops = chains[0]
             self.add(
-                phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
-                target=_t("grad_post", li, j), symbol=self._grad_sym(s, a_sym),
-                formula=" · ".join(o.symbol for o in ops), op="product", operands=tuple(ops),
+                phase="backward",
+                sample=s,
+                kind="grad_post",
+                layer=li,
+                neuron=j,
+                target=_t("grad_post", li, j),
+                symbol=self._grad_sym(s, a_sym),
+                formula=" · ".join(o.symbol for o in ops),
+                op="product",
+                operands=tuple(ops),
                 value=value,
-                why=f"{a_sym} reaches the loss only through {via}, by the weight {ops[-1].symbol}: the gradient already at {via}, times that weight.",
+                why=(
+                    f"{a_sym} reaches the loss only through {via}, by the weight "
+                    f"{ops[-1].symbol}: the gradient already at {via}, times that weight."
+                ),
                 template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
-                numbers=tuple(o.value for o in ops), nodes=nodes, edges=edges,
-            )  # fmt: skip
+                numbers=tuple(o.value for o in ops),
+                nodes=nodes,
+                edges=edges,
+            )
             return
         terms, numbers, template = [], [], []
         for ops in chains:
@@ -594,13 +695,26 @@ class _Builder:
             template.append("·".join(f"{{{len(numbers) + i}}}" for i in range(len(ops))))
             numbers += [o.value for o in ops]
         self.add(
-            phase="backward", sample=s, kind="grad_post", layer=li, neuron=j,
-            target=_t("grad_post", li, j), symbol=self._grad_sym(s, a_sym),
-            formula=" + ".join(t.symbol for t in terms), op="sum", operands=tuple(terms),
+            phase="backward",
+            sample=s,
+            kind="grad_post",
+            layer=li,
+            neuron=j,
+            target=_t("grad_post", li, j),
+            symbol=self._grad_sym(s, a_sym),
+            formula=" + ".join(t.symbol for t in terms),
+            op="sum",
+            operands=tuple(terms),
             value=value,
-            why=f"{a_sym} feeds every neuron of the next layer, so its gradient adds up what comes back along each outgoing weight.",
-            template=" + ".join(template), numbers=tuple(numbers), nodes=nodes, edges=edges,
-        )  # fmt: skip
+            why=(
+                f"{a_sym} feeds every neuron of the next layer, so its gradient adds "
+                "up what comes back along each outgoing weight."
+            ),
+            template=" + ".join(template),
+            numbers=tuple(numbers),
+            nodes=nodes,
+            edges=edges,
+        )
 
     def derivative_step(self, s: int, li: int, j: int | None) -> None:
         n = self.names
@@ -614,11 +728,22 @@ class _Builder:
         formula = formula.replace("z", pre).replace("a", post)
         value = self._pick(local, s, j)
         self.add(
-            phase="backward", sample=s, kind="deriv", layer=li, neuron=j,
-            target=_t("deriv", li, j), symbol=f"∂{post}/∂{pre}", formula=formula, op="apply",
-            operands=(Operand(pre, z),), value=value, why=_derivative_why(act, pre, post, value),
-            template=template, numbers=(a if use_post else z,), nodes=frozenset({(li + 1, j)}),
-        )  # fmt: skip
+            phase="backward",
+            sample=s,
+            kind="deriv",
+            layer=li,
+            neuron=j,
+            target=_t("deriv", li, j),
+            symbol=f"∂{post}/∂{pre}",
+            formula=formula,
+            op="apply",
+            operands=(Operand(pre, z),),
+            value=value,
+            why=_derivative_why(act, pre, post, value),
+            template=template,
+            numbers=(a if use_post else z,),
+            nodes=frozenset({(li + 1, j)}),
+        )
 
     def softmax_delta_step(self, s: int, li: int, j: int | None) -> None:
         n = self.names
@@ -648,12 +773,25 @@ class _Builder:
             template = " + ".join(f"{{{2 * i}}}·{{{2 * i + 1}}}" for i in k_range)
             numbers = tuple(x for i in k_range for x in (float(g[i]), float(jacobian[i, j])))
         self.add(
-            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=j,
-            target=_t("grad_pre", li, j), symbol=self._grad_sym(s, n.pre(li, j)),
-            formula=" + ".join(t.symbol for t in terms), op="sum", operands=terms, value=value,
-            why="Every softmax output depends on every pre-activation, so this gradient adds up the paths through all of them.",
-            template=template, numbers=numbers, nodes=frozenset({(li + 1, None)}),
-        )  # fmt: skip
+            phase="backward",
+            sample=s,
+            kind="grad_pre",
+            layer=li,
+            neuron=j,
+            target=_t("grad_pre", li, j),
+            symbol=self._grad_sym(s, n.pre(li, j)),
+            formula=" + ".join(t.symbol for t in terms),
+            op="sum",
+            operands=terms,
+            value=value,
+            why=(
+                "Every softmax output depends on every pre-activation, so this "
+                "gradient adds up the paths through all of them."
+            ),
+            template=template,
+            numbers=numbers,
+            nodes=frozenset({(li + 1, None)}),
+        )
 
     def delta_product_step(self, s: int, li: int) -> None:
         """Layer granularity: δ = ∂E/∂a ⊙ f′(z)."""
@@ -662,14 +800,28 @@ class _Builder:
         assert local is not None
         g, d = self.bwd.grad_post[li][s].copy(), local[s].copy()
         self.add(
-            phase="backward", sample=s, kind="grad_pre", layer=li, neuron=None,
-            target=_t("grad_pre", li, None), symbol=f"δ{li}",
-            formula=f"∂E/∂{n.post(li, None)} ⊙ ∂{n.post(li, None)}/∂{n.pre(li, None)}", op="product",
-            operands=(Operand(f"∂E/∂{n.post(li, None)}", g), Operand(f"∂{n.post(li, None)}/∂{n.pre(li, None)}", d)),
+            phase="backward",
+            sample=s,
+            kind="grad_pre",
+            layer=li,
+            neuron=None,
+            target=_t("grad_pre", li, None),
+            symbol=f"δ{li}",
+            formula=f"∂E/∂{n.post(li, None)} ⊙ ∂{n.post(li, None)}/∂{n.pre(li, None)}",
+            op="product",
+            operands=(
+                Operand(f"∂E/∂{n.post(li, None)}", g),
+                Operand(f"∂{n.post(li, None)}/∂{n.pre(li, None)}", d),
+            ),
             value=self.bwd.grad_pre[li][s].copy(),
-            why="δ, the gradient at the pre-activations: what arrives at each activation times that activation's slope.",
-            template="{0} ⊙ {1}", numbers=(g, d), nodes=frozenset({(li + 1, None)}),
-        )  # fmt: skip
+            why=(
+                "δ, the gradient at the pre-activations: what arrives at each "
+                "activation times that activation's slope."
+            ),
+            template="{0} ⊙ {1}",
+            numbers=(g, d),
+            nodes=frozenset({(li + 1, None)}),
+        )
 
     def weight_gradients(self, s: int, li: int, j: int) -> None:
         n = self.names
@@ -682,29 +834,50 @@ class _Builder:
             in_sym = n.input(li, None)
             ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", a_prev.copy()))
             self.add(
-                phase="backward", sample=s, kind="grad", layer=li, neuron=j,
-                target=f"gradients.layers[{li}].weights[{j}]", symbol=self._grad_sym(s, param.name),
-                formula=" · ".join(o.symbol for o in ops), op="product", operands=ops,
+                phase="backward",
+                sample=s,
+                kind="grad",
+                layer=li,
+                neuron=j,
+                target=f"gradients.layers[{li}].weights[{j}]",
+                symbol=self._grad_sym(s, param.name),
+                formula=" · ".join(o.symbol for o in ops),
+                op="product",
+                operands=ops,
                 value=self.bwd.sample_weights[li][s, j].copy(),
-                why=f"Neuron {z_sym}'s whole row of weights at once: the gradient reaching {z_sym} times each input ({in_sym}).",
+                why=(
+                    f"Neuron {z_sym}'s whole row of weights at once: the gradient "
+                    f"reaching {z_sym} times each input ({in_sym})."
+                ),
                 template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
-                numbers=tuple(o.value for o in ops), param=param,
-                nodes=frozenset({(li, None), (li + 1, j)}), edges=frozenset({(li, j, None)}),
-            )  # fmt: skip
+                numbers=tuple(o.value for o in ops),
+                param=param,
+                nodes=frozenset({(li, None), (li + 1, j)}),
+                edges=frozenset({(li, j, None)}),
+            )
             return
         for i in range(layer.fan_in):
             param = _param(li, "weight", j, i)
             ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", float(a_prev[i])))
             self.add(
-                phase="backward", sample=s, kind="grad", layer=li, neuron=j,
+                phase="backward",
+                sample=s,
+                kind="grad",
+                layer=li,
+                neuron=j,
                 target=f"gradients.layers[{li}].weights[{j}][{i}]",
-                symbol=self._grad_sym(s, param.name), formula=" · ".join(o.symbol for o in ops),
-                op="product", operands=ops, value=float(self.bwd.sample_weights[li][s, j, i]),
-                why=self._param_why(s, li, j, i, param), param=param,
+                symbol=self._grad_sym(s, param.name),
+                formula=" · ".join(o.symbol for o in ops),
+                op="product",
+                operands=ops,
+                value=float(self.bwd.sample_weights[li][s, j, i]),
+                why=self._param_why(s, li, j, i, param),
+                param=param,
                 template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
                 numbers=tuple(o.value for o in ops),
-                nodes=frozenset({(li, i), (li + 1, j)}), edges=frozenset({(li, j, i)}),
-            )  # fmt: skip
+                nodes=frozenset({(li, i), (li + 1, j)}),
+                edges=frozenset({(li, j, i)}),
+            )
 
     def bias_gradient(self, s: int, li: int, j: int) -> None:
         n = self.names
@@ -712,14 +885,23 @@ class _Builder:
         z_sym = n.pre(li, j)
         ops = (*self._delta_operands(s, li, j), Operand(f"∂{z_sym}/∂{param.name}", 1.0))
         self.add(
-            phase="backward", sample=s, kind="grad", layer=li, neuron=j,
-            target=f"gradients.layers[{li}].biases[{j}]", symbol=self._grad_sym(s, param.name),
-            formula=" · ".join(o.symbol for o in ops), op="product", operands=ops,
+            phase="backward",
+            sample=s,
+            kind="grad",
+            layer=li,
+            neuron=j,
+            target=f"gradients.layers[{li}].biases[{j}]",
+            symbol=self._grad_sym(s, param.name),
+            formula=" · ".join(o.symbol for o in ops),
+            op="product",
+            operands=ops,
             value=float(self.bwd.sample_biases[li][s, j]),
-            why=self._param_why(s, li, j, None, param), param=param,
+            why=self._param_why(s, li, j, None, param),
+            param=param,
             template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
-            numbers=tuple(o.value for o in ops), nodes=frozenset({(li + 1, j)}),
-        )  # fmt: skip
+            numbers=tuple(o.value for o in ops),
+            nodes=frozenset({(li + 1, j)}),
+        )
 
     def _param_why(self, s: int, li: int, j: int, i: int | None, param: ParamRef) -> str:
         n = self.names
@@ -727,16 +909,31 @@ class _Builder:
         z_sym, a_sym = n.pre(li, j), n.post(li, j)
         local = self.bwd.local[li]
         if layer.activation == "relu" and local is not None and local[s, j] == 0:
-            return f"Zero: {a_sym} is an inactive ReLU ({z_sym} ≤ 0, relu′ = 0), so no gradient reaches {param.name}."
+            return (
+                f"Zero: {a_sym} is an inactive ReLU ({z_sym} ≤ 0, relu′ = 0), so no "
+                f"gradient reaches {param.name}."
+            )
         if i is not None:
             a_prev = float(self.fwd.layer_input(li)[s, i])
             in_sym = n.input(li, i)
             if a_prev == 0 and li > 0 and self.net.layers[li - 1].activation == "relu":
-                return f"Zero: {in_sym} = 0 from an inactive ReLU, so {param.name} contributed nothing to {z_sym} and its gradient is 0."
+                return (
+                    f"Zero: {in_sym} = 0 from an inactive ReLU, so {param.name} "
+                    f"contributed nothing to {z_sym} and its gradient is 0."
+                )
             if a_prev == 0:
-                return f"Zero: the input {in_sym} is 0, so {param.name} contributed nothing to {z_sym}."
-            return f"Chain rule: the gradient reaching {z_sym}, times {z_sym}'s slope in {param.name}, which is the input {in_sym} it multiplies."
-        return f"A bias is a weight whose input is always 1: its gradient is the gradient reaching {z_sym}."
+                return (
+                    f"Zero: the input {in_sym} is 0, so {param.name} contributed "
+                    f"nothing to {z_sym}."
+                )
+            return (
+                f"Chain rule: the gradient reaching {z_sym}, times {z_sym}'s slope "
+                f"in {param.name}, which is the input {in_sym} it multiplies."
+            )
+        return (
+            "A bias is a weight whose input is always 1: its gradient is the "
+            f"gradient reaching {z_sym}."
+        )
 
     def layer_param_gradients(self, s: int, li: int) -> None:
         n = self.names
@@ -753,24 +950,48 @@ class _Builder:
         w = _param(li, "weight", None)
         b = _param(li, "bias", None)
         self.add(
-            phase="backward", sample=s, kind="grad", layer=li, neuron=None,
-            target=f"gradients.layers[{li}].weights", symbol=self._grad_sym(s, w.name),
-            formula=f"{d_sym}·{in_sym}ᵀ", op="product",
-            operands=(Operand(d_sym, delta[:, None].copy()), Operand(f"{in_sym}ᵀ", a_prev[None, :].copy())),
+            phase="backward",
+            sample=s,
+            kind="grad",
+            layer=li,
+            neuron=None,
+            target=f"gradients.layers[{li}].weights",
+            symbol=self._grad_sym(s, w.name),
+            formula=f"{d_sym}·{in_sym}ᵀ",
+            op="product",
+            operands=(
+                Operand(d_sym, delta[:, None].copy()),
+                Operand(f"{in_sym}ᵀ", a_prev[None, :].copy()),
+            ),
             value=self.bwd.sample_weights[li][s].copy(),
-            why=f"The outer product: each weight's gradient is the δ of its neuron times the input it multiplies.",
-            template="{0}·{1}ᵀ", numbers=(delta.copy(), a_prev.copy()), param=w,
-            nodes=frozenset({(li, None), (li + 1, None)}), edges=frozenset({(li, None, None)}),
-        )  # fmt: skip
+            why=(
+                "The outer product: each weight's gradient is the δ of its neuron "
+                "times the input it multiplies."
+            ),
+            template="{0}·{1}ᵀ",
+            numbers=(delta.copy(), a_prev.copy()),
+            param=w,
+            nodes=frozenset({(li, None), (li + 1, None)}),
+            edges=frozenset({(li, None, None)}),
+        )
         self.add(
-            phase="backward", sample=s, kind="grad", layer=li, neuron=None,
-            target=f"gradients.layers[{li}].biases", symbol=self._grad_sym(s, b.name),
-            formula=f"{d_sym} · 1", op="product",
+            phase="backward",
+            sample=s,
+            kind="grad",
+            layer=li,
+            neuron=None,
+            target=f"gradients.layers[{li}].biases",
+            symbol=self._grad_sym(s, b.name),
+            formula=f"{d_sym} · 1",
+            op="product",
             operands=(Operand(d_sym, delta.copy()), Operand("1", 1.0)),
             value=self.bwd.sample_biases[li][s].copy(),
             why="A bias is a weight whose input is always 1: its gradient is δ itself.",
-            template="{0}", numbers=(delta.copy(),), param=b, nodes=frozenset({(li + 1, None)}),
-        )  # fmt: skip
+            template="{0}",
+            numbers=(delta.copy(),),
+            param=b,
+            nodes=frozenset({(li + 1, None)}),
+        )
 
     # -- reduction and update ------------------------------------------------------------------
     def _params_of(self, li: int) -> Iterator[ParamRef]:
@@ -806,6 +1027,7 @@ class _Builder:
         count = self.net.n_samples
         mean = self.net.reduction == "mean"
         scale = reduce_factor(self.net)
+        how = "mean" if mean else "sum"
         for p in self._params_of(li):
             per_sample = (
                 self.bwd.sample_weights[li] if p.kind == "weight" else self.bwd.sample_biases[li]
@@ -818,14 +1040,27 @@ class _Builder:
             )
             template, numbers = _reduction_template(values, mean)
             self.add(
-                phase="backward", sample=None, kind="batch_grad", layer=li, neuron=p.neuron,
-                target=_param_target("gradients", p), symbol=f"∂E/∂{p.name}",
-                formula=" + ".join(t.symbol for t in terms), op="sum", operands=terms,
+                phase="backward",
+                sample=None,
+                kind="batch_grad",
+                layer=li,
+                neuron=p.neuron,
+                target=_param_target("gradients", p),
+                symbol=f"∂E/∂{p.name}",
+                formula=" + ".join(t.symbol for t in terms),
+                op="sum",
+                operands=terms,
                 value=self._select(batch, p),
-                why=f"The batch loss is the {'mean' if mean else 'sum'} of the samples' losses, so its gradient is the {'mean' if mean else 'sum'} of theirs.",
-                template=template, numbers=numbers, param=p,
-                nodes=frozenset({(li + 1, p.neuron)}), edges=self._edges_of(p),
-            )  # fmt: skip
+                why=(
+                    f"The batch loss is the {how} of the samples' losses, "
+                    f"so its gradient is the {how} of theirs."
+                ),
+                template=template,
+                numbers=numbers,
+                param=p,
+                nodes=frozenset({(li + 1, p.neuron)}),
+                edges=self._edges_of(p),
+            )
 
     def update_layer(self, li: int) -> None:
         rate = self.net.learning_rate
@@ -838,21 +1073,42 @@ class _Builder:
             fixed = p.kind == "bias" and not self.net.update_biases
             mu = 0.0 if fixed else rate
             if fixed:
-                why = "Biases are fixed in this network (update_biases = false), so it keeps its value."
+                why = (
+                    "Biases are fixed in this network (update_biases = false), so it "
+                    "keeps its value."
+                )
             elif np.all(np.asarray(grad) == 0):
                 why = f"The gradient is 0, so {p.name} does not change."
             elif rate == 0:
                 why = "The learning rate is 0, so nothing moves."
             else:
-                why = f"One step against the gradient: {p.name} moves by −µ·∂E/∂{p.name}, downhill on the loss."
+                why = (
+                    f"One step against the gradient: {p.name} moves by "
+                    f"−µ·∂E/∂{p.name}, downhill on the loss."
+                )
             self.add(
-                phase="update", sample=None, kind="new", layer=li, neuron=p.neuron,
-                target=_param_target("layers", p), symbol=f"{p.name}*",
-                formula=f"{p.name} − {'µ' if not fixed else '0'}·∂E/∂{p.name}", op="update",
-                operands=(Operand(p.name, old), Operand("µ" if not fixed else "µ (fixed bias: 0)", mu), Operand(f"∂E/∂{p.name}", grad)),
-                value=new, why=why, template="{0} − {1}·{2}", numbers=(old, mu, grad), param=p,
-                nodes=frozenset({(li + 1, p.neuron)}), edges=self._edges_of(p),
-            )  # fmt: skip
+                phase="update",
+                sample=None,
+                kind="new",
+                layer=li,
+                neuron=p.neuron,
+                target=_param_target("layers", p),
+                symbol=f"{p.name}*",
+                formula=f"{p.name} − {'µ' if not fixed else '0'}·∂E/∂{p.name}",
+                op="update",
+                operands=(
+                    Operand(p.name, old),
+                    Operand("µ" if not fixed else "µ (fixed bias: 0)", mu),
+                    Operand(f"∂E/∂{p.name}", grad),
+                ),
+                value=new,
+                why=why,
+                template="{0} − {1}·{2}",
+                numbers=(old, mu, grad),
+                param=p,
+                nodes=frozenset({(li + 1, p.neuron)}),
+                edges=self._edges_of(p),
+            )
 
 
 # -- text tables --------------------------------------------------------------------------------
@@ -921,7 +1177,9 @@ _LOSS_WHY = {
     "sse": "The loss is the squared error between the target y and the output o.",
     "mse": "The loss is the mean of the squared errors over the outputs.",
     "bce": "Binary cross-entropy: how surprised the output o is by the target y.",
-    "cross_entropy": "Cross-entropy: minus the log of the probability the network gives to the target class.",
+    "cross_entropy": (
+        "Cross-entropy: minus the log of the probability the network gives to the target class."
+    ),
 }
 
 # formula in terms of o, y (K = number of outputs), and its numeric template over (o, y).
@@ -934,7 +1192,9 @@ _LOSS_GRADIENT = {
 }
 
 _LOSS_GRADIENT_WHY = {
-    "half_sse": "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows.",
+    "half_sse": (
+        "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows."
+    ),
     "sse": "Differentiating (y − o)² gives 2·(o − y).",
     "mse": "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs.",
     "bce": "Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
@@ -956,12 +1216,17 @@ def _derivative_why(act: str, pre: str, post: str, value: Number) -> str:
         if np.all(np.asarray(value) == 1):
             return f"relu′ is 1 for a positive {pre}: the gradient passes through unchanged."
         if np.all(np.asarray(value) == 0):
-            return f"relu′ is 0 because {pre} ≤ 0: {post} is an inactive ReLU, so every gradient through it is 0."
+            return (
+                f"relu′ is 0 because {pre} ≤ 0: {post} is an inactive ReLU, so "
+                "every gradient through it is 0."
+            )
         return "relu′ is 1 where the pre-activation is positive and 0 where the ReLU is inactive."
     return {
         "linear": "A linear activation has slope 1 everywhere.",
         "leaky_relu": "leaky_relu′ is 1 for a positive pre-activation and 0.01 otherwise.",
-        "sigmoid": f"The sigmoid's slope is σ·(1 − σ), written with the output {post} it already computed.",
+        "sigmoid": (
+            f"The sigmoid's slope is σ·(1 − σ), written with the output {post} it already computed."
+        ),
         "tanh": f"tanh's slope is 1 − tanh², written with the output {post} it already computed.",
     }[act]
 
@@ -971,12 +1236,21 @@ def _activation_why(act: str, pre: str, post: str, z: Number, a: Number, *, last
         if np.all(np.asarray(z) > 0):
             return f"relu passes a positive {pre} through unchanged."
         if np.all(np.asarray(z) <= 0):
-            return f"relu gives 0 because {pre} ≤ 0: {post} is an inactive ReLU, and no gradient will flow back through it."
-        return "relu keeps the positive pre-activations and zeroes the rest (those neurons are inactive)."
+            return (
+                f"relu gives 0 because {pre} ≤ 0: {post} is an inactive ReLU, and "
+                "no gradient will flow back through it."
+            )
+        return (
+            "relu keeps the positive pre-activations and zeroes the rest (those "
+            "neurons are inactive)."
+        )
     if act == "sigmoid":
         text = f"The sigmoid squashes {pre} into (0, 1)."
         if last and not isinstance(a, np.ndarray):
-            text += f" {post} {'>' if a > 0.5 else '≤'} 0.5, so the prediction would be ŷ = {1 if a > 0.5 else 0}."
+            text += (
+                f" {post} {'>' if a > 0.5 else '≤'} 0.5, so the prediction would "
+                f"be ŷ = {1 if a > 0.5 else 0}."
+            )
         return text
     return {
         "linear": f"A linear neuron passes {pre} through unchanged.",
