@@ -12,9 +12,12 @@ _BARS = " ▁▂▃▄▅▆▇█"
 
 
 def bar_rows(values: list[float], width: int, height: int) -> list[str]:
-    """A bar plot of `values` (the last `width` of them), `height` rows, top row first.
-    Each bar's height is proportional to its value between the minimum and maximum."""
-    values = values[-width:]
+    """A bar plot of `values`, `height` rows, top row first, at most `width` bars: a longer
+    history is sampled evenly, first and last point included. Each bar's height is
+    proportional to its value between the minimum and maximum."""
+    if len(values) > width:
+        step = (len(values) - 1) / (width - 1)
+        values = [values[round(k * step)] for k in range(width)]
     low, high = min(values), max(values)
     span = high - low
     levels = []
@@ -75,9 +78,9 @@ class LossHistory(Static):
         rows = bar_rows(points, plot_width, plot_height)
         for k, row in enumerate(rows):
             if k == 0:
-                label = fmt_result(max(points[-plot_width:]), p)
+                label = fmt_result(max(points), p)
             elif k == len(rows) - 1:
-                label = fmt_result(min(points[-plot_width:]), p)
+                label = fmt_result(min(points), p)
             else:
                 label = ""
             text.append(label.rjust(label_width) + " ", style="dim")
