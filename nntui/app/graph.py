@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.events import Click
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -171,6 +172,16 @@ class GraphView(Widget):
         self._grid: _Grid | None = None
         self._key: tuple[object, ...] | None = None
         self._styles: dict[int, Style] = {}
+        self._drawing: _Drawing | None = None
+
+    def on_click(self, event: Click) -> None:
+        """Clicking a box tells everything known about that node so far."""
+        self._current_grid()
+        if self._drawing is None:
+            return
+        details = self._drawing.describe_at(event.x, event.y)
+        if details:
+            self.app.notify(details, title="node", timeout=8)
 
     # -- public -------------------------------------------------------------------------------
     def refresh_view(self) -> None:
@@ -234,7 +245,9 @@ class GraphView(Widget):
         s = self.session
         key = (id(s.trace), s.cursor, s.precision, self.size.width, self.size.height)
         if self._grid is None or key != self._key:
-            self._grid = _Drawing(s, self.size.width, self.size.height).draw()
+            drawing = _Drawing(s, self.size.width, self.size.height)
+            self._grid = drawing.draw()
+            self._drawing = drawing
             self._key = key
         return self._grid
 
@@ -321,6 +334,7 @@ class _Drawing:
         total = sum(widths.values()) + gap * (len(columns) - 1)
         x = max(0, (self.width - total) // 2)
         boxes: dict[int, list[_Box]] = {}
+        self.boxes = boxes
         sizes = self._column_sizes()
         for column in columns:
             boxes[column] = self._lay_out_column(
@@ -371,6 +385,34 @@ class _Drawing:
             self._more = getattr(self, "_more", {})
             self._more[column] = hidden
         return out
+
+    def describe_at(self, x: int, y: int) -> str | None:
+        """One line about the node drawn at (x, y), with the values shown so far."""
+        for column, boxes in getattr(self, "boxes", {}).items():
+            for box in boxes:
+                inside = box.x <= x < box.x + box.width and box.y <= y < box.y + box.height
+                if not inside or box.neuron is None:
+                    continue
+                p = self.s.precision
+                if column == 0:
+                    value = self.net.inputs[self.sample, box.neuron]
+                    return f"input x{box.neuron} = {fmt_result(value, p)} (sample {self.sample})"
+                if column == self.n_columns - 1:
+                    loss = self._loss_value()
+                    shown = "not computed yet" if loss is None else fmt_result(loss, p)
+                    return f"loss ({self.net.loss}) of sample {self.sample}: {shown}"
+                layer = column - 1
+                name = self._neuron_name(layer, box.neuron)
+                parts = [
+                    f"{name}: layer {layer}, neuron {box.neuron}, "
+                    f"{self.net.layers[layer].activation}"
+                ]
+                for label, value, _ in self._node_lines(layer, box.neuron):
+                    parts.append(f"{label} {value or '—'}")
+                if self._inactive(layer, box.neuron):
+                    parts.append("inactive ReLU: it passes no gradient back")
+                return " · ".join(parts)
+        return None
 
     # -- values -------------------------------------------------------------------------------
     def _revealed(self, kind: str, layer: int, neuron: int) -> bool:

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 from rich.segment import Segment
+from textual.events import Click
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -92,6 +93,27 @@ class Ledger(ScrollView, can_focus=True):
             if first < top or last >= top + height:
                 self.scroll_to(y=max(0, first - height // 3), animate=False)
         self.refresh()
+
+    def on_click(self, event: Click) -> None:
+        """Clicking a row tells that parameter's story so far."""
+        row = self.scroll_offset.y + event.y - 1
+        if event.y < 1 or row >= len(self.session.index.params):
+            return
+        self.app.notify(self.describe_row(row), title="parameter", timeout=8)
+
+    def describe_row(self, row: int) -> str:
+        s = self.session
+        p = s.precision
+        param = s.index.params[row]
+        old, grad, new = self._data()
+        parts = [f"{param.name} = {fmt_result(old[row], p)}"]
+        if s.index.grad_at[row] <= s.cursor:
+            parts.append(f"∂E/∂{param.name} = {fmt_result(grad[row], p)}")
+        else:
+            parts.append("gradient not computed yet")
+        if s.index.new_at[row] <= s.cursor:
+            parts.append(f"{param.name}* = {fmt_result(new[row], p)}")
+        return " · ".join(parts)
 
     def _data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         trace = self.session.trace

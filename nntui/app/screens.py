@@ -37,6 +37,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Label("[b]nntui keys[/b]  (esc closes; scroll for more)")
             yield Static(table)
+            yield Label("Mouse: click a box of the graph or a ledger row for its values so far.")
 
 
 class TrainDialog(ModalScreen[int | None]):
