@@ -12,7 +12,6 @@ number has been computed yet), then the index of the last step shown.
 from __future__ import annotations
 
 import bisect
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +60,6 @@ class TraceIndex:
     new_at: np.ndarray
     rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
     boundaries: tuple[int, ...]  # first index of every run of one phase
-    order_keys: tuple[tuple[float, ...], ...]
     phase_position: tuple[int, ...]  # step index → its 1-based position within its phase
     phase_total: dict[str, int]  # phase → how many steps it has
 
@@ -111,14 +109,13 @@ def index_trace(trace: Trace) -> TraceIndex:
     boundaries = tuple(
         s.index for s in trace.steps if s.index == 0 or trace.steps[s.index - 1].phase != s.phase
     )
-    keys = tuple(order_key(s, len(net.layers), net.n_samples) for s in trace.steps)
     totals: dict[str, int] = {}
     positions = []
     for step in trace.steps:
         totals[step.phase] = totals.get(step.phase, 0) + 1
         positions.append(totals[step.phase])
     return TraceIndex(
-        revealed, params, grad_at, new_at, rows_of_step, boundaries, keys, tuple(positions), totals
+        revealed, params, grad_at, new_at, rows_of_step, boundaries, tuple(positions), totals
     )
 
 
@@ -136,33 +133,23 @@ def _rows_covered(p: ParamRef, net: Network, position: dict[ParamRef, int]) -> t
     return start, start + count
 
 
-_INF = math.inf
-_KIND_RANK = {"grad_post": 0, "deriv": 1, "grad_pre": 2, "grad": 3}
-
-
-def order_key(step: Step, n_layers: int, n_samples: int) -> tuple[float, ...]:
-    """A key that orders the steps of every granularity the same way, so the cursor can move
-    from one granularity to another without skipping or repeating numbers. A step that
-    covers a whole row or layer sorts after the single numbers it includes."""
-
-    def idx(v: int | None) -> float:
-        return _INF if v is None else float(v)
-
-    sample = idx(step.sample) if step.sample is not None else float(n_samples)
-    if step.phase in ("forward", "loss", "check"):
-        block = 0.0 if step.phase != "check" else 4.0
-        if step.kind in ("loss", "batch_loss"):
-            return (block, sample, _INF, _INF, _INF)
-        return (block, sample, float(step.layer or 0), idx(step.neuron), float(step.kind == "post"))
-    back = float(n_layers - 1 - (step.layer or 0))
-    param = step.param
-    p_kind = 0.0 if param is None or param.kind == "weight" else 1.0
-    p_in = idx(param.input) if param is not None and param.kind == "weight" else _INF
-    if step.phase == "backward" and step.kind != "batch_grad":
-        rank = float(_KIND_RANK[step.kind])
-        return (1.0, sample, back, rank, p_kind, idx(step.neuron), p_in)
-    block = 2.0 if step.phase == "backward" else 3.0
-    return (block, back, p_kind, idx(step.neuron), p_in)
+def step_atoms(step: Step, net: Network) -> frozenset[tuple[Any, ...]]:
+    """The single numbers a step shows (a whole-layer step shows every number of it), so
+    views at different granularities can be compared number by number."""
+    stage = "check" if step.phase == "check" else "first"
+    head = (stage, step.sample, step.kind)
+    if step.param is not None:
+        p = step.param
+        layer = net.layers[p.layer]
+        neurons = range(layer.size) if p.neuron is None else (p.neuron,)
+        if p.kind == "bias":
+            return frozenset((*head, p.layer, "b", j) for j in neurons)
+        inputs = range(layer.fan_in) if p.input is None else (p.input,)
+        return frozenset((*head, p.layer, "w", j, i) for j in neurons for i in inputs)
+    if step.layer is None:
+        return frozenset({head})
+    neurons = range(net.layers[step.layer].size) if step.neuron is None else (step.neuron,)
+    return frozenset((*head, step.layer, j) for j in neurons)
 
 
 @dataclass
@@ -323,12 +310,22 @@ class Session:
         if granularity == self.granularity:
             return
         self.granularity = granularity
-        old_key = None if self.cursor < 0 else self.index.order_keys[self.cursor]
-        self._set_trace(build_trace(self.network, granularity))
-        if old_key is None:
-            self.cursor = -1
-        else:
-            self.cursor = bisect.bisect_right(self.index.order_keys, old_key) - 1
+        net = self.network
+        seen: set[tuple[Any, ...]] = set()
+        known: set[tuple[Any, ...]] = set()  # every number the old granularity ever shows
+        for step in self.trace.steps:
+            atoms = step_atoms(step, net)
+            known |= atoms
+            if step.index <= self.cursor:
+                seen |= atoms
+        self._set_trace(build_trace(net, granularity))
+        # Numbers only one granularity shows (a layer's δ) follow from the ones both show.
+        cursor = -1
+        for step in self.trace.steps:
+            if not (step_atoms(step, net) & known) <= seen:
+                break
+            cursor = step.index
+        self.cursor = cursor
 
     def cycle_granularity(self) -> Granularity:
         order = GRANULARITIES

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from nntui.app.graph import GraphView
@@ -27,7 +28,35 @@ from nntui.session import Session
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 #: Below this width the side panels give way to the graph; keys 1/2/3 switch between them.
 NARROW_WIDTH = 110
-DARK, LIGHT = "textual-dark", "textual-light"
+DARK, LIGHT = "nntui-dark", "nntui-light"
+
+# Textual's own themes, with a light one whose highlight stays dark enough for a projector.
+DARK_THEME = Theme(
+    name=DARK,
+    primary="#0178D4",
+    secondary="#4a90c8",
+    accent="#ffa62b",
+    warning="#e5c07b",
+    error="#ba3c5b",
+    success="#4EBF71",
+    foreground="#e0e0e0",
+    dark=True,
+)
+LIGHT_THEME = Theme(
+    name=LIGHT,
+    primary="#004578",
+    secondary="#0178D4",
+    accent="#b34700",
+    warning="#9a6700",
+    error="#b3261e",
+    success="#1a7f37",
+    foreground="#1f1f1f",
+    background="#f5f5f5",
+    surface="#ffffff",
+    panel="#e4e4e4",
+    dark=False,
+    variables={"footer-key-foreground": "#004578"},
+)
 
 
 class TitleBar(Static):
@@ -51,12 +80,16 @@ class NntuiApp(App[int]):
     TITLE = "nntui"
     ENABLE_COMMAND_PALETTE = True
 
+    # Footer order = importance: a narrow terminal cuts the footer's end.
     BINDINGS = [
         Binding("space,right", "next", "next", key_display="space"),
         Binding("left", "back", "back", key_display="←"),
         Binding("right_square_bracket", "next_phase", "phase▸", key_display="]"),
         Binding("left_square_bracket", "previous_phase", "◂phase", key_display="["),
         Binding("enter", "finish", "finish"),
+        Binding("1", "pane('graph')", "graph"),
+        Binding("2", "pane('ledger')", "ledger"),
+        Binding("3", "pane('loss')", "loss"),
         Binding("t", "train", "train"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
@@ -65,9 +98,6 @@ class NntuiApp(App[int]):
         Binding("minus", "less_precision", "decimals", key_display="-"),
         Binding("r", "reset", "reset"),
         Binding("d", "toggle_theme", "theme"),
-        Binding("1", "pane('graph')", "graph"),
-        Binding("2", "pane('ledger')", "ledger"),
-        Binding("3", "pane('loss')", "loss"),
     ]
 
     def __init__(self, network: Network, *, source: str = "worked-example") -> None:
@@ -77,6 +107,8 @@ class NntuiApp(App[int]):
         self.pane = "graph"
         self._cancel = threading.Event()
         self.training = False
+        self.register_theme(DARK_THEME)
+        self.register_theme(LIGHT_THEME)
         self.theme = DARK
 
     # -- layout ---------------------------------------------------------------------------------

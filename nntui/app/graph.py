@@ -280,7 +280,11 @@ class _Drawing:
         return [self.net.layers[0].fan_in, *(layer.size for layer in self.net.layers), 1]
 
     def _box_height(self, column: int) -> int:
-        return 3 if column in (0, self.n_columns - 1) else 5
+        if column == 0:
+            return 3
+        if column == self.n_columns - 1:
+            return 4 if self.net.layers[-1].size == 1 else 3
+        return 6
 
     def _focus_column(self) -> int:
         if self.step is None:
@@ -370,8 +374,8 @@ class _Drawing:
             head = max(1, fits - 2) if fits >= 3 else max(1, fits - 1)
             shown = [*range(head), None, count - 1] if fits >= 3 else [*range(head), None]
         heights = [height if n is not None else 1 for n in shown]
-        # Spread the boxes out when there is room (edges read better), at most 3 rows apart.
-        spacing = min(3, max(1, (usable - sum(heights)) // (len(shown) + 1)))
+        # Spread the boxes out when there is room (edges read better), at most 6 rows apart.
+        spacing = min(6, max(1, (usable - sum(heights)) // (len(shown) + 1)))
         total = sum(heights) + spacing * (len(shown) - 1)
         y = top + max(0, (usable - total) // 2)
         out = []
@@ -435,18 +439,19 @@ class _Drawing:
                 lines.append((label, fmt_result(array[layer][self.sample, j], p), VALUE))
             else:
                 lines.append((label, "", TEXT))
-        grad = None
-        if not check:
-            if self._revealed("grad_post", layer, j):
-                grad = float(trace.backward.grad_post[layer][self.sample, j])
-                label = "∂E"
-            elif self._revealed("grad_pre", layer, j):
-                grad = float(trace.backward.grad_pre[layer][self.sample, j])
-                label = "δ"
-        if grad is None:
-            lines.append(("∂E", "", TEXT))
-        else:
-            lines.append((label, fmt_result(grad, p), ZERO if grad == 0 else VALUE))
+        # ∂E/∂a, then the local slope f′(z) (softmax layers work through δ = ∂E/∂z instead):
+        # the two factors every chain-rule product through this neuron multiplies.
+        backward = trace.backward
+        local = backward.local[layer]
+        second = (
+            ("δ", "grad_pre", backward.grad_pre[layer]) if local is None else ("f′", "deriv", local)
+        )
+        for label, kind, array in (("∂E", "grad_post", backward.grad_post[layer]), second):
+            if not check and self._revealed(kind, layer, j):
+                value = float(array[self.sample, j])
+                lines.append((label, fmt_result(value, p), ZERO if value == 0 else VALUE))
+            else:
+                lines.append((label, "", TEXT))
         return lines
 
     def _inactive(self, layer: int, j: int) -> bool:
@@ -491,6 +496,9 @@ class _Drawing:
             title = "E*" if self._in_check() else "E"
             loss = self._loss_value()
             lines = [("", "" if loss is None else fmt_result(loss, self.s.precision), VALUE)]
+            if self.net.layers[-1].size == 1:
+                target = self.net.targets[self.sample, 0]
+                lines.append(("y", fmt_operand(target, self.s.precision), TEXT))
         else:
             layer = box.column - 1
             title = self._neuron_name(layer, box.neuron)

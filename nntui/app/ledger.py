@@ -40,8 +40,11 @@ def ledger_columns(
     return np.array(old), np.array(grad), np.array(new)
 
 
-class Ledger(ScrollView, can_focus=True):
-    """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value."""
+class Ledger(ScrollView, can_focus=False):
+    """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value.
+
+    Not focusable: the arrow keys belong to the debugger; the mouse wheel scrolls it.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "ledger--header",

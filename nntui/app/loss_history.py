@@ -14,16 +14,19 @@ _BARS = " ▁▂▃▄▅▆▇█"
 def bar_rows(values: list[float], width: int, height: int) -> list[str]:
     """A bar plot of `values`, `height` rows, top row first, at most `width` bars: a longer
     history is sampled evenly, first and last point included. Each bar's height is
-    proportional to its value between the minimum and maximum."""
+    proportional to its value, from 0 (losses are never negative) to the maximum."""
     if len(values) > width:
         step = (len(values) - 1) / (width - 1)
         values = [values[round(k * step)] for k in range(width)]
-    low, high = min(values), max(values)
-    span = high - low
+    else:
+        # A short history gets wider bars (up to 4 columns each), easier to see from the back.
+        repeat = max(1, min(4, width // len(values)))
+        values = [v for v in values for _ in range(repeat)]
+    high = max(values)
     levels = []
     for v in values:
-        # The lowest value still gets a sliver, so every point is visible.
-        fraction = 1.0 if span == 0 else (v - low) / span
+        # Every point gets at least a sliver, so a tiny loss is still visible.
+        fraction = 1.0 if high <= 0 else max(0.0, v) / high
         levels.append(max(1, round(fraction * (height * 8 - 1)) + 1))
     rows = []
     for row in range(height):
@@ -80,7 +83,7 @@ class LossHistory(Static):
             if k == 0:
                 label = fmt_result(max(points), p)
             elif k == len(rows) - 1:
-                label = fmt_result(min(points), p)
+                label = fmt_result(0.0, p)
             else:
                 label = ""
             text.append(label.rjust(label_width) + " ", style="dim")

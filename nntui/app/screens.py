@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         for keys, description in self.rows:
             table.add_row(keys, description)
         with VerticalScroll():
-            yield Label("[b]nntui keys[/b]  (esc closes; scroll for more)")
+            yield Label("[b]nntui keys[/b]  (esc closes)")
             yield Static(table)
             yield Label("Mouse: click a box of the graph or a ledger row for its values so far.")
 

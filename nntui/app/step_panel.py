@@ -15,6 +15,7 @@ class StepPanel(Static):
     DEFAULT_CSS = """
     StepPanel {
         height: auto;
+        min-height: 5;
         max-height: 9;
         padding: 0 1;
         border-top: solid $primary-muted;

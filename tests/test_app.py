@@ -1,0 +1,636 @@
+"""The debugger app driven by Textual's Pilot: every key, the footer, the title, the step panel
+against the export, training, the help screen, narrow panes and the command palette.
+
+A Pilot key press costs about a tenth of a second, so long walks through an iteration go
+through `app.session` directly, followed by `app.refresh_views()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Static
+from textual.widgets._footer import FooterKey  # not re-exported; the Footer's own buttons
+
+from nntui.app.app import DARK, LIGHT, NntuiApp, TitleBar
+from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProgress
+from nntui.app.step_panel import StepPanel
+from nntui.engine.network import Network
+from nntui.engine.presets import worked_example, xor
+from nntui.engine.trace import build_trace
+from nntui.engine.training import train
+
+WIDE = (120, 36)
+NARROW = (80, 24)
+N_STEPS = 42  # steps of one worked-example iteration at parameter granularity
+
+Body = Callable[[NntuiApp, Pilot], Awaitable[None]]
+
+
+def drive(body: Body, *, network: Network | None = None, size: tuple[int, int] = WIDE) -> NntuiApp:
+    """Run the app headless at `size`, hand it and its pilot to `body`, return the app."""
+    app = NntuiApp(network if network is not None else worked_example())
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await body(app, pilot)
+
+    asyncio.run(main())
+    return app
+
+
+def go_to(app: NntuiApp, cursor: int) -> None:
+    """Put the session's cursor on step `cursor` of this iteration, as `next` would."""
+    s = app.session
+    while s.cursor > cursor:
+        s.back()
+    while s.cursor < cursor:
+        s.next()
+    app.refresh_views()
+
+
+def title(app: NntuiApp) -> str:
+    return str(app.query_one(TitleBar).render())
+
+
+def panel_lines(app: NntuiApp) -> list[str]:
+    content = app.query_one(StepPanel).content
+    return str(getattr(content, "plain", content)).split("\n")
+
+
+def footer_actions(app: NntuiApp) -> set[str]:
+    return {key.action for key in app.query_one(Footer).query(FooterKey)}
+
+
+def shown(widget: Widget) -> bool:
+    """True when the widget takes up cells on screen."""
+    return widget.region.area > 0
+
+
+def notifications(app: NntuiApp) -> list[tuple[str, str]]:
+    """(severity, message) of every toast so far (Textual keeps them on the app, privately)."""
+    return [(n.severity, n.message) for n in app._notifications]
+
+
+# -- starting, stepping and the footer ----------------------------------------------------------
+
+
+def test_start_shows_the_network_before_any_number() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        assert app.session.cursor == -1
+        assert title(app).startswith("iteration 1 · READY · loss — · parameter · Worked example")
+        lines = panel_lines(app)
+        assert lines[0].startswith("Iteration 1 is ready. Input x = [0.9, 0.2, 0.5], target y")
+        assert "Press space" in lines[1]
+
+    drive(body)
+
+
+def test_space_and_right_each_take_one_step() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("space")
+        assert app.session.cursor == 0
+        assert app.session.step.symbol == "h_pre0"
+        await pilot.press("right")
+        assert app.session.cursor == 1
+        assert app.session.step.symbol == "h0"
+        assert "FORWARD 2/6 · step 2/42" in title(app)
+
+    drive(body)
+
+
+def test_left_takes_one_step_back() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 5)
+        await pilot.press("left")
+        assert app.session.cursor == 4
+        await pilot.press("left")
+        assert app.session.cursor == 3
+        assert app.session.step.symbol == "h1"
+
+    drive(body)
+
+
+def test_left_steps_back_across_iterations() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, N_STEPS - 1)
+        await pilot.press("space")  # past the last step: iteration 2, ready
+        assert (app.session.iteration, app.session.cursor) == (2, -1)
+        assert title(app).startswith("iteration 2 · READY · loss 0.135")
+        await pilot.press("left")
+        assert (app.session.iteration, app.session.cursor) == (1, N_STEPS - 1)
+        assert "CHECK 7/7 · step 42/42 · loss 0.135" in title(app)
+        await pilot.press("left")
+        assert (app.session.iteration, app.session.cursor) == (1, N_STEPS - 2)
+
+    drive(body)
+
+
+def test_brackets_jump_between_phases() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("right_square_bracket")
+        assert app.session.phase == "forward" and app.session.cursor == 0
+        await pilot.press("right_square_bracket")
+        assert app.session.phase == "loss" and app.session.cursor == 6
+        await pilot.press("right_square_bracket")
+        assert app.session.phase == "backward" and app.session.cursor == 7
+        await pilot.press("space", "space")
+        await pilot.press("left_square_bracket")  # to the start of this phase
+        assert app.session.cursor == 7
+        await pilot.press("left_square_bracket")  # already there: the previous phase
+        assert app.session.phase == "loss" and app.session.cursor == 6
+
+    drive(body)
+
+
+def test_enter_finishes_the_iteration() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 2)
+        await pilot.press("enter")
+        assert app.session.complete
+        assert app.session.step.symbol == "E*"
+        assert app.session.loss_history == pytest.approx((0.138, 0.135), abs=5e-4)
+
+    drive(body)
+
+
+def test_check_action_follows_the_session() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        assert app.check_action("back", ()) is False
+        assert app.check_action("previous_phase", ()) is False
+        assert app.check_action("finish", ()) is True
+        await pilot.press("space")
+        assert app.check_action("back", ()) is True
+        assert app.check_action("previous_phase", ()) is True
+        await pilot.press("enter")
+        assert app.check_action("finish", ()) is False
+        assert app.check_action("next_phase", ()) is False
+        assert app.check_action("next", ()) is True  # on to the next iteration
+
+    drive(body)
+
+
+def test_footer_at_start_hides_back_and_previous_phase() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        actions = footer_actions(app)
+        assert "back" not in actions
+        assert "previous_phase" not in actions
+        assert {"next", "next_phase", "finish", "train", "help", "quit"} <= actions
+        assert not {"pane('graph')", "pane('ledger')", "pane('loss')"} & actions  # wide: no panes
+
+    drive(body)
+
+
+def test_footer_after_one_step_shows_back_and_previous_phase() -> None:
+    """The footer lists what `screen.active_bindings` says; ← must be there as `back` once
+    there is a step to go back to, not hidden behind a scroll binding of a focused widget."""
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("space")
+        await pilot.pause()
+        actions = footer_actions(app)
+        assert "previous_phase" in actions
+        assert "back" in actions
+
+    drive(body)
+
+
+def test_footer_at_the_end_of_the_iteration_hides_finish() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("enter")
+        await pilot.pause()
+        actions = footer_actions(app)
+        assert "finish" not in actions
+        assert "next_phase" not in actions
+        assert {"next", "previous_phase"} <= actions
+
+    drive(body)
+
+
+# -- what the screen says ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "precision"),
+    [(worked_example, 3), (worked_example, 5), (xor, 3)],
+    ids=["worked-example", "worked-example-5-decimals", "xor-4-samples"],
+)
+def test_step_panel_shows_the_step_and_the_exports_numbers(
+    build: Callable[[], Network], precision: int
+) -> None:
+    """For every step: the panel is the step's formula, its numbers substituted, its result and
+    why, and those are the fields `build_trace(net).to_json(p)["steps"][i]` exports."""
+    export = build_trace(build()).to_json(precision)["steps"]
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        s = app.session
+        s.precision = precision
+        assert len(s.steps) == len(export)
+        for i, exported in enumerate(export):
+            go_to(app, i)
+            step = s.step
+            assert step is not None
+            several = step.sample is not None and s.network.n_samples > 1
+            prefix = f"sample {step.sample} · " if several else ""
+            pad = " " * len(prefix + step.symbol)
+            lines = panel_lines(app)
+            assert lines == [
+                f"{prefix}{step.symbol} = {step.formula}",
+                f"{pad} = {step.substituted(precision)}",
+                f"{pad} = {step.result(precision)}",
+                step.why,
+            ], f"step {i}"
+            # The same numbers as the export: its formula, its one-line text, its why.
+            assert lines[0] == f"{prefix}{exported['symbol']} = {exported['formula']}"
+            substituted = lines[1].removeprefix(f"{pad} = ")
+            result = lines[2].removeprefix(f"{pad} = ")
+            assert f"{exported['symbol']} = {substituted} = {result}" == exported["text"]
+            assert lines[3] == exported["why"]
+
+    drive(body, network=build())
+
+
+def test_step_panel_shows_the_documents_chain_rule_numbers() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 9)
+        assert panel_lines(app)[:3] == [
+            "∂E/∂w100 = ∂E/∂o · ∂o/∂o_pre · ∂o_pre/∂w100",
+            "         = 0.526 · 0.249 · 0.29",
+            "         = 0.038",
+        ]
+
+    drive(body)
+
+
+TITLES = {
+    -1: "iteration 1 · READY · loss — · parameter · Worked example: 3-2-1, ReLU then sigmoid",
+    5: "iteration 1 · FORWARD 6/6 · step 6/42 · loss — · parameter",
+    6: "iteration 1 · LOSS 1/1 · step 7/42 · loss 0.138 · parameter",
+    9: "iteration 1 · BACKWARD 3/17 · step 10/42 · loss 0.138 · parameter",
+    24: "iteration 1 · UPDATE 1/11 · step 25/42 · loss 0.138 · parameter",
+    41: "iteration 1 · CHECK 7/7 · step 42/42 · loss 0.135 · parameter",
+}
+
+
+def test_title_shows_iteration_phase_step_and_loss() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        for cursor, expected in TITLES.items():
+            go_to(app, cursor)
+            assert title(app).startswith(expected), cursor
+
+    drive(body)
+
+
+# -- granularity, decimals, reset, theme -------------------------------------------------------
+
+
+def test_g_cycles_parameter_neuron_layer() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 2)  # h_pre1 = −0.340
+        await pilot.press("g")
+        assert app.session.granularity == "neuron"
+        assert " · neuron · " in title(app)
+        assert ("information", "One step per neuron.") in notifications(app)
+        await pilot.press("g")
+        assert app.session.granularity == "layer"
+        assert " · layer · " in title(app)
+        assert len(app.session.steps) < N_STEPS
+        await pilot.press("g")
+        assert app.session.granularity == "parameter"
+        assert ("information", "One step per parameter.") in notifications(app)
+
+    drive(body)
+
+
+def test_g_keeps_the_progress_at_the_end_of_the_forward_pass() -> None:
+    """At o = σ(0.103) every number of the forward pass is on screen; cutting the iteration
+    into layer steps must not take any of them away (Session.set_granularity: the cursor lands
+    on the last step that shows nothing not yet shown — the layer step `o`)."""
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 5)
+        await pilot.press("g")
+        assert (app.session.granularity, app.session.step.symbol) == ("neuron", "o")
+        await pilot.press("g")
+        assert app.session.granularity == "layer"
+        assert app.session.step.symbol == "o"
+        await pilot.press("g")
+        assert (app.session.granularity, app.session.cursor) == ("parameter", 5)
+
+    drive(body)
+
+
+def test_plus_equals_and_minus_change_the_decimals() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, 6)  # E = 0.138
+        await pilot.press("plus")
+        assert app.session.precision == 4
+        assert panel_lines(app)[2].endswith("= 0.1382")
+        assert "loss 0.1382" in title(app)
+        await pilot.press("equals_sign")
+        assert app.session.precision == 5
+        await pilot.press("minus", "minus", "minus")
+        assert app.session.precision == 2
+        assert panel_lines(app)[2].endswith("= 0.14")
+
+    drive(body)
+
+
+def test_decimals_stop_at_0_and_8() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        app.session.precision = 8
+        app.refresh_views()
+        assert app.check_action("more_precision", ()) is False
+        await pilot.press("plus")
+        assert app.session.precision == 8
+        app.session.precision = 0
+        app.refresh_views()
+        assert app.check_action("less_precision", ()) is False
+        await pilot.press("minus")
+        assert app.session.precision == 0
+
+    drive(body)
+
+
+def test_r_resets_and_left_undoes_it() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        go_to(app, N_STEPS - 1)
+        app.session.next()  # iteration 2
+        go_to(app, 3)
+        before = app.session.state()
+        await pilot.press("r")
+        assert (app.session.iteration, app.session.cursor) == (1, -1)
+        assert app.session.loss_history == ()
+        assert title(app).startswith("iteration 1 · READY · loss —")
+        assert any("Reset" in message for _, message in notifications(app))
+        await pilot.press("left")
+        assert app.session.state() == before
+        assert title(app).startswith("iteration 2 · FORWARD 4/6")
+
+    drive(body)
+
+
+def test_d_toggles_dark_and_light() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        assert app.theme == DARK
+        await pilot.press("d")
+        assert app.theme == LIGHT
+        await pilot.press("d")
+        assert app.theme == DARK
+
+    drive(body)
+
+
+# -- training ----------------------------------------------------------------------------------
+
+
+def test_t_trains_the_number_typed_and_applies_the_result() -> None:
+    expected = train(worked_example(), 25).loss_history
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("t")
+        assert isinstance(app.screen, TrainDialog)
+        await pilot.press("2", "5", "enter")  # the default 100 is selected: typing replaces it
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, TrainProgress | TrainDialog)
+        assert not app.training
+        s = app.session
+        assert (s.iteration, s.cursor) == (26, -1)
+        assert len(s.loss_history) == 26
+        assert s.loss_history == pytest.approx(tuple(expected), rel=1e-12)
+        assert title(app).startswith(f"iteration 26 · READY · loss {expected[-1]:.3f}")
+        assert ("information", "Trained 25 iterations (← goes back).") in notifications(app)
+        await pilot.press("left")  # back to before training
+        assert (s.iteration, s.loss_history) == (1, ())
+
+    drive(body)
+
+
+def test_train_dialog_rejects_zero_and_escape_cancels() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        before = app.session.state()
+        await pilot.press("t", "0", "enter")
+        assert isinstance(app.screen, TrainDialog)
+        error = app.screen.query_one("#error", Label)
+        assert "whole number" in str(error.render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TrainDialog)
+        assert not app.training
+        assert app.session.state() == before
+
+    drive(body)
+
+
+def test_escape_during_a_long_training_keeps_the_iterations_done() -> None:
+    big = 2_000_000
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("t")
+        app.screen.query_one(Input).value = str(big)  # typing was tested above; keys are slow
+        await pilot.press("enter")
+        assert isinstance(app.screen, TrainProgress)
+        assert app.training
+        assert app.check_action("next", ()) is False  # nothing steps while training runs
+        assert app.check_action("toggle_theme", ()) is True
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.training
+        assert not isinstance(app.screen, TrainProgress)
+        s = app.session
+        done = s.iteration - 1
+        assert 0 < done < big
+        assert len(s.loss_history) == done + 1
+        assert s.message == f"cancelled after {done} of {big} iterations"
+        assert ("warning", s.message) in notifications(app)
+        assert s.message in panel_lines(app)[0]
+
+    drive(body)
+
+
+# -- help, quit ----------------------------------------------------------------------------------
+
+KEY_NAMES = {
+    "right": "→",
+    "left": "←",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "plus": "+",
+    "equals_sign": "=",
+    "minus": "-",
+    "question_mark": "?",
+}
+
+
+def test_help_lists_every_binding_and_escape_closes_it() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        tables = [w.content for w in app.screen.query(Static) if isinstance(w.content, Table)]
+        assert len(tables) == 1
+        console = Console(width=200, file=io.StringIO(), color_system=None)
+        console.print(tables[0])
+        rows = [line.strip() for line in console.file.getvalue().splitlines() if line.strip()]
+        firsts = [row.split("  ")[0] for row in rows]
+        for binding in NntuiApp.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                name = KEY_NAMES.get(key, key)
+                assert any(name in first.split(", ") for first in firsts), key
+        assert any(row.startswith("ctrl+p") for row in rows)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+    drive(body)
+
+
+def test_help_fits_at_120x36_and_q_closes_only_the_help() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("VerticalScroll")
+        assert scroll.max_scroll_y == 0  # every key visible without scrolling
+        await pilot.press("q")
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.is_running
+
+    drive(body)
+
+
+def test_q_quits() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    app = drive(body)
+    assert app.return_code == 0
+
+
+# -- layouts -------------------------------------------------------------------------------------
+
+
+def test_narrow_terminal_shows_one_pane_and_1_2_3_switch_it() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        graph, ledger, loss = (app.query_one(f"#{name}") for name in ("graph", "ledger", "loss"))
+        assert app.screen.has_class("narrow")
+        assert shown(graph) and not shown(ledger) and not shown(loss)
+        assert footer_actions(app) >= {"pane('ledger')", "pane('loss')"}
+        assert "pane('graph')" not in footer_actions(app)
+        await pilot.press("2")
+        assert app.pane == "ledger"
+        assert shown(ledger) and not shown(graph) and not shown(loss)
+        await pilot.press("3")
+        assert shown(loss) and not shown(graph) and not shown(ledger)
+        await pilot.press("1")
+        assert shown(graph) and not shown(ledger) and not shown(loss)
+        assert shown(app.query_one(StepPanel))
+
+    drive(body, size=NARROW)
+
+
+def test_wide_terminal_shows_every_pane_and_ignores_1_2_3() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        graph, ledger, loss = (app.query_one(f"#{name}") for name in ("graph", "ledger", "loss"))
+        assert shown(graph) and shown(ledger) and shown(loss)
+        assert app.check_action("pane", ("ledger",)) is False
+        await pilot.press("2")
+        assert app.pane == "graph"
+
+    drive(body)
+
+
+def test_too_small_terminal_says_what_it_needs_until_resized() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        message = app.query_one("#too-small", Static)
+        assert shown(message) and not shown(app.query_one("#body"))
+        assert "at least 60×16" in str(message.render())
+        assert "this one is 50×14" in str(message.render())
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        assert not shown(message) and shown(app.query_one("#graph"))
+
+    drive(body, size=(50, 14))
+
+
+# -- the command palette --------------------------------------------------------------------------
+
+
+async def _palette(pilot: Pilot, query: str) -> None:
+    """Open the command palette, type `query` and run the best match."""
+    await pilot.press("ctrl+p")
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*query)
+    await pilot.pause(0.3)  # the palette searches in the background
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_command_palette_opens_a_preset() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await _palette(pilot, "xor")
+        assert app.session.network.name == "XOR: 2-2-1, sigmoid throughout"
+        assert (app.session.iteration, app.session.cursor) == (1, -1)
+        assert "XOR" in title(app)
+        await pilot.press("left")  # back to the worked example
+        assert app.session.network.name.startswith("Worked example")
+
+    drive(body)
+
+
+def _open_file(app: NntuiApp, pilot: Pilot, path: Path) -> Awaitable[None]:
+    async def run() -> None:
+        await _palette(pilot, "open")
+        assert isinstance(app.screen, OpenFileDialog)
+        app.screen.query_one(Input).value = str(path)  # typing a path key by key is slow
+        await pilot.press("enter")
+        await pilot.pause()
+
+    return run()
+
+
+def test_command_palette_opens_a_network_file(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.json"
+    data = xor().to_dict()
+    data["name"] = "Tiny from a file"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await _open_file(app, pilot, path)
+        assert not isinstance(app.screen, OpenFileDialog)
+        assert app.session.network.name == "Tiny from a file"
+        assert app.source == str(path)
+        assert "Tiny from a file" in title(app)
+
+    drive(body)
+
+
+def test_a_bad_network_file_is_an_error_notification(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"name": "Broken", loss: "half_sse"}', encoding="utf-8")
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        before = app.session.state()
+        await _open_file(app, pilot, path)
+        assert app.is_running
+        assert app.session.state() == before
+        errors = [message for severity, message in notifications(app) if severity == "error"]
+        assert len(errors) == 1
+        assert errors[0].startswith(f"{path}: not valid JSON")
+        await pilot.press("space")  # and it keeps working
+        assert app.session.cursor == 0
+
+    drive(body)
