@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
@@ -442,17 +443,23 @@ class _Drawing:
         # ∂E/∂a, then the local slope f′(z) (softmax layers work through δ = ∂E/∂z instead):
         # the two factors every chain-rule product through this neuron multiplies.
         backward = trace.backward
-        local = backward.local[layer]
-        second = (
-            ("δ", "grad_pre", backward.grad_pre[layer]) if local is None else ("f′", "deriv", local)
-        )
-        for label, kind, array in (("∂E", "grad_post", backward.grad_post[layer]), second):
-            if not check and self._revealed(kind, layer, j):
-                value = float(array[self.sample, j])
-                lines.append((label, fmt_result(value, p), ZERO if value == 0 else VALUE))
-            else:
-                lines.append((label, "", TEXT))
+        lines.append(self._value_line("∂E", "grad_post", backward.grad_post[layer], layer, j))
+        if self._revealed("grad_pre", layer, j) and not check:
+            lines.append(self._value_line("δ", "grad_pre", backward.grad_pre[layer], layer, j))
+        elif backward.local[layer] is not None:
+            lines.append(self._value_line("f′", "deriv", backward.local[layer], layer, j))
+        else:
+            lines.append(("δ", "", TEXT))
         return lines
+
+    def _value_line(
+        self, label: str, kind: str, array: np.ndarray, layer: int, j: int
+    ) -> tuple[str, str, int]:
+        """A backward value of the sample on screen, blank until its step (and in the check)."""
+        if self._in_check() or not self._revealed(kind, layer, j):
+            return (label, "", TEXT)
+        value = float(array[self.sample, j])
+        return (label, fmt_result(value, self.s.precision), ZERO if value == 0 else VALUE)
 
     def _inactive(self, layer: int, j: int) -> bool:
         if self.net.layers[layer].activation != "relu":

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 MINUS = "−"
+#: From this magnitude on, numbers are written in scientific notation (1.23e+20).
+_HUGE = 1e12
 #: Largest number of elements written out in full before an array is elided with …
 ARRAY_EDGE = 3
 
@@ -31,6 +33,8 @@ def fmt_result(value: float, precision: int) -> str:
         return str(value).replace("-", MINUS)
     if value == 0:
         value = 0.0  # no "−0.000" for an exact negative zero
+    if abs(value) >= _HUGE:
+        return f"{value:.{precision}e}".replace("-", MINUS)
     return _fixed(value, precision)
 
 
@@ -41,6 +45,8 @@ def fmt_operand(value: float, precision: int) -> str:
         return str(value).replace("-", MINUS)
     if value == 0:
         return "0"
+    if abs(value) >= _HUGE:
+        return f"{value:.3g}".replace("-", MINUS)
     text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
     if text in ("0", "-0"):
         text = f"{value:.3g}"

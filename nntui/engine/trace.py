@@ -298,10 +298,10 @@ class _Builder:
         self.loss_column = self.n_layers + 1
         self.steps: list[Step] = []
         last = net.layers[-1].activation
-        self.fused = (net.loss, last) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
-        # Softmax + cross-entropy goes straight to ∂E/∂o_pre = o − y; bce + sigmoid keeps the
-        # document's ∂E/∂o · ∂o/∂o_pre, only the engine's value uses the fused form.
-        self.direct_delta = (net.loss, last) == ("cross_entropy", "softmax")
+        fused = (net.loss, last) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
+        # Softmax + cross-entropy and sigmoid + bce go straight to ∂E/∂o_pre = o − y: the
+        # factors ∂E/∂o and ∂o/∂o_pre underflow where the output saturates, their product not.
+        self.direct_delta = fused
 
     def add(self, **kw: Any) -> None:
         self.steps.append(Step(index=len(self.steps), **kw))
@@ -580,11 +580,13 @@ class _Builder:
         o = self._pick(self.fwd.post[li], s, j)
         y = self.net.targets[s].copy() if j is None else float(self.net.targets[s, j])
         o_sym = n.post(li, j)
-        y_sym = "y" if j is None else f"y{j}"
-        total = float(np.sum(self.net.targets[s]))
+        y_sym = "y" if j is None or self.net.layers[li].size == 1 else f"y{j}"
+        softmax = self.net.layers[li].activation == "softmax"
+        total = float(np.sum(self.net.targets[s])) if softmax else 1.0
         formula = f"{o_sym} − {y_sym}" if total == 1.0 else f"{o_sym}·Σy − {y_sym}"
+        pair = "softmax with cross-entropy" if softmax else "a sigmoid with binary cross-entropy"
         why = (
-            "For softmax with cross-entropy the chain rule collapses to output minus "
+            f"For {pair} the chain rule ∂E/∂o · ∂o/∂o_pre collapses to output minus "
             "target: ∂E/∂o_pre = o − y."
         )
         self.add(
@@ -605,11 +607,17 @@ class _Builder:
             nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
         )
 
+    def _through_delta(self, li: int) -> bool:
+        """Whether layer li's chain rule goes through an explicit ∂E/∂z (softmax, or the
+        output layer's direct o − y) rather than ∂E/∂a · ∂a/∂z."""
+        last = li == self.n_layers - 1
+        return self.net.layers[li].activation == "softmax" or (last and self.direct_delta)
+
     def _delta_operands(self, s: int, li: int, k: int) -> list[Operand]:
         """How the gradient reaches neuron k's pre-activation: ∂E/∂a_k · ∂a_k/∂z_k, or the
         explicit ∂E/∂z_k where the layer works through δ (softmax)."""
         n = self.names
-        if self.net.layers[li].activation == "softmax":
+        if self._through_delta(li):
             return [Operand(self._grad_sym(s, n.pre(li, k)), float(self.bwd.grad_pre[li][s, k]))]
         local = self.bwd.local[li]
         assert local is not None
@@ -940,13 +948,7 @@ class _Builder:
         delta = self.bwd.grad_pre[li][s]
         a_prev = self.fwd.layer_input(li)[s]
         in_sym = n.input(li, None)
-        d_sym = (
-            f"δ{li}"
-            if not (li == self.n_layers - 1 and self.direct_delta)
-            else self._grad_sym(s, n.pre(li, None))
-        )
-        if self.net.layers[li].activation == "softmax" and not self.direct_delta:
-            d_sym = self._grad_sym(s, n.pre(li, None))
+        d_sym = self._grad_sym(s, n.pre(li, None)) if self._through_delta(li) else f"δ{li}"
         w = _param(li, "weight", None)
         b = _param(li, "bias", None)
         self.add(
