@@ -13,7 +13,9 @@ import re
 import sys
 from pathlib import Path
 
-_TEXT = re.compile(r'<text([^>]*?) x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*)>([^<]*)</text>')
+_TEXT = re.compile(
+    r'<text([^>]*?) x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*)>([^<]*)</text>'
+)
 
 
 def _per_cell(match: re.Match[str]) -> str:
