@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -53,6 +54,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(" ".join(message.split()))
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=80)
+
+
 def _precision(text: str) -> int:
     try:
         value = int(text)
@@ -78,7 +83,8 @@ def _steps(text: str) -> int:
 def _main_parser() -> _Parser:
     parser = _Parser(
         prog="nntui",
-        description=(
+        usage="nntui [-h] [--version] [NET]\n       nntui {export,train,presets} [-h] ...",
+        description=_wrap(
             "A terminal visual debugger for the arithmetic of a neural network: step through "
             "one training iteration number by number, export it as a worked example, or train."
         ),
@@ -103,7 +109,7 @@ def _main_parser() -> _Parser:
 def _export_parser() -> _Parser:
     parser = _Parser(
         prog="nntui export",
-        description=(
+        description=_wrap(
             "Trace one full training step of NET (forward pass, loss, backpropagation, "
             "parameter update, forward pass again) and print it: a Markdown or LaTeX handout "
             "with every step, or the nntui-trace/1 JSON document."
@@ -137,7 +143,7 @@ def _export_parser() -> _Parser:
 def _train_parser() -> _Parser:
     parser = _Parser(
         prog="nntui train",
-        description=(
+        description=_wrap(
             "Run N full-batch gradient descent steps on NET as fast as the machine allows. "
             "text (the default) shows a progress bar on stderr and a summary on stdout; json "
             "prints the nntui-train/1 document (loss history of N+1 values, the network after). "

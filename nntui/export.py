@@ -232,7 +232,7 @@ def _intro(trace: Trace, precision: int) -> str:
 
 # -- Markdown -------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~])")
 
 
 def _md(text: str) -> str:
@@ -460,7 +460,20 @@ _GREEK = {
     "τ": r"\tau",
     "φ": r"\varphi",
     "ω": r"\omega",
+    "ρ": r"\rho",
+    "κ": r"\kappa",
+    "ν": r"\nu",
+    "ξ": r"\xi",
+    "ψ": r"\psi",
+    "χ": r"\chi",
+    "ζ": r"\zeta",
     "Δ": r"\Delta",
+    "Γ": r"\Gamma",
+    "Λ": r"\Lambda",
+    "Π": r"\Pi",
+    "Φ": r"\Phi",
+    "Ψ": r"\Psi",
+    "Ω": r"\Omega",
     "Σ": r"\sum",
     "ŷ": r"\hat{y}",
 }
@@ -729,7 +742,9 @@ def _tex_word(word: str) -> tuple[str, str, str, str]:
         return lead, "number", word, trail
     if _SHAPE_RE.fullmatch(word):
         return lead, "text", word, trail  # a shape like 3-2-1
-    if _MATHY.search(word) or (len(word) == 1 and word.isalpha() and word not in "aAI"):
+    if _MATHY.search(word) or (
+        len(word) == 1 and word.isascii() and word.isalpha() and word not in "aAI"
+    ):
         return lead, "math", _math(word), trail
     return lead, "text", _tex_plain(word), trail
 
@@ -803,37 +818,12 @@ def _number(token: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _ident(token: str) -> str:
+    """w100 → w_{100}, h_pre0* → h^{*}_{pre,0}, E_0 → E_{0}, relu′ → relu', W1[0] → W_{1}[0]."""
     m = _IDENT_PARTS.fullmatch(token)
     if not m:
-        return rf"\mathrm{{{_tex_plain(token)}}}"
+        return _mathrm(token)
     name = m.group("name")
-    if name in _MATH_WORDS:
-        core = _MATH_WORDS[name].strip()
-    elif name in _GREEK:
-        core = _GREEK[name]
-    else:
-        parts = name.split("_")
-        head = _HEAD_RE.fullmatch(parts[0])
-        if head is None:
-            return rf"\mathrm{{{_tex_plain(token)}}}"
-        base, digits = head.groups()
-        if base in _GREEK:
-            base_tex = _GREEK[base]
-        elif len(base) == 1:
-            base_tex = base
-        else:
-            base_tex = rf"\mathrm{{{base}}}"
-        subs = [digits] if digits else []
-        for part in parts[1:]:
-            pm = _PART_RE.fullmatch(part)
-            if pm is None:
-                return rf"\mathrm{{{_tex_plain(token)}}}"
-            letters, digs = pm.groups()
-            if letters:
-                subs.append(letters if len(letters) == 1 else rf"\mathrm{{{letters}}}")
-            if digs:
-                subs.append(digs)
-        core = base_tex + (f"_{{{','.join(subs)}}}" if subs else "")
+    core = _ident_core(name) or _mathrm(name)
     if m.group("star"):
         core += "^{*}"
     if m.group("index"):
@@ -841,6 +831,50 @@ def _ident(token: str) -> str:
     if m.group("prime"):
         core += "'"
     return core
+
+
+def _ident_core(name: str) -> str | None:
+    if name in _MATH_WORDS:
+        return _MATH_WORDS[name].strip()
+    if name in _GREEK:
+        return _GREEK[name]
+    parts = name.split("_")
+    head = _HEAD_RE.fullmatch(parts[0])
+    if head is None:
+        return None
+    base, digits = head.groups()
+    if base in _GREEK:
+        base_tex = _GREEK[base]
+    elif len(base) == 1:
+        base_tex = base
+    else:
+        return None  # an unknown word: upright, as it is
+    subs = [digits] if digits else []
+    for part in parts[1:]:
+        pm = _PART_RE.fullmatch(part)
+        if pm is None or not part:
+            return None
+        letters, digs = pm.groups()
+        if letters:
+            subs.append(letters if len(letters) == 1 else rf"\mathrm{{{letters}}}")
+        if digs:
+            subs.append(digs)
+    return base_tex + (f"_{{{','.join(subs)}}}" if subs else "")
+
+
+def _mathrm(word: str) -> str:
+    """An unknown word in math mode, upright; only characters that are safe there."""
+    out = []
+    for ch in word:
+        if ch.isascii() and (ch.isalnum() or ch in "'.:;!?()[]/+-=<>|,"):
+            out.append(ch)
+        elif ch in _GREEK:
+            out.append(_GREEK[ch] + " ")
+        elif ch in _MATH_CHARS:
+            out.append(_MATH_CHARS[ch])
+        else:
+            out.append(r"\_" if ch == "_" else "?")
+    return rf"\mathrm{{{''.join(out)}}}"
 
 
 def _parse_array(text: str, i: int) -> tuple[list[object], int] | None:

@@ -47,7 +47,9 @@ def fmt_operand(value: float, precision: int) -> str:
         return "0"
     if abs(value) >= _HUGE:
         return f"{value:.3g}".replace("-", MINUS)
-    text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{precision}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     if text in ("0", "-0"):
         text = f"{value:.3g}"
     return text.replace("-", MINUS)

@@ -202,12 +202,17 @@ def _fill(template: str, numbers: Sequence[Number], precision: int) -> str:
     """Substitute numbers, short form; a negative scalar gets parentheses unless it stands
     first or alone inside brackets already."""
 
+    def neighbour(start: int, step: int) -> str:
+        """The nearest non-space character from `start` going by `step` ("" at an end)."""
+        while 0 <= start < len(template) and template[start] == " ":
+            start += step
+        return template[start] if 0 <= start < len(template) else ""
+
     def sub(match: re.Match[str]) -> str:
         value = numbers[int(match.group(1))]
         text = fmt_value(value, precision, short=True)
-        before = template[: match.start()].rstrip()
-        after = template[match.end() :].lstrip()
-        bare = before == "" or (before.endswith("(") and after.startswith(")"))
+        before, after = neighbour(match.start() - 1, -1), neighbour(match.end(), 1)
+        bare = before == "" or (before == "(" and after == ")")
         if text.startswith("−") and not bare:
             return f"({text})"
         return text
@@ -457,6 +462,8 @@ class _Builder:
         size = o.shape[0]
         o_sym = n.post(last, None, star)
         formula, template, numbers = _loss_text(self.net.loss, size, o, y)
+        if star:  # the check's loss reads the new output: ½·(y − o*)²
+            formula = re.sub(r"\bo(_k)?\b", lambda m: f"o{m.group(1) or ''}*", formula)
         why = _LOSS_WHY[self.net.loss]
         if star:
             fell = fwd.losses[s] < self.fwd.losses[s]
@@ -732,8 +739,8 @@ class _Builder:
         z = self._pick(self.fwd.pre[li], s, j)
         a = self._pick(self.fwd.post[li], s, j)
         pre, post = n.pre(li, j), n.post(li, j)
-        formula, template, use_post = _DERIVATIVE[act]
-        formula = formula.replace("z", pre).replace("a", post)
+        formula, template, use_post = _DERIVATIVE[act]  # formula in terms of z
+        formula = re.sub(r"\bz\b", pre, formula)
         value = self._pick(local, s, j)
         self.add(
             phase="backward",
@@ -989,7 +996,7 @@ class _Builder:
             operands=(Operand(d_sym, delta.copy()), Operand("1", 1.0)),
             value=self.bwd.sample_biases[li][s].copy(),
             why="A bias is a weight whose input is always 1: its gradient is δ itself.",
-            template="{0}",
+            template="{0} · 1",
             numbers=(delta.copy(),),
             param=b,
             nodes=frozenset({(li + 1, None)}),

@@ -142,7 +142,6 @@ class _Engine:
         self.shapes = shapes
         # Two parameter vectors taking turns, one gradient vector; P = [W | b] per layer.
         flats = (np.empty(total), np.empty(total))
-        self.flats = flats
         views = [_views(flat, shapes) for flat in flats]
         for p, layer in zip(views[0], layers, strict=True):
             p[:, :-1] = layer.weights

@@ -1,0 +1,639 @@
+"""The command line (SPEC §2, §3, §4, §5): every command and format, in process and through
+`python -m nntui`; errors are exit status 2, nothing on stdout and one stderr line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nntui import __version__
+from nntui.cli import main
+from nntui.engine.compute import forward
+from nntui.engine.loader import load_network
+from nntui.engine.presets import PRESETS, presets_listing, worked_example
+from nntui.engine.trace import build_trace
+
+MALFORMED = Path(__file__).parent / "malformed"
+EXPECTED_ERRORS: dict[str, str] = tomllib.loads((MALFORMED / "expected.toml").read_text())
+ROOT = Path(__file__).resolve().parent.parent
+
+TRACE_KEYS = {
+    "format",
+    "network",
+    "per_sample",
+    "loss",
+    "gradients",
+    "steps",
+    "network_after",
+    "loss_after",
+}
+TRAIN_KEYS = {"format", "steps", "loss_history", "network_after", "per_sample_after", "loss_after"}
+NETWORK_KEYS = {"name", "loss", "reduction", "learning_rate", "update_biases", "layers", "samples"}
+
+BAD_NET = """
+loss = "half_sse"
+learning_rate = 0.1
+[[layers]]
+activation = "relu"
+weights = [[0.2, -1.2, 0.9], [-0.5, -1.2, 0.3]]
+biases = [-0.1, 0.2]
+[[layers]]
+activation = "sigmoid"
+weights = [[0.7, -1.1, 0.5]]
+biases = [-0.1]
+[[samples]]
+x = [0.9, 0.2, 0.5]
+y = [0.0]
+"""
+
+DIVERGING_NET = """
+loss = "sse"
+learning_rate = 1e6
+[[layers]]
+activation = "tanh"
+weights = [[0.2, -1.2, 0.9], [-0.5, -1.2, 0.3]]
+biases = [-0.1, 0.2]
+[[layers]]
+activation = "linear"
+weights = [[0.7, -1.1]]
+biases = [-0.1]
+[[samples]]
+x = [0.9, 0.2, 0.5]
+y = [3.0]
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "nntui", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        cwd=cwd or ROOT,
+        env=env,
+    )
+
+
+def strict_json(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity tokens."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"non-standard JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_error(code: int, out: str, err: str, text: str | None = None) -> None:
+    assert code == 2
+    assert out == ""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("nntui: error: "), err
+    assert "Traceback" not in err
+    if text is not None:
+        assert text in err, err
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def test_export_json_matches_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "export", "--format", "json")
+    assert (code, err) == (0, "")
+    doc = strict_json(out)
+    assert set(doc) == TRACE_KEYS
+    assert doc["format"] == "nntui-trace/1"
+    assert set(doc["network"]) == NETWORK_KEYS and set(doc["network_after"]) == NETWORK_KEYS
+    assert doc["network"]["layers"][1]["weights"] == [[0.7, -1.1]]
+    assert doc["loss"] == pytest.approx(0.138, abs=5e-4)
+    assert doc["loss_after"] < doc["loss"]
+    sample = doc["per_sample"][0]
+    assert set(sample) == {"x", "y", "loss", "output", "layers", "gradients"}
+    assert set(sample["layers"][0]) == {"pre", "post", "grad_pre", "grad_post"}
+    assert sample["output"] == [pytest.approx(0.526, abs=5e-4)]
+    trace = build_trace(worked_example())
+    assert len(doc["steps"]) == len(trace.steps)
+    first = doc["steps"][0]
+    assert first["text"] == "h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.290"
+    assert first["phase"] == "forward" and first["op"] == "sum" and first["param"] is None
+    for step in doc["steps"]:
+        assert {"index", "phase", "sample", "target", "symbol", "formula", "op"} <= set(step)
+        assert {"value", "param", "text"} <= set(step)
+        assert ("terms" if step["op"] == "sum" else "factors") in step
+    phases = {step["phase"] for step in doc["steps"]}
+    assert phases == {"forward", "loss", "backward", "update", "check"}
+    w100 = [
+        s
+        for s in doc["steps"]
+        if s["param"] == {"layer": 1, "kind": "weight", "neuron": 0, "input": 0}
+    ]
+    assert [s["phase"] for s in w100] == ["backward", "update"]
+
+
+@pytest.mark.parametrize("name", ["worked-example", "xor", "softmax-3class"])
+def test_export_markdown_contains_every_step(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run(capsys, "export", name)
+    assert (code, err) == (0, "")
+    trace = build_trace(PRESETS[name].build())
+    for step in trace.steps:
+        assert step.text(3) in out, step.text(3)
+        assert step.formula in out
+    assert out.splitlines()[0] == f"# {trace.network.name}"  # no Markdown specials in these
+    for heading in ("Forward pass", "Loss", "Backpropagation", "Parameter update", "Check"):
+        assert f". {heading}" in out
+    assert "## Summary" in out
+    if trace.network.n_samples > 1:
+        assert "### Sample 1:" in out and "(sample 1)" in out
+
+
+def test_export_markdown_worked_example_reads_like_the_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "export", "--format", "markdown")
+    for text in (
+        "∂E/∂w100 = ∂E/∂o · ∂o/∂o_pre · ∂o_pre/∂w100",
+        "∂E/∂w100 = 0.526 · 0.249 · 0.29 = 0.038",
+        "w100* = 0.7 − 0.1·0.038 = 0.696",
+        "E = ½·(0 − 0.526)² = 0.138",
+        "w100 = 0.7",
+        "Learning rate µ = 0.1",
+        "The loss fell from 0.138 to 0.135",
+    ):
+        assert text in out, text
+
+
+@pytest.mark.parametrize("granularity", ["parameter", "neuron", "layer"])
+def test_export_granularities(capsys: pytest.CaptureFixture[str], granularity: str) -> None:
+    code, out, _ = run(capsys, "export", "xor", "--format", "json", "--granularity", granularity)
+    assert code == 0
+    doc = strict_json(out)
+    trace = build_trace(PRESETS["xor"].build(), granularity)  # type: ignore[arg-type]
+    assert [s["text"] for s in doc["steps"]] == [s.text(3) for s in trace.steps]
+    code, out, _ = run(capsys, "export", "xor", "--granularity", granularity)
+    assert code == 0
+    for step in trace.steps:
+        assert step.text(3) in out
+
+
+def test_export_granularity_changes_the_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    counts = {}
+    for granularity in ("parameter", "neuron", "layer"):
+        _, out, _ = run(capsys, "export", "--format", "json", "--granularity", granularity)
+        counts[granularity] = len(strict_json(out)["steps"])
+    assert counts["parameter"] > counts["neuron"] > counts["layer"]
+
+
+def test_export_precision(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out3, _ = run(capsys, "export")
+    _, out5, _ = run(capsys, "export", "--precision", "5")
+    _, out0, _ = run(capsys, "export", "--precision", "0")
+    assert "= 0.290" in out3 and "= 0.29000" not in out3
+    assert "h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.29000" in out5
+    assert "E = ½·(0 − 0.52573)² = 0.13819" in out5
+    assert re.search(r"^h_pre0 = .* = 0$", out0, re.M)
+    trace = build_trace(worked_example())
+    for step in trace.steps:
+        assert step.text(5) in out5
+    _, json5, _ = run(capsys, "export", "--format", "json", "--precision", "5")
+    assert strict_json(json5)["steps"][0]["text"].endswith("= 0.29000")
+
+
+def test_export_latex_is_a_standalone_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "export", "--format", "latex")
+    assert (code, err) == (0, "")
+    assert out.startswith("\\documentclass")
+    assert "\\usepackage{amsmath}" in out
+    assert "\\begin{document}" in out and out.rstrip().endswith("\\end{document}")
+    assert_balanced_latex(out)
+    assert out.isascii() or all(ord(c) < 0x180 for c in out)
+    for text in (r"\frac{\partial E}{\partial w_{100}}", r"0.526 \cdot 0.249 \cdot 0.29", "0.038"):
+        assert text in out, text
+    assert "∂" not in out and "·" not in out and "−" not in out
+    trace = build_trace(worked_example())
+    assert out.count("\\nnstep{") == len(trace.steps)
+
+
+def assert_balanced_latex(text: str) -> None:
+    unescaped = re.sub(r"\\[{}$\\]", "", text)
+    depth = 0
+    for ch in unescaped:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+    begins = re.findall(r"\\begin\{(\w+\*?)\}", text)
+    ends = re.findall(r"\\end\{(\w+\*?)\}", text)
+    assert sorted(begins) == sorted(ends)
+    for line in unescaped.splitlines():
+        if not line.lstrip().startswith("%"):
+            assert line.count("$") % 2 == 0, line
+
+
+@pytest.mark.parametrize(
+    ("name", "granularity"),
+    [("worked-example", "parameter"), ("softmax-3class", "layer"), ("deep-4-16-16-3", "neuron")],
+)
+def test_export_latex_balanced_for_presets(
+    capsys: pytest.CaptureFixture[str], name: str, granularity: str
+) -> None:
+    code, out, _ = run(capsys, "export", name, "--format", "latex", "--granularity", granularity)
+    assert code == 0
+    assert_balanced_latex(out)
+
+
+ODD_NET = """
+name = "BCE & friends: 2-3-2 # 100% {braces} ~ ^ \\\\ é Ω 😀 $x$ _under_"
+loss = "bce"
+reduction = "sum"
+learning_rate = 0.5
+update_biases = false
+[[layers]]
+activation = "leaky_relu"
+weights = [[0.5, -0.4], [-0.6, 0.7], [1e13, 0.1]]
+biases = [0.1, -0.2, 0.0]
+[[layers]]
+activation = "sigmoid"
+weights = [[0.8, 0.9, 0.0], [0.1, -0.2, 0.0]]
+biases = [-0.3, 0.0]
+[[samples]]
+x = [0.0, 1.0]
+y = [0.0, 1.0]
+[[samples]]
+x = [1.0, 0.0]
+y = [1.0, 0.5]
+"""
+
+HAVE_PDFLATEX = any(
+    os.access(os.path.join(d, "pdflatex"), os.X_OK)
+    for d in os.environ.get("PATH", "").split(os.pathsep)
+)
+
+
+@pytest.mark.parametrize("granularity", ["parameter", "layer"])
+def test_export_latex_escapes_odd_names_and_numbers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, granularity: str
+) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text(ODD_NET, encoding="utf-8")
+    code, out, _ = run(
+        capsys, "export", str(path), "--format", "latex", "--granularity", granularity
+    )
+    assert code == 0
+    assert_balanced_latex(out)
+    assert r"\title{BCE \& friends: 2-3-2 \# " in out
+    assert r"\times 10^{13}" in out
+    if HAVE_PDFLATEX:
+        assert_compiles(tmp_path, out)
+    code, out, _ = run(capsys, "export", str(path), "--granularity", granularity)
+    trace = build_trace(load_network(path), granularity)  # type: ignore[arg-type]
+    for step in trace.steps:
+        assert step.text(3) in out
+
+
+def assert_compiles(directory: Path, source: str) -> None:
+    (directory / "handout.tex").write_text(source, encoding="utf-8")
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "handout.tex"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert (directory / "handout.pdf").stat().st_size > 0
+
+
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex is not installed")
+@pytest.mark.parametrize(
+    ("name", "granularity"), [("worked-example", "parameter"), ("xor", "neuron")]
+)
+def test_export_latex_compiles(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, granularity: str
+) -> None:
+    target = tmp_path / "out.tex"
+    args = ("export", name, "--format", "latex", "--granularity", granularity, "-o", str(target))
+    code, out, err = run(capsys, *args)
+    assert (code, out, err) == (0, "", "")
+    assert_compiles(tmp_path, target.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "latex"])
+def test_export_to_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"out.{fmt}"
+    code, out, err = run(capsys, "export", "--format", fmt, "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    _, printed, _ = run(capsys, "export", "--format", fmt)
+    assert target.read_text(encoding="utf-8") == printed
+
+
+def test_export_to_an_unwritable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "out.md"
+    assert_error(*run(capsys, "export", "-o", str(target)), f"{target}: cannot write")
+    assert_error(*run(capsys, "export", "--output", str(tmp_path)), str(tmp_path))
+
+
+def test_export_with_a_network_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(worked_example().to_dict()), encoding="utf-8")
+    code, out, _ = run(capsys, "export", str(path), "--format", "json")
+    assert code == 0
+    assert strict_json(out)["loss"] == pytest.approx(0.138, abs=5e-4)
+
+
+# -- train --------------------------------------------------------------------------------------
+
+
+def test_train_json_matches_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "train", "--steps", "200", "--format", "json")
+    assert (code, err) == (0, "")
+    doc = strict_json(out)
+    assert set(doc) == TRAIN_KEYS
+    assert doc["format"] == "nntui-train/1" and doc["steps"] == 200
+    history = doc["loss_history"]
+    assert len(history) == 201
+    assert history[0] == pytest.approx(0.138, abs=5e-4)
+    assert history[1] == pytest.approx(0.1346, abs=5e-4)
+    assert all(b < a for a, b in itertools.pairwise(history))
+    assert doc["loss_after"] == history[-1]
+    assert set(doc["network_after"]) == NETWORK_KEYS
+    assert doc["per_sample_after"] == [
+        {
+            "output": [pytest.approx(doc["per_sample_after"][0]["output"][0])],
+            "loss": doc["loss_after"],
+        }
+    ]
+    after = forward(worked_example().with_parameters(
+        [layer["weights"] for layer in doc["network_after"]["layers"]],
+        [layer["biases"] for layer in doc["network_after"]["layers"]],
+    ))  # fmt: skip
+    assert after.loss == pytest.approx(doc["loss_after"], rel=1e-12)
+
+
+def test_train_json_several_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "train", "xor", "--steps", "2000", "--format", "json")
+    assert code == 0
+    doc = strict_json(out)
+    assert len(doc["loss_history"]) == 2001
+    assert len(doc["per_sample_after"]) == 4
+    for sample, target in zip(doc["per_sample_after"], [0, 1, 1, 0], strict=True):
+        assert set(sample) == {"output", "loss"}
+        assert abs(sample["output"][0] - target) < 0.1  # "2000 training steps solve it"
+
+
+def test_train_zero_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "train", "--steps", "0", "--format", "json")
+    doc = strict_json(out)
+    assert code == 0 and doc["steps"] == 0 and len(doc["loss_history"]) == 1
+    assert doc["network_after"] == worked_example().to_dict()
+
+
+def test_train_text_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "train", "--steps", "1000")
+    assert (code, err) == (0, "")
+    assert "Worked example" in out and "3-2-1" in out
+    assert "1,000 of 1,000" in out
+    assert re.search(r"loss:\s+0\.138195 → 0\.00\d+", out), out
+    assert "steps/s" in out
+    assert "stopped" not in out
+
+
+def test_train_diverged(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "diverging.toml"
+    path.write_text(DIVERGING_NET, encoding="utf-8")
+    code, out, err = run(capsys, "train", str(path), "--steps", "500")
+    assert (code, err) == (1, "")
+    assert "stopped: training diverged at iteration" in out
+    code, out, err = run(capsys, "train", str(path), "--steps", "500", "--format", "json")
+    assert (code, err) == (1, "")
+    doc = strict_json(out)
+    assert set(doc) == TRAIN_KEYS | {"stopped"}
+    assert doc["stopped"].startswith("training diverged at iteration")
+    assert len(doc["loss_history"]) == doc["steps"] + 1 < 501
+
+
+def test_train_interrupted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("nntui.engine.training.train", interrupted)
+    assert run(capsys, "train", "--steps", "10") == (130, "", "")
+
+
+# -- presets, version, help ---------------------------------------------------------------------
+
+
+def test_presets(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "presets")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines == presets_listing()
+    assert len(lines) == len(PRESETS)
+    for line, (name, preset) in zip(lines, PRESETS.items(), strict=True):
+        assert line.startswith(name) and preset.description in line
+    assert re.search(r"^worked-example\s+3-2-1\s+", out, re.M)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--version") == (0, f"nntui {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", [[], ["export"], ["train"], ["presets"]])
+def test_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, err = run(capsys, *command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: nntui")
+    if not command:
+        for word in ("export", "train", "presets", "exit status"):
+            assert word in out
+    if command == ["train"]:
+        assert "1 " in out and "diverge" in out
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["export", "--format", "yaml"], "invalid choice"),
+        (["export", "--precision", "16"], "--precision"),
+        (["export", "--precision", "-1"], "--precision"),
+        (["export", "--precision", "two"], "--precision"),
+        (["export", "--granularity", "row"], "--granularity"),
+        (["export", "a", "b"], "unrecognized arguments"),
+        (["export", "--bogus"], "unrecognized arguments"),
+        (["export", "-o"], "-o"),
+        (["train"], "--steps"),
+        (["train", "--steps", "-3"], "--steps"),
+        (["train", "--steps", "1.5"], "--steps"),
+        (["train", "--steps", "10", "--format", "markdown"], "invalid choice"),
+        (["presets", "extra"], "unrecognized arguments"),
+        (["a", "b"], "unrecognized arguments"),
+        (["--bogus"], "unrecognized arguments"),
+        (["nosuch-preset"], "nosuch-preset: no such file or preset"),
+        (["export", "nosuch/net.toml"], "nosuch/net.toml: no such file"),
+        (["train", "missing.json", "--steps", "1"], "missing.json: no such file"),
+    ],
+)
+def test_bad_arguments(capsys: pytest.CaptureFixture[str], args: list[str], text: str) -> None:
+    assert_error(*run(capsys, *args), text)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ERRORS))
+def test_malformed_files_give_the_spec_error_line(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    path = str(MALFORMED / name)
+    for args in (["export", path], ["train", path, "--steps", "5"], [path]):
+        code, out, err = run(capsys, *args)
+        assert_error(code, out, err)
+        assert err.startswith(f"nntui: error: {path}: {EXPECTED_ERRORS[name]}"), err
+
+
+def test_spec_error_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_NET, encoding="utf-8")
+    code, out, err = run(capsys, "export", str(path))
+    assert_error(code, out, err)
+    assert err == (
+        f"nntui: error: {path}: layers[1].weights: row 0 has 3 numbers, but layer 0 has 2 neurons\n"
+    )
+
+
+# -- the debugger's entry -------------------------------------------------------------------------
+
+
+def test_debugger_gets_the_resolved_network(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[tuple[Any, str]] = []
+
+    def fake_run_app(network: Any, *, source: str) -> int:
+        calls.append((network, source))
+        return 0
+
+    monkeypatch.setattr("nntui.app.main.run_app", fake_run_app)
+    assert run(capsys, "xor") == (0, "", "")
+    assert run(capsys) == (0, "", "")
+    # A network file named like a command.
+    monkeypatch.chdir(tmp_path)
+    Path("export").write_text(json.dumps(PRESETS["xor"].build().to_dict()), encoding="utf-8")
+    assert run(capsys, "./export") == (0, "", "")
+    assert run(capsys, "--", "export") == (0, "", "")
+    assert [source for _, source in calls] == ["xor", "worked-example", "./export", "export"]
+    assert calls[0][0].same_as(PRESETS["xor"].build())
+    assert calls[1][0].same_as(worked_example())
+    assert calls[2][0].n_samples == 4
+    # ... and `nntui export export` exports that file.
+    code, out, _ = run(capsys, "export", "export", "--format", "json")
+    assert code == 0 and len(strict_json(out)["per_sample"]) == 4
+
+
+def test_debugger_errors_before_the_terminal_is_taken(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> int:
+        raise AssertionError("the app must not start")
+
+    monkeypatch.setattr("nntui.app.main.run_app", never)
+    assert_error(*run(capsys, str(MALFORMED / "layer_shape_mismatch.toml")), "layers[1].weights")
+
+
+# -- as a program ---------------------------------------------------------------------------------
+
+
+def test_python_dash_m() -> None:
+    result = run_subprocess("presets")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines() == presets_listing()
+    result = run_subprocess("--version")
+    assert (result.returncode, result.stdout) == (0, f"nntui {__version__}\n")
+
+
+def test_program_errors() -> None:
+    result = run_subprocess("export", "--precision", "99")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("nntui: error: ")
+    result = run_subprocess("train", str(MALFORMED / "weight_nan.json"), "--steps", "3")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"nntui: error: {MALFORMED / 'weight_nan.json'}: ")
+
+
+def test_program_export_and_train() -> None:
+    result = run_subprocess("export", "--format", "json")
+    assert result.returncode == 0 and result.stderr == ""
+    assert strict_json(result.stdout)["format"] == "nntui-trace/1"
+    result = run_subprocess("train", "--steps", "100", "--format", "json")
+    assert result.returncode == 0 and result.stderr == ""
+    assert len(strict_json(result.stdout)["loss_history"]) == 101
+
+
+def test_export_never_imports_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from nntui.cli import main\n"
+        f"assert main(['export', '-o', {str(tmp_path / 'x.md')!r}]) == 0\n"
+        f"assert main(['train', '--steps', '10', '--format', 'json']) == 0\n"
+        "print('textual' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "False"
+
+
+POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and file descriptors")
+
+
+@POSIX
+@pytest.mark.parametrize("args", [["export"], ["train", "--steps", "50", "--format", "json"]])
+def test_broken_pipe_is_quiet(args: list[str]) -> None:
+    """The reader of stdout is gone: no traceback, no error message, status 141 (SIGPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "nntui", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == b""
+    assert result.returncode == 141
+
+
+@POSIX
+def test_closed_stdout_is_one_error_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nntui", "presets"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        close_fds=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 2
+    assert result.stderr == "nntui: error: cannot write the output: standard output is closed\n"
