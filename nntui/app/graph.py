@@ -12,7 +12,7 @@ slices that grid, so scrolling and repaints cost nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from rich.segment import Segment
@@ -21,6 +21,7 @@ from textual.events import Click
 from textual.strip import Strip
 from textual.widget import Widget
 
+from nntui.app.base import SessionView
 from nntui.engine.network import ParamRef
 from nntui.engine.numbers import fmt_operand, fmt_result
 from nntui.engine.trace import Edge, Node, Step
@@ -108,7 +109,7 @@ def _matches_node(patterns: frozenset[Node], column: int, neuron: int | None) ->
     return any(p[0] == column and (p[1] is None or p[1] == neuron) for p in patterns)
 
 
-class GraphView(Widget):
+class GraphView(SessionView, Widget):
     """Draws the session's network and the values of the current step."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -160,16 +161,8 @@ class GraphView(Widget):
     GraphView > .graph--head { color: $secondary; text-style: italic; }
     """
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.session = session
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        super().__init__(session, **kwargs)
         self._grid: _Grid | None = None
         self._key: tuple[object, ...] | None = None
         self._styles: dict[int, Style] = {}

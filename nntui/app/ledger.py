@@ -6,7 +6,7 @@ rows the current step is about are highlighted and kept in view.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from rich.segment import Segment
@@ -15,6 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from nntui.app.base import SessionView
 from nntui.engine.network import ParamRef
 from nntui.engine.numbers import fmt_result
 from nntui.engine.trace import Trace
@@ -40,7 +41,7 @@ def ledger_columns(
     return np.array(old), np.array(grad), np.array(new)
 
 
-class Ledger(ScrollView, can_focus=False):
+class Ledger(SessionView, ScrollView, can_focus=False):
     """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value.
 
     Not focusable: the arrow keys belong to the debugger; the mouse wheel scrolls it.
@@ -73,16 +74,8 @@ class Ledger(ScrollView, can_focus=False):
     Ledger > .ledger--pending { color: $text-disabled; }
     """
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.session = session
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        super().__init__(session, **kwargs)
         self._trace_id = -1
         self._columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 

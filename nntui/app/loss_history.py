@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from nntui.app.base import SessionView
 from nntui.engine.numbers import fmt_result
-from nntui.session import Session
 
 _BARS = " ▁▂▃▄▅▆▇█"
 
@@ -36,7 +36,7 @@ def bar_rows(values: list[float], width: int, height: int) -> list[str]:
     return rows
 
 
-class LossHistory(Static):
+class LossHistory(SessionView, Static):
     """The loss before the first iteration, then after each completed one (and training)."""
 
     DEFAULT_CSS = """
@@ -46,17 +46,6 @@ class LossHistory(Static):
         border-top: solid $primary-muted;
     }
     """
-
-    def __init__(
-        self,
-        session: Session,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.session = session
 
     def refresh_view(self) -> None:
         self.update(self.describe(self.size.width - 2, self.size.height))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from nntui.app.base import SessionView
 from nntui.engine.numbers import fmt_value
-from nntui.session import Session
 
 
-class StepPanel(Static):
+class StepPanel(SessionView, Static):
     """Shows exactly what `nntui export --format json` says of the current step."""
 
     DEFAULT_CSS = """
@@ -21,17 +21,6 @@ class StepPanel(Static):
         border-top: solid $primary-muted;
     }
     """
-
-    def __init__(
-        self,
-        session: Session,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.session = session
 
     def refresh_view(self) -> None:
         self.update(self.describe())

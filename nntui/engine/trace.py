@@ -311,6 +311,17 @@ class _Builder:
     def add(self, **kw: Any) -> None:
         self.steps.append(Step(index=len(self.steps), **kw))
 
+    def add_product(self, ops: Sequence[Operand], **kw: Any) -> None:
+        """A chain-rule product: its formula, template and numbers all come from `ops`."""
+        self.add(
+            formula=" · ".join(o.symbol for o in ops),
+            op="product",
+            operands=tuple(ops),
+            template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
+            numbers=tuple(o.value for o in ops),
+            **kw,
+        )
+
     def build(self) -> list[Step]:
         net = self.net
         for s in range(net.n_samples):
@@ -679,7 +690,8 @@ class _Builder:
         edges = frozenset({(li + 1, None, j)})
         if len(chains) == 1:
             ops = chains[0]
-            self.add(
+            self.add_product(
+                ops,
                 phase="backward",
                 sample=s,
                 kind="grad_post",
@@ -687,16 +699,11 @@ class _Builder:
                 neuron=j,
                 target=_t("grad_post", li, j),
                 symbol=self._grad_sym(s, a_sym),
-                formula=" · ".join(o.symbol for o in ops),
-                op="product",
-                operands=tuple(ops),
                 value=value,
                 why=(
                     f"{a_sym} reaches the loss only through {via}, by the weight "
                     f"{ops[-1].symbol}: the gradient already at {via}, times that weight."
                 ),
-                template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
-                numbers=tuple(o.value for o in ops),
                 nodes=nodes,
                 edges=edges,
             )
@@ -848,7 +855,8 @@ class _Builder:
             param = _param(li, "weight", j)
             in_sym = n.input(li, None)
             ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", a_prev.copy()))
-            self.add(
+            self.add_product(
+                ops,
                 phase="backward",
                 sample=s,
                 kind="grad",
@@ -856,16 +864,11 @@ class _Builder:
                 neuron=j,
                 target=f"gradients.layers[{li}].weights[{j}]",
                 symbol=self._grad_sym(s, param.name),
-                formula=" · ".join(o.symbol for o in ops),
-                op="product",
-                operands=ops,
                 value=self.bwd.sample_weights[li][s, j].copy(),
                 why=(
                     f"Neuron {z_sym}'s whole row of weights at once: the gradient "
                     f"reaching {z_sym} times each input ({in_sym})."
                 ),
-                template=" · ".join(f"{{{i}}}" for i in range(len(ops))),
-                numbers=tuple(o.value for o in ops),
                 param=param,
                 nodes=frozenset({(li, None), (li + 1, j)}),
                 edges=frozenset({(li, j, None)}),
@@ -874,7 +877,8 @@ class _Builder:
         for i in range(layer.fan_in):
             param = _param(li, "weight", j, i)
             ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", float(a_prev[i])))
-            self.add(
+            self.add_product(
+                ops,
                 phase="backward",
                 sample=s,
                 kind="grad",
@@ -882,14 +886,9 @@ class _Builder:
                 neuron=j,
                 target=f"gradients.layers[{li}].weights[{j}][{i}]",
                 symbol=self._grad_sym(s, param.name),
-                formula=" · ".join(o.symbol for o in ops),
-                op="product",
-                operands=ops,
                 value=float(self.bwd.sample_weights[li][s, j, i]),
                 why=self._param_why(s, li, j, i, param),
                 param=param,
-                template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
-                numbers=tuple(o.value for o in ops),
                 nodes=frozenset({(li, i), (li + 1, j)}),
                 edges=frozenset({(li, j, i)}),
             )
@@ -899,7 +898,8 @@ class _Builder:
         param = _param(li, "bias", j)
         z_sym = n.pre(li, j)
         ops = (*self._delta_operands(s, li, j), Operand(f"∂{z_sym}/∂{param.name}", 1.0))
-        self.add(
+        self.add_product(
+            ops,
             phase="backward",
             sample=s,
             kind="grad",
@@ -907,14 +907,9 @@ class _Builder:
             neuron=j,
             target=f"gradients.layers[{li}].biases[{j}]",
             symbol=self._grad_sym(s, param.name),
-            formula=" · ".join(o.symbol for o in ops),
-            op="product",
-            operands=ops,
             value=float(self.bwd.sample_biases[li][s, j]),
             why=self._param_why(s, li, j, None, param),
             param=param,
-            template=" · ".join(f"{{{k}}}" for k in range(len(ops))),
-            numbers=tuple(o.value for o in ops),
             nodes=frozenset({(li + 1, j)}),
         )
 
