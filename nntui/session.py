@@ -208,8 +208,9 @@ class Session:
 
     @property
     def loss_history(self) -> tuple[float, ...]:
-        """The loss before the first iteration, then after each completed iteration."""
-        if not self.complete:
+        """The loss before the first iteration, then after each completed iteration (an
+        iteration whose step diverged never completes)."""
+        if not self.complete or self.trace.problem is not None:
             return self._points
         start = self._points or (self.trace.loss,)
         return (*start, self.trace.loss_after)
@@ -246,13 +247,29 @@ class Session:
         return self.cursor >= 0 or bool(self._past)
 
     @property
+    def blocked(self) -> str | None:
+        """Why `next` cannot go on to the next iteration: this step's numbers are not all
+        finite (the training diverged). The parameters stay the last finite ones."""
+        if not self.complete or self.trace.problem is None:
+            return None
+        k = self.iteration
+        kept = (
+            "kept the starting parameters"
+            if k == 1
+            else f"kept the parameters of iteration {k - 1}"
+        )
+        return f"training diverged at iteration {k}: {self.trace.problem}; {kept}"
+
+    @property
     def can_next(self) -> bool:
-        return True
+        return self.blocked is None
 
     def next(self) -> None:
-        """One step forward; past the last step, on to the next iteration."""
+        """One step forward; past the last step, on to the next iteration (unless `blocked`)."""
         if self.cursor < len(self.trace.steps) - 1:
             self.cursor += 1
+            return
+        if self.blocked:
             return
         self._push()
         self._points = self.loss_history

@@ -197,6 +197,10 @@ class NntuiApp(App[int]):
         self.refresh_views()
 
     def action_next(self) -> None:
+        blocked = self.session.blocked
+        if blocked:
+            self.notify(blocked, title="cannot go on", severity="error", timeout=8)
+            return
         self._do("next")
 
     def action_back(self) -> None:

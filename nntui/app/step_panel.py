@@ -30,8 +30,9 @@ class StepPanel(SessionView, Static):
         step = s.step
         p = s.precision
         text = Text()
-        if s.message:
-            text.append(f"⚠ {s.message}\n", style="bold")
+        for warning in (s.message, s.blocked):
+            if warning:
+                text.append(f"⚠ {warning}\n", style="bold")
         if step is None:
             net = s.network
             x = fmt_value(net.inputs[0], p, short=True)

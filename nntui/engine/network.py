@@ -75,6 +75,10 @@ class Layer:
     def fan_in(self) -> int:
         return int(self.weights.shape[1])
 
+    @property
+    def params(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.weights, self.biases
+
 
 @dataclass(frozen=True, eq=False)
 class Network:

@@ -14,6 +14,7 @@ the update of every parameter; the check (forward again with the new parameters,
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from nntui.engine.compute import Backward, Forward, backward, forward, reduce_fa
 from nntui.engine.functions import ACTIVATION_SYMBOLS
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import fmt_value
+from nntui.engine.training import diagnose_step
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")
@@ -115,6 +117,9 @@ class Trace:
     forward_after: Forward
     steps: tuple[Step, ...]
     phase_starts: dict[Phase, int] = field(default_factory=dict)
+    #: Why this step cannot be taken, when a loss, gradient or new parameter is not finite
+    #: (e.g. "the gradient of w012 is not finite (inf)"); None for a healthy step.
+    problem: str | None = None
 
     @property
     def loss(self) -> float:
@@ -176,16 +181,32 @@ def build_trace(net: Network, granularity: Granularity = "parameter") -> Trace:
     """Run one training step of `net` and trace it at `granularity`."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    fwd = forward(net)
-    bwd = backward(net, fwd)
-    after = sgd_step(net, bwd)
-    fwd_after = forward(after)
-    builder = _Builder(net, granularity, fwd, bwd, after, fwd_after)
-    steps = tuple(builder.build())
+    # A diverging network overflows on purpose: the numbers say inf, `problem` says why,
+    # and NumPy stays quiet.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fwd = forward(net)
+        bwd = backward(net, fwd)
+        after = sgd_step(net, bwd)
+        fwd_after = forward(after)
+        builder = _Builder(net, granularity, fwd, bwd, after, fwd_after)
+        steps = tuple(builder.build())
     starts: dict[Phase, int] = {}
     for step in steps:
         starts.setdefault(step.phase, step.index)
-    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts)
+    problem = _problem(net, fwd, bwd, after, fwd_after)
+    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts, problem)
+
+
+def _problem(
+    net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward
+) -> str | None:
+    """Why this training step cannot be taken, or None when every number is finite."""
+    if not math.isfinite(fwd.loss):
+        return f"the loss is not finite ({fwd.loss!r})"
+    arrays = (*bwd.weights, *bwd.biases, *(p for layer in after.layers for p in layer.params))
+    if all(np.all(np.isfinite(a)) for a in arrays) and math.isfinite(fwd_after.loss):
+        return None
+    return diagnose_step(net, fwd_after.loss)
 
 
 def default_granularity(net: Network) -> Granularity:

@@ -287,7 +287,7 @@ class _Engine:
             if iteration == 1
             else f"kept the parameters of iteration {iteration - 1}"
         )
-        why = _diagnose(self.network(net), loss)
+        why = diagnose_step(self.network(net), loss)
         return f"training diverged at iteration {iteration}: {why}; {kept}"
 
 
@@ -301,7 +301,7 @@ def _views(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
     return out
 
 
-def _diagnose(net: Network, loss: float | None) -> str:
+def diagnose_step(net: Network, loss: float | None) -> str:
     """Why the step from `net` (the last finite state) failed, naming a parameter: the first
     whose gradient (or new value) is not finite; or, when it is the loss after the step that
     is not finite (`loss`), the parameter that step moved the most."""
