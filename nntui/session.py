@@ -25,8 +25,12 @@ from nntui.engine.trace import (
     Trace,
     build_trace,
     default_granularity,
+    estimated_steps,
 )
 
+#: A granularity with more steps than this is skipped by `cycle_granularity`: building it
+#: would freeze the screen, and nobody steps through it key by key.
+MAX_STEPS = 20_000
 MIN_PRECISION = 0
 MAX_PRECISION = 8
 
@@ -56,6 +60,7 @@ class TraceIndex:
 
     revealed: dict[tuple[Any, ...], int]
     params: tuple[ParamRef, ...]
+    row_of: dict[ParamRef, int]  # a parameter's ledger row
     grad_at: np.ndarray
     new_at: np.ndarray
     rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
@@ -115,7 +120,15 @@ def index_trace(trace: Trace) -> TraceIndex:
         totals[step.phase] = totals.get(step.phase, 0) + 1
         positions.append(totals[step.phase])
     return TraceIndex(
-        revealed, params, grad_at, new_at, rows_of_step, boundaries, tuple(positions), totals
+        revealed,
+        params,
+        position,
+        grad_at,
+        new_at,
+        rows_of_step,
+        boundaries,
+        tuple(positions),
+        totals,
     )
 
 
@@ -344,9 +357,19 @@ class Session:
             cursor = step.index
         self.cursor = cursor
 
+    def too_many(self, granularity: Granularity) -> bool:
+        """True when stepping at `granularity` would mean more than MAX_STEPS steps."""
+        return estimated_steps(self.network, granularity) > MAX_STEPS
+
     def cycle_granularity(self) -> Granularity:
+        """parameter → neuron → layer → parameter, skipping any with too many steps."""
         order = GRANULARITIES
-        self.set_granularity(order[(order.index(self._granularity) + 1) % len(order)])
+        start = order.index(self._granularity)
+        for k in range(1, len(order)):
+            candidate = order[(start + k) % len(order)]
+            if not self.too_many(candidate):
+                self.set_granularity(candidate)
+                break
         return self._granularity
 
     def more_precision(self) -> None:

@@ -22,6 +22,7 @@ from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProg
 from nntui.app.step_panel import StepPanel
 from nntui.engine.network import Network
 from nntui.engine.numbers import fmt_result
+from nntui.engine.trace import GRANULARITIES, estimated_steps
 from nntui.session import Session
 
 #: Below this the app shows what size it needs instead of a squashed layout.
@@ -57,6 +58,12 @@ LIGHT_THEME = Theme(
     dark=False,
     variables={"footer-key-foreground": "#004578"},
 )
+
+
+def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
+    """`pane('graph')` → ("pane", ("graph",)), as Textual passes them to check_action."""
+    name, _, arguments = action.partition("(")
+    return name, tuple(a.strip().strip("'\"") for a in arguments.rstrip(")").split(",") if a)
 
 
 class TitleBar(Static):
@@ -132,10 +139,13 @@ class NntuiApp(App[int]):
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
 
+    @property
+    def main_screen(self) -> Screen:
+        """The debugger's own screen, under any dialog that is open."""
+        return self.screen_stack[0]
+
     def _apply_size(self, width: int, height: int) -> None:
-        screen = self.screen if not isinstance(self.screen, TrainProgress) else self.screen_stack[0]
-        if not isinstance(screen, Screen):
-            return
+        screen = self.main_screen
         narrow = width < NARROW_WIDTH
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         screen.set_class(narrow, "narrow")
@@ -165,12 +175,28 @@ class NntuiApp(App[int]):
         name = s.network.name or self.source
         # Most important first: a narrow terminal cuts the end of the line.
         title = f"iteration {s.iteration} · {where} · {loss_text} · {s.granularity} · {name}"
-        self.query_one(TitleBar).update(title)
+        self.query_one(TitleBar).update(title, layout=False)
         self.query_one(GraphView).refresh_view()
         self.query_one(StepPanel).refresh_view()
         self.query_one(Ledger).refresh_view()
         self.query_one(LossHistory).refresh_view()
         self.refresh_bindings()
+
+    def refresh_bindings(self) -> None:
+        """Recompose the footer only when what it shows changes: rebuilding it costs more
+        than everything else a key press does."""
+        if not self.screen_stack:
+            super().refresh_bindings()
+            return
+        shown = tuple(
+            self.check_action(*_split_action(binding.action))
+            for binding in self.BINDINGS
+            if isinstance(binding, Binding)
+        )
+        key = (shown, self.training, self.main_screen.has_class("narrow"), len(self.screen_stack))
+        if key != getattr(self, "_bindings_key", None):
+            self._bindings_key = key
+            super().refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
@@ -184,7 +210,7 @@ class NntuiApp(App[int]):
         if action in ("finish", "next_phase"):
             return not s.complete
         if action == "pane":
-            return self.screen.has_class("narrow") and parameters[0] != self.pane
+            return self.main_screen.has_class("narrow") and parameters[0] != self.pane
         if action == "more_precision":
             return s.precision < 8
         if action == "less_precision":
@@ -226,9 +252,17 @@ class NntuiApp(App[int]):
         self._do("less_precision")
 
     def action_granularity(self) -> None:
-        granularity = self.session.cycle_granularity()
+        s = self.session
+        before = s.granularity
+        granularity = s.cycle_granularity()
         self.refresh_views()
-        self.notify(f"One step per {granularity}.", timeout=2)
+        skipped = [g for g in GRANULARITIES if g not in (before, granularity) and s.too_many(g)]
+        note = "".join(
+            f" (one step per {g} would be ~{estimated_steps(s.network, g):,} steps: "
+            "too many to step through; nntui export writes them all)"
+            for g in skipped
+        )
+        self.notify(f"One step per {granularity}.{note}", timeout=4 if note else 2)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

@@ -541,19 +541,10 @@ class _Drawing:
     def _weight(self, layer: int, neuron: int, source: int) -> float:
         """The weight as the class knows it: the new value once its update step is shown."""
         trace = self.s.trace
-        ref = ParamRef(layer, "weight", neuron, source)
-        rows = self.s.index.params
-        index = self._param_row(ref, rows)
-        if index is not None and self.s.index.new_at[index] <= self.cursor:
+        row = self.s.index.row_of[ParamRef(layer, "weight", neuron, source)]
+        if self.s.index.new_at[row] <= self.cursor:
             return float(trace.network_after.layers[layer].weights[neuron, source])
         return float(trace.network.layers[layer].weights[neuron, source])
-
-    def _param_row(self, ref: object, rows: tuple[object, ...]) -> int | None:
-        table = getattr(self, "_rows", None)
-        if table is None:
-            table = {p: k for k, p in enumerate(rows)}
-            self._rows = table
-        return table.get(ref)
 
     def _loss_edge_style(self, neuron: int | None) -> int:
         """Edges into the loss light up for the loss and for ∂E/∂o of their output."""

@@ -48,7 +48,12 @@ class LossHistory(SessionView, Static):
     """
 
     def refresh_view(self) -> None:
-        self.update(self.describe(self.size.width - 2, self.size.height))
+        s = self.session
+        key = (s.loss_history, s.precision, self.size)
+        if key == getattr(self, "_shown", None):
+            return  # most steps leave the history as it is
+        self._shown = key
+        self.update(self.describe(self.size.width - 2, self.size.height), layout=False)
 
     def on_resize(self) -> None:
         self.refresh_view()

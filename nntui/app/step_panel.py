@@ -14,16 +14,15 @@ class StepPanel(SessionView, Static):
 
     DEFAULT_CSS = """
     StepPanel {
-        height: auto;
-        min-height: 5;
-        max-height: 9;
+        height: 6;
         padding: 0 1;
         border-top: solid $primary-muted;
     }
     """
 
     def refresh_view(self) -> None:
-        self.update(self.describe())
+        # A fixed height: a new step never moves the rest of the screen, nor re-lays it out.
+        self.update(self.describe(), layout=False)
 
     def describe(self) -> Text:
         s = self.session

@@ -14,6 +14,7 @@ the update of every parameter; the check (forward again with the new parameters,
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -209,6 +210,19 @@ def _problem(
     return diagnose_step(net, fwd_after.loss)
 
 
+def estimated_steps(net: Network, granularity: Granularity) -> int:
+    """About how many steps one iteration has at `granularity`, without building it."""
+    n = net.n_samples
+    neurons = sum(layer.size for layer in net.layers)
+    params = net.n_params
+    layers = len(net.layers)
+    if granularity == "parameter":
+        return n * (5 * neurons + params) + 2 * params
+    if granularity == "neuron":
+        return n * 7 * neurons + 4 * neurons
+    return n * 8 * layers + 4 * layers
+
+
 def default_granularity(net: Network) -> Granularity:
     """One step per parameter for small networks (the document's way), per layer for big ones."""
     return "parameter" if net.n_params * net.n_samples <= 400 else "layer"
@@ -323,6 +337,7 @@ class _Builder:
         self.n_layers = len(net.layers)
         self.loss_column = self.n_layers + 1
         self.steps: list[Step] = []
+        self._names_cache: dict[tuple[int, str], list[str]] = {}
         last = net.layers[-1].activation
         fused = (net.loss, last) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
         # Softmax + cross-entropy and sigmoid + bce go straight to ∂E/∂o_pre = o − y: the
@@ -386,17 +401,17 @@ class _Builder:
         layer = net.layers[li]
         a_prev = fwd.layer_input(li)[s]
         in_star = star if li > 0 else ""
-        terms, numbers, template = [], [], []
-        for i in range(layer.fan_in):
-            w_name = ParamRef(li, "weight", j, i).name + star
-            w, a = float(layer.weights[j, i]), float(a_prev[i])
-            terms.append(Operand(f"{w_name}·{n.input(li, i, in_star)}", w * a, (w, a)))
-            template.append(f"{{{len(numbers)}}}·{{{len(numbers) + 1}}}")
-            numbers += [w, a]
+        in_names = self._input_names(li, in_star)
+        weights, inputs = layer.weights[j].tolist(), a_prev.tolist()
+        terms = [
+            Operand(f"{ParamRef(li, 'weight', j, i).name}{star}·{in_names[i]}", w * a, (w, a))
+            for i, (w, a) in enumerate(zip(weights, inputs, strict=True))
+        ]
         b = float(layer.biases[j])
         terms.append(Operand(ParamRef(li, "bias", j).name + star, b))
-        template.append(f"{{{len(numbers)}}}")
+        numbers = [v for pair in zip(weights, inputs, strict=True) for v in pair]
         numbers.append(b)
+        template = _sum_template(layer.fan_in)
         source = (
             "the inputs"
             if li == 0
@@ -421,11 +436,18 @@ class _Builder:
             operands=tuple(terms),
             value=float(fwd.pre[li][s, j]),
             why=why,
-            template=" + ".join(template),
+            template=template,
             numbers=tuple(numbers),
             nodes=frozenset({(li, None), (li + 1, j)}),
             edges=frozenset({(li, j, None)}),
         )
+
+    def _input_names(self, li: int, star: str) -> list[str]:
+        key = (li, star)
+        if key not in self._names_cache:
+            fan_in = self.net.layers[li].fan_in
+            self._names_cache[key] = [self.names.input(li, i, star) for i in range(fan_in)]
+        return self._names_cache[key]
 
     def weighted_sum_layer(
         self, s: int, li: int, net: Network, fwd: Forward, phase: Phase, star: str
@@ -1137,6 +1159,14 @@ class _Builder:
 
 
 # -- text tables --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _sum_template(fan_in: int) -> str:
+    """`{0}·{1} + {2}·{3} + … + {2n}`: each weight times its input, then the bias."""
+    return " + ".join(
+        [*(f"{{{2 * i}}}·{{{2 * i + 1}}}" for i in range(fan_in)), f"{{{2 * fan_in}}}"]
+    )
 
 
 def _t(kind: str, layer: int, neuron: int | None) -> str:

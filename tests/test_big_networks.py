@@ -1,0 +1,213 @@
+"""Big networks: the 784-32-10 preset, a 12-layer network and one of over 100,000 parameters
+load, step through a whole iteration and draw without errors, collapsed to fit the screen.
+
+No timings here: those live in benchmarks/bench_big.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nntui.app.app import NntuiApp, TitleBar
+from nntui.app.graph import GraphView
+from nntui.engine.loader import load_network, save_network
+from nntui.engine.network import Layer, Network
+from nntui.engine.presets import PRESETS
+from nntui.engine.trace import PHASES, default_granularity
+from nntui.session import Session
+
+SIZE = (120, 36)
+
+
+def _dense(rng: np.random.Generator, activation: str, fan_in: int, size: int) -> Layer:
+    weights = np.round(rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(size, fan_in)), 4)
+    return Layer(activation, weights, np.zeros(size))
+
+
+def twelve_layers() -> Network:
+    """4 inputs, twelve tanh layers of 8 neurons, four samples, half squared error."""
+    rng = np.random.default_rng(12)
+    layers = tuple(_dense(rng, "tanh", 4 if k == 0 else 8, 8) for k in range(12))
+    inputs = np.round(rng.uniform(-1.0, 1.0, size=(4, 4)), 2)
+    targets = np.round(rng.uniform(-0.8, 0.8, size=(4, 8)), 2)
+    return Network(layers, inputs, targets, "half_sse", 0.1, name="Twelve layers: 4-8×12, tanh")
+
+
+def wide_784_128_10() -> Network:
+    """784-128-10, ReLU then softmax, two samples: 101,770 parameters."""
+    rng = np.random.default_rng(784)
+    layers = (_dense(rng, "relu", 784, 128), _dense(rng, "softmax", 128, 10))
+    inputs = np.round(rng.uniform(0.0, 1.0, size=(2, 784)), 2)
+    return Network(layers, inputs, np.eye(10)[[3, 7]], "cross_entropy", 0.1, name="784-128-10")
+
+
+def mnist() -> Network:
+    return PRESETS["mnist-784"].build()
+
+
+BIG: dict[str, Callable[[], Network]] = {"mnist-784": mnist, "12-layer": twelve_layers}
+
+
+def graph_text(app: NntuiApp) -> str:
+    """What the graph widget shows, line by line."""
+    graph = app.query_one(GraphView)
+    return "\n".join(graph.render_line(y).text for y in range(graph.size.height))
+
+
+def walk_iteration(session: Session) -> list[str]:
+    """Step through the whole iteration with `next`; the phases in the order they first came
+    (with several samples, forward and loss alternate sample by sample)."""
+    phases: list[str] = []
+    assert session.cursor == -1 and session.phase == "ready"
+    while not session.complete:
+        session.next()
+        step = session.step
+        assert step is not None and step.index == session.cursor
+        assert np.all(np.isfinite(np.asarray(step.value, dtype=np.float64)))
+        if not phases or phases[-1] != step.phase:
+            phases.append(step.phase)
+    return list(dict.fromkeys(phases))
+
+
+# -- loading and stepping ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(BIG))
+def test_big_network_survives_a_file_round_trip(name: str, tmp_path: Path) -> None:
+    net = BIG[name]()
+    path = tmp_path / f"{name}.json"
+    save_network(net, path)
+    loaded = load_network(path)
+    assert loaded.same_as(net)
+    assert loaded.shape == net.shape
+
+
+@pytest.mark.parametrize("name", list(BIG))
+def test_big_network_steps_through_every_phase(name: str) -> None:
+    session = Session(BIG[name]())
+    assert session.granularity == default_granularity(session.network)
+    phases = walk_iteration(session)
+    assert phases == list(PHASES)
+    assert np.isfinite(session.trace.loss) and np.isfinite(session.trace.loss_after)
+    # Phase jumps land on every phase's first step and come back the same way.
+    session.reset()
+    firsts = []
+    while not session.complete:
+        session.next_phase()
+        firsts.append(session.phase)
+    assert list(dict.fromkeys(firsts)) == list(PHASES)
+    while session.cursor >= 0:
+        session.previous_phase()
+    assert session.cursor == -1
+    # Past the last step: the next iteration, from the updated network; back returns.
+    session.finish()
+    after = session.trace.network_after
+    session.next()
+    assert session.iteration == 2 and session.cursor == -1
+    assert session.network is after
+    session.back()
+    assert session.iteration == 1 and session.complete
+
+
+def test_twelve_layers_step_at_every_granularity() -> None:
+    session = Session(twelve_layers())
+    for granularity in ("parameter", "neuron", "layer"):
+        session.set_granularity(granularity)
+        while session.cursor >= 0:
+            session.previous_phase()
+        assert walk_iteration(session) == list(PHASES)
+
+
+# -- drawing ------------------------------------------------------------------------------------
+
+
+def test_mnist_draws_the_784_inputs_collapsed() -> None:
+    app = NntuiApp(mnist(), source="mnist-784")
+
+    async def main() -> list[str]:
+        screens = []
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screens.append(graph_text(app))
+            for keys in (("space", "space", "space"), ("right_square_bracket",), ("enter",)):
+                await pilot.press(*keys)
+                await pilot.pause()
+                screens.append(graph_text(app))
+            await pilot.press("left", "left_square_bracket")
+            await pilot.pause()
+            screens.append(graph_text(app))
+        return screens
+
+    screens = asyncio.run(main())
+    assert app.return_code is None
+    shown = {int(n) for n in re.findall(r"(?<!\w)x(\d+)(?!\d)", screens[0])}
+    assert 0 in shown and 783 in shown and len(shown) < 784
+    hidden = 784 - len(shown)
+    assert f"⋮ {hidden} more" in screens[0]
+    assert "inputs" in screens[0] or "sample" in screens[0]
+    for text in screens:
+        assert "more" in text  # the 784 (and 32) neuron columns never fit in 36 rows
+
+
+def test_twelve_layers_draw_with_column_markers() -> None:
+    app = NntuiApp(twelve_layers(), source="12-layer")
+
+    async def main() -> dict[str, str]:
+        screens = {}
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screens["start"] = graph_text(app)
+            for _ in range(4):  # into the middle of the network
+                await pilot.press("space")
+            await pilot.press(*["space"] * 8)
+            await pilot.pause()
+            screens["middle"] = graph_text(app)
+            await pilot.press("enter")  # the loss after the update: the last column
+            await pilot.pause()
+            screens["end"] = graph_text(app)
+            await pilot.press("left", "left")
+            await pilot.pause()
+            assert app.session.cursor == len(app.session.steps) - 3
+        return screens
+
+    screens = asyncio.run(main())
+    assert app.return_code is None
+    # At the start the inputs are on screen and the rest of the columns are to the right.
+    assert "◀" not in screens["start"] and "▶" in screens["start"]
+    assert "inputs" in screens["start"] or "sample" in screens["start"]
+    # In the middle columns are hidden on both sides.
+    assert "◀" in screens["middle"] and "▶" in screens["middle"]
+    # At the end the loss is on screen and the columns before it are to the left.
+    assert "◀" in screens["end"] and "▶" not in screens["end"]
+    assert "half_sse" in screens["end"]
+
+
+def test_over_100k_parameters_open_at_layer_granularity() -> None:
+    net = wide_784_128_10()
+    assert net.n_params > 100_000
+    assert default_granularity(net) == "layer"
+    session = Session(net)
+    assert session.granularity == "layer"
+    assert len(session.steps) < 100
+    assert walk_iteration(session) == list(PHASES)
+
+    app = NntuiApp(net, source="784-128-10")
+
+    async def main() -> tuple[str, str]:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("space", "space", "right_square_bracket", "left")
+            await pilot.pause()
+            return graph_text(app), str(app.query_one(TitleBar).render())
+
+    graph, title = asyncio.run(main())
+    assert app.return_code is None
+    assert app.session.granularity == "layer" and len(app.session.steps) < 100
+    assert "more" in graph
+    assert "· layer ·" in title
