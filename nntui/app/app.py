@@ -114,6 +114,7 @@ class NntuiApp(App[int]):
         self.pane = "graph"
         self._cancel = threading.Event()
         self.training = False
+        self._bindings_key: tuple[object, ...] | None = None
         self.register_theme(DARK_THEME)
         self.register_theme(LIGHT_THEME)
         self.theme = DARK
@@ -194,7 +195,7 @@ class NntuiApp(App[int]):
             if isinstance(binding, Binding)
         )
         key = (shown, self.training, self.main_screen.has_class("narrow"), len(self.screen_stack))
-        if key != getattr(self, "_bindings_key", None):
+        if key != self._bindings_key:
             self._bindings_key = key
             super().refresh_bindings()
 
