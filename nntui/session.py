@@ -31,6 +31,7 @@ from nntui.engine.trace import (
 #: A granularity with more steps than this is skipped by `cycle_granularity`: building it
 #: would freeze the screen, and nobody steps through it key by key.
 MAX_STEPS = 20_000
+MAX_TERMS = 150_000
 MIN_PRECISION = 0
 MAX_PRECISION = 8
 
@@ -358,8 +359,13 @@ class Session:
         self.cursor = cursor
 
     def too_many(self, granularity: Granularity) -> bool:
-        """True when stepping at `granularity` would mean more than MAX_STEPS steps."""
-        return estimated_steps(self.network, granularity) > MAX_STEPS
+        """True when stepping at `granularity` would mean more than MAX_STEPS steps, or
+        weighted sums written out term by term with more than MAX_TERMS terms in all."""
+        net = self.network
+        if estimated_steps(net, granularity) > MAX_STEPS:
+            return True
+        weights = sum(layer.weights.size for layer in net.layers)
+        return granularity != "layer" and 2 * net.n_samples * weights > MAX_TERMS
 
     def cycle_granularity(self) -> Granularity:
         """parameter → neuron → layer → parameter, skipping any with too many steps."""

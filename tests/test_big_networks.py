@@ -211,3 +211,18 @@ def test_over_100k_parameters_open_at_layer_granularity() -> None:
     assert app.session.granularity == "layer" and len(app.session.steps) < 100
     assert "more" in graph
     assert "· layer ·" in title
+
+
+def test_g_skips_granularities_too_big_to_step_through() -> None:
+    """mnist-784 at one step per parameter would be ~100,000 steps: `g` goes from layer to
+    neuron and back to layer; the 101,770-parameter network stays at layer."""
+    session = Session(mnist())
+    assert session.granularity == "layer"
+    assert session.too_many("parameter") and not session.too_many("neuron")
+    assert session.cycle_granularity() == "neuron"
+    assert session.cycle_granularity() == "layer"
+    wide = Session(wide_784_128_10())
+    assert wide.too_many("parameter") and wide.too_many("neuron")
+    assert wide.cycle_granularity() == "layer"
+    small = Session(PRESETS["worked-example"].build())
+    assert [small.cycle_granularity() for _ in range(3)] == ["neuron", "layer", "parameter"]

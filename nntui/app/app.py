@@ -259,7 +259,7 @@ class NntuiApp(App[int]):
         self.refresh_views()
         skipped = [g for g in GRANULARITIES if g not in (before, granularity) and s.too_many(g)]
         note = "".join(
-            f" (one step per {g} would be ~{estimated_steps(s.network, g):,} steps: "
+            f" (one step per {g} skipped: ~{estimated_steps(s.network, g):,} steps, "
             "too many to step through; nntui export writes them all)"
             for g in skipped
         )
