@@ -147,12 +147,14 @@ class NntuiApp(App[int]):
 
     def _apply_size(self, width: int, height: int) -> None:
         screen = self.main_screen
-        narrow = width < NARROW_WIDTH
         small = width < MIN_WIDTH or height < MIN_HEIGHT
-        screen.set_class(narrow, "narrow")
-        screen.set_class(small, "too-small")
-        for pane in ("graph", "ledger", "loss"):
-            screen.set_class(self.pane == pane, f"pane-{pane}")
+        wanted = {f"pane-{self.pane}"}
+        wanted |= {"narrow"} if width < NARROW_WIDTH else set()
+        wanted |= {"too-small"} if small else set()
+        ours = {"narrow", "too-small", "pane-graph", "pane-ledger", "pane-loss"}
+        classes = (set(screen.classes) - ours) | wanted
+        if classes != set(screen.classes):
+            screen.set_classes(classes)  # one restyle, not one per class
         if small:
             self.query_one("#too-small", Static).update(
                 f"nntui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
