@@ -250,7 +250,7 @@ def test_step_panel_shows_the_step_and_the_exports_numbers(
                 f"{prefix}{step.symbol} = {step.formula}",
                 f"{pad} = {step.substituted(precision)}",
                 f"{pad} = {step.result(precision)}",
-                step.why,
+                step.reason(precision),
             ], f"step {i}"
             # The same numbers as the export: its formula, its one-line text, its why.
             assert lines[0] == f"{prefix}{exported['symbol']} = {exported['formula']}"

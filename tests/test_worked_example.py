@@ -286,3 +286,17 @@ def test_why_sentences(trace: Trace) -> None:
     assert "does not change" in steps["w101*"].why
     for step in trace.steps:
         assert step.why.strip(), step.symbol
+
+
+def test_the_sums_before_the_bias_are_shown_too(trace: Trace) -> None:
+    """(7) W·x = [0.39, −0.54], (9) 0.203, (44) 0.379 (really 0.380), (46) 0.188: the class
+    sees them in each weighted sum's sentence, in the document's order."""
+    reasons = [s.reason(3) for s in trace.steps if s.kind == "pre"]
+    expected = ["0.390", "−0.540", "0.203", "0.380", "−0.540", "0.188"]
+    for reason, number in zip(reasons, expected, strict=True):
+        assert number in reason, (number, reason)
+    assert json_why(trace, 0) == reasons[0]
+
+
+def json_why(trace: Trace, index: int) -> str:
+    return trace.to_json(3)["steps"][index]["why"]

@@ -50,5 +50,5 @@ class StepPanel(SessionView, Static):
         text.append(f"{pad} = ")
         text.append(step.result(p), style="bold underline")
         text.append("\n")
-        text.append(step.why, style="italic")
+        text.append(step.reason(p), style="italic")
         return text

@@ -74,6 +74,7 @@ class Step:
     param: ParamRef | None = None
     nodes: frozenset[Node] = frozenset()
     edges: frozenset[Edge] = frozenset()
+    why_numbers: tuple[Number, ...] = ()  # filled into `why`'s {0}, {1}… by `reason()`
 
     def substituted(self, precision: int = 3) -> str:
         """The formula with every number written in: `0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1)`."""
@@ -81,6 +82,14 @@ class Step:
 
     def result(self, precision: int = 3) -> str:
         return fmt_value(self.value, precision)
+
+    def reason(self, precision: int = 3) -> str:
+        """The sentence of why, with its numbers (if any) at `precision` decimals."""
+        if not self.why_numbers:
+            return self.why
+        return _PLACEHOLDER.sub(
+            lambda m: fmt_value(self.why_numbers[int(m.group(1))], precision), self.why
+        )
 
     def text(self, precision: int = 3) -> str:
         """`h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.290`."""
@@ -102,7 +111,7 @@ class Step:
             "value": _json_number(self.value),
             "param": None if self.param is None else self.param.to_json(),
             "text": self.text(precision),
-            "why": self.why,
+            "why": self.reason(precision),
         }
 
 
@@ -412,17 +421,19 @@ class _Builder:
         numbers = [v for pair in zip(weights, inputs, strict=True) for v in pair]
         numbers.append(b)
         template = _sum_template(layer.fan_in)
-        source = (
-            "the inputs"
-            if li == 0
-            else f"the activations of the layer before ({n.input(li, None, in_star)})"
-        )
+        b_name = ParamRef(li, "bias", j).name + star
+        what = "inputs" if li == 0 else f"activations {n.input(li, None, in_star)}"
+        # The document's intermediate numbers too: the weighted inputs before the bias (0.39).
         why = (
-            f"Each neuron adds up its weighted inputs: {n.pre(li, j)} is the sum of "
-            f"{source}, each times its weight, plus the bias."
+            f"{n.pre(li, j)} adds up its weighted {what} (here {{0}}) "
+            f"and its bias {b_name} ({{1}})."
         )
         if star:
-            why = "The same weighted sum again, now with the updated weights and bias."
+            why = (
+                "The same sum with the updated weights: "
+                f"weighted {what} {{0}}, bias {b_name} {{1}}."
+            )
+        why_numbers = (float(layer.weights[j] @ a_prev), b)
         self.add(
             phase=phase,
             sample=s,
@@ -436,6 +447,7 @@ class _Builder:
             operands=tuple(terms),
             value=float(fwd.pre[li][s, j]),
             why=why,
+            why_numbers=why_numbers,
             template=template,
             numbers=tuple(numbers),
             nodes=frozenset({(li, None), (li + 1, j)}),
@@ -458,8 +470,8 @@ class _Builder:
         in_star = star if li > 0 else ""
         w_sym, b_sym, a_sym = f"W{li}{star}", f"b{li}{star}", n.input(li, None, in_star)
         terms = (Operand(f"{w_sym}·{a_sym}", layer.weights @ a_prev), Operand(b_sym, layer.biases))
-        source = "the inputs" if li == 0 else a_sym
-        why = f"The whole layer at once: every neuron's weighted sum of {source}, plus its bias."
+        what = "inputs" if li == 0 else f"activations {a_sym}"
+        why = f"The whole layer at once: the weighted {what} (here {{0}}) plus the biases ({{1}})."
         self.add(
             phase=phase,
             sample=s,
@@ -473,6 +485,7 @@ class _Builder:
             operands=terms,
             value=fwd.pre[li][s].copy(),
             why=why,
+            why_numbers=(terms[0].value, terms[1].value),
             template="{0}·{1} + {2}",
             numbers=(layer.weights, a_prev, layer.biases),
             nodes=frozenset({(li, None), (li + 1, None)}),
