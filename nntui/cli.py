@@ -259,13 +259,21 @@ def _debugger(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from nntui.engine.trace import build_trace
+    from nntui.engine.trace import build_trace, estimated_steps
     from nntui.export import render_json, render_latex, render_markdown
 
     net = _resolve(args.net)
-    trace = build_trace(net, args.granularity)
     render = {"json": render_json, "markdown": render_markdown, "latex": render_latex}
-    text = render[args.format](trace, args.precision)
+    steps = estimated_steps(net, args.granularity)
+    if steps > 5_000 and _stderr_is_terminal():
+        # Long work shows that it is working (on stderr: stdout carries the document).
+        from rich.console import Console
+
+        note = f"tracing ~{steps:,} steps and writing them as {args.format}…"
+        with Console(stderr=True).status(note):
+            text = render[args.format](build_trace(net, args.granularity), args.precision)
+    else:
+        text = render[args.format](build_trace(net, args.granularity), args.precision)
     if not text.endswith("\n"):
         text += "\n"
     if args.output is None:
