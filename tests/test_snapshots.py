@@ -64,7 +64,8 @@ class TestForwardPass:
     def test_start(self, snap_compare) -> None:
         """You should see the worked example 3-2-1 before any number is computed: inputs x0 0.900,
         x1 0.200, x2 0.500, the weights on the edges (0.2, −1.2, 0.9 into h0; −0.5, −1.2, 0.3
-        into h1; 0.7 and −1.1 into o), empty pre/act/∂E slots in h0, h1 and o, an empty E box,
+        into h1; 0.7 and −1.1 into o), empty pre/act/∂E/f′ slots in h0, h1 and o, the E box
+        with only its target y 0,
         the ledger with every value and dots for grad, Δ and new, "no completed iteration yet"
         in the loss history, and "Iteration 1 is ready" in the step panel. Title: iteration 1 ·
         READY · loss —."""
