@@ -1034,7 +1034,8 @@ class _Builder:
             nodes=frozenset({(li, None), (li + 1, None)}),
             edges=frozenset({(li, None, None)}),
         )
-        self.add(
+        self.add_product(
+            (Operand(d_sym, delta.copy()), Operand("1", 1.0)),
             phase="backward",
             sample=s,
             kind="grad",
@@ -1042,13 +1043,8 @@ class _Builder:
             neuron=None,
             target=f"gradients.layers[{li}].biases",
             symbol=self._grad_sym(s, b.name),
-            formula=f"{d_sym} · 1",
-            op="product",
-            operands=(Operand(d_sym, delta.copy()), Operand("1", 1.0)),
             value=self.bwd.sample_biases[li][s].copy(),
             why="A bias is a weight whose input is always 1: its gradient is δ itself.",
-            template="{0} · 1",
-            numbers=(delta.copy(),),
             param=b,
             nodes=frozenset({(li + 1, None)}),
         )
