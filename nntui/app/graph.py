@@ -43,6 +43,7 @@ class _Box:
     y: int
     width: int
     height: int
+    hidden: int = 0  # for the marker: how many neurons it stands for
 
     @property
     def mid(self) -> int:
@@ -260,6 +261,7 @@ class _Drawing:
         self.n_columns = len(self.net.layers) + 2
         p = session.precision
         self.inner = max(10, 5 + p + 3)
+        self.boxes: dict[int, list[_Box]] = {}  # column → its boxes, once drawn
 
     def _display_sample(self) -> int:
         """The step's own sample; for batch-wide steps, the last sample of the pass before."""
@@ -331,8 +333,7 @@ class _Drawing:
         gap = max(3, free // max(1, len(columns) - 1))
         total = sum(widths.values()) + gap * (len(columns) - 1)
         x = max(0, (self.width - total) // 2)
-        boxes: dict[int, list[_Box]] = {}
-        self.boxes = boxes
+        boxes = self.boxes
         sizes = self._column_sizes()
         for column in columns:
             boxes[column] = self._lay_out_column(
@@ -376,17 +377,14 @@ class _Drawing:
         for neuron, h in zip(shown, heights, strict=True):
             out.append(_Box(column, neuron, x, y, width, h))
             y += h + spacing
-        if None in shown:
-            hidden = count - (len(shown) - 1)
-            marker = next(b for b in out if b.neuron is None)
-            marker.neuron = None
-            self._more = getattr(self, "_more", {})
-            self._more[column] = hidden
+        for box in out:
+            if box.neuron is None:
+                box.hidden = count - (len(shown) - 1)
         return out
 
     def describe_at(self, x: int, y: int) -> str | None:
         """One line about the node drawn at (x, y), with the values shown so far."""
-        for column, boxes in getattr(self, "boxes", {}).items():
+        for column, boxes in self.boxes.items():
             for box in boxes:
                 inside = box.x <= x < box.x + box.width and box.y <= y < box.y + box.height
                 if not inside or box.neuron is None:
@@ -481,8 +479,7 @@ class _Drawing:
     def _draw_box(self, box: _Box) -> None:
         g = self.grid
         if box.neuron is None:
-            hidden = getattr(self, "_more", {}).get(box.column, 0)
-            text = f"⋮ {hidden} more"
+            text = f"⋮ {box.hidden} more"
             g.put(box.x + max(0, (box.width - len(text)) // 2), box.y, text, TEXT)
             return
         active = self._highlighted(box.column, box.neuron)

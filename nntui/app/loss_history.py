@@ -39,6 +39,8 @@ def bar_rows(values: list[float], width: int, height: int) -> list[str]:
 class LossHistory(SessionView, Static):
     """The loss before the first iteration, then after each completed one (and training)."""
 
+    _shown: tuple[object, ...] | None = None  # what is drawn now, to skip redrawing it
+
     DEFAULT_CSS = """
     LossHistory {
         height: 12;
@@ -50,7 +52,7 @@ class LossHistory(SessionView, Static):
     def refresh_view(self) -> None:
         s = self.session
         key = (s.loss_history, s.precision, self.size)
-        if key == getattr(self, "_shown", None):
+        if key == self._shown:
             return  # most steps leave the history as it is
         self._shown = key
         self.update(self.describe(self.size.width - 2, self.size.height), layout=False)
