@@ -12,8 +12,9 @@ number has been computed yet), then the index of the last step shown.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -60,8 +61,7 @@ class TraceIndex:
     """
 
     revealed: dict[tuple[Any, ...], int]
-    params: tuple[ParamRef, ...]
-    row_of: dict[ParamRef, int]  # a parameter's ledger row
+    params: LedgerRows  # the ledger's rows
     grad_at: np.ndarray
     new_at: np.ndarray
     rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
@@ -70,18 +70,66 @@ class TraceIndex:
     phase_total: dict[str, int]  # phase → how many steps it has
 
 
-def ledger_params(net: Network) -> tuple[ParamRef, ...]:
-    """Every parameter in the order backpropagation reaches it: output layer first."""
-    by_layer: dict[int, list[ParamRef]] = {}
-    for p in net.params():
-        by_layer.setdefault(p.layer, []).append(p)
-    return tuple(p for layer in sorted(by_layer, reverse=True) for p in by_layer[layer])
+class LedgerRows(Sequence[ParamRef]):
+    """Every parameter in the order backpropagation reaches it: output layer first, each
+    layer's weights row by row, then its biases. Rows are computed, not stored, so a network
+    of 100,000 parameters costs nothing to index."""
+
+    def __init__(self, net: Network) -> None:
+        self._shapes = [layer.weights.shape for layer in net.layers]
+        self._start: dict[int, int] = {}
+        row = 0
+        for index in reversed(range(len(net.layers))):
+            self._start[index] = row
+            size, fan_in = self._shapes[index]
+            row += size * fan_in + size
+        self._total = row
+        self._order = sorted(self._start, key=self._start.__getitem__)
+
+    def __len__(self) -> int:
+        return self._total
+
+    @overload
+    def __getitem__(self, row: int) -> ParamRef: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[ParamRef]: ...
+    def __getitem__(self, row: int | slice) -> ParamRef | Sequence[ParamRef]:
+        if isinstance(row, slice):
+            return [self[k] for k in range(*row.indices(self._total))]
+        if row < 0:
+            row += self._total
+        if not 0 <= row < self._total:
+            raise IndexError(row)
+        layer = next(i for i in reversed(self._order) if self._start[i] <= row)
+        offset = row - self._start[layer]
+        size, fan_in = self._shapes[layer]
+        if offset < size * fan_in:
+            return ParamRef(layer, "weight", offset // fan_in, offset % fan_in)
+        return ParamRef(layer, "bias", offset - size * fan_in)
+
+    def row_of(self, p: ParamRef) -> int:
+        """The row of a single parameter (or the first row of a row or layer reference)."""
+        size, fan_in = self._shapes[p.layer]
+        start = self._start[p.layer]
+        neuron = p.neuron or 0
+        if p.kind == "weight":
+            return start + neuron * fan_in + (p.input or 0)
+        return start + size * fan_in + neuron
+
+    def rows_covered(self, p: ParamRef) -> tuple[int, int]:
+        """The rows [start, stop) a step about `p` (one parameter, a row or a layer) covers."""
+        size, fan_in = self._shapes[p.layer]
+        first = self.row_of(p)
+        if p.neuron is None:
+            return first, first + (size * fan_in if p.kind == "weight" else size)
+        if p.kind == "weight" and p.input is None:
+            return first, first + fan_in
+        return first, first + 1
 
 
 def index_trace(trace: Trace) -> TraceIndex:
     net = trace.network
-    params = ledger_params(net)
-    position = {p: k for k, p in enumerate(params)}
+    params = LedgerRows(net)
     revealed: dict[tuple[Any, ...], int] = {}
     n_steps = len(trace.steps)
     grad_at = np.full(len(params), n_steps, dtype=np.int64)
@@ -103,7 +151,7 @@ def index_trace(trace: Trace) -> TraceIndex:
         elif step.kind in ("loss", "batch_loss"):
             revealed.setdefault((step.sample, key_kind), step.index)
         if step.param is not None:
-            rows = _rows_covered(step.param, net, position)
+            rows = params.rows_covered(step.param)
             rows_of_step[step.index] = rows
             if step.kind in ("grad", "batch_grad") and step.sample == final_grad_sample:
                 target = grad_at
@@ -123,7 +171,6 @@ def index_trace(trace: Trace) -> TraceIndex:
     return TraceIndex(
         revealed,
         params,
-        position,
         grad_at,
         new_at,
         rows_of_step,
@@ -131,20 +178,6 @@ def index_trace(trace: Trace) -> TraceIndex:
         tuple(positions),
         totals,
     )
-
-
-def _rows_covered(p: ParamRef, net: Network, position: dict[ParamRef, int]) -> tuple[int, int]:
-    layer = net.layers[p.layer]
-    if p.neuron is None:
-        first = ParamRef(p.layer, p.kind, 0, 0 if p.kind == "weight" else None)
-        count = layer.weights.size if p.kind == "weight" else layer.size
-    elif p.kind == "weight" and p.input is None:
-        first = ParamRef(p.layer, "weight", p.neuron, 0)
-        count = layer.fan_in
-    else:
-        first, count = p, 1
-    start = position[first]
-    return start, start + count
 
 
 def step_atoms(step: Step, net: Network) -> frozenset[tuple[Any, ...]]:

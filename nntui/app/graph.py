@@ -538,7 +538,7 @@ class _Drawing:
     def _weight(self, layer: int, neuron: int, source: int) -> float:
         """The weight as the class knows it: the new value once its update step is shown."""
         trace = self.s.trace
-        row = self.s.index.row_of[ParamRef(layer, "weight", neuron, source)]
+        row = self.s.index.params.row_of(ParamRef(layer, "weight", neuron, source))
         if self.s.index.new_at[row] <= self.cursor:
             return float(trace.network_after.layers[layer].weights[neuron, source])
         return float(trace.network.layers[layer].weights[neuron, source])

@@ -6,6 +6,7 @@ rows the current step is about are highlighted and kept in view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,29 +17,25 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nntui.app.base import SessionView
-from nntui.engine.network import ParamRef
+from nntui.engine.network import Network
 from nntui.engine.numbers import fmt_result
 from nntui.engine.trace import Trace
 from nntui.session import Session
 
 
-def ledger_columns(
-    trace: Trace, order: tuple[ParamRef, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Old value, batch gradient and new value of every parameter, in ledger order."""
-    old, grad, new = [], [], []
-    for p in order:
-        layer, after = trace.network.layers[p.layer], trace.network_after.layers[p.layer]
-        g_w, g_b = trace.backward.weights[p.layer], trace.backward.biases[p.layer]
-        if p.kind == "weight":
-            old.append(layer.weights[p.neuron, p.input])
-            grad.append(g_w[p.neuron, p.input])
-            new.append(after.weights[p.neuron, p.input])
-        else:
-            old.append(layer.biases[p.neuron])
-            grad.append(g_b[p.neuron])
-            new.append(after.biases[p.neuron])
-    return np.array(old), np.array(grad), np.array(new)
+def ledger_columns(trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Old value, batch gradient and new value of every parameter, in ledger order (output
+    layer first, each layer's weights row by row, then its biases)."""
+
+    def flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
+        pairs = zip(reversed(weights), reversed(biases), strict=True)
+        return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in pairs])
+
+    def params(net: Network) -> np.ndarray:
+        return flat([layer.weights for layer in net.layers], [layer.biases for layer in net.layers])
+
+    gradients = flat(trace.backward.weights, trace.backward.biases)
+    return params(trace.network), gradients, params(trace.network_after)
 
 
 class Ledger(SessionView, ScrollView, can_focus=False):
@@ -114,7 +111,7 @@ class Ledger(SessionView, ScrollView, can_focus=False):
     def _data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         trace = self.session.trace
         if self._columns is None or self._trace_id != id(trace):
-            self._columns = ledger_columns(trace, self.session.index.params)
+            self._columns = ledger_columns(trace)
             self._trace_id = id(trace)
         return self._columns
 
