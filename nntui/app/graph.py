@@ -342,7 +342,7 @@ class _Drawing:
             x += widths[column] + gap
         # Boxes first: edges and labels then keep out of the cells they cover.
         for column in columns:
-            self._draw_heading(column, boxes[column], widths[column])
+            self._draw_heading(column, boxes[column], widths[column] + gap - 1)
             for box in boxes[column]:
                 self._draw_box(box)
         for k in range(len(columns) - 1):
@@ -465,15 +465,18 @@ class _Drawing:
     def _highlighted(self, column: int, neuron: int | None) -> bool:
         return self.step is not None and _matches_node(self.step.nodes, column, neuron)
 
-    def _draw_heading(self, column: int, boxes: list[_Box], width: int) -> None:
+    def _draw_heading(self, column: int, boxes: list[_Box], room: int) -> None:
+        """The column's name, centred over its boxes, in the longest form that fits `room`
+        (the box and the gap after it) so neighbouring headings never run together."""
         if column == 0:
-            text = "inputs" if self.net.n_samples == 1 else f"x · sample {self.sample}"
+            forms = ["inputs"] if self.net.n_samples == 1 else [f"x · sample {self.sample}", "x"]
         elif column == self.n_columns - 1:
-            text = self.net.loss
+            forms = [self.net.loss, "loss", "E"]
         else:
-            layer = column - 1
-            text = f"layer {layer} · {self.net.layers[layer].activation}"
-        x = max(0, boxes[0].x + (width - len(text)) // 2)
+            layer, act = column - 1, self.net.layers[column - 1].activation
+            forms = [f"layer {layer} · {act}", f"{layer} · {act}", act]
+        text = next((f for f in forms if len(f) <= room), forms[-1][: max(1, room)])
+        x = max(0, boxes[0].x + (boxes[0].width - len(text)) // 2)
         self.grid.put(x, 0, text, HEAD)
 
     def _draw_box(self, box: _Box) -> None:
