@@ -25,7 +25,7 @@ GRANULARITIES = ("parameter", "neuron", "layer")
 MAX_PRECISION = 15
 
 EXIT_OK = 0
-EXIT_STOPPED = 1  # train: training diverged
+EXIT_STOPPED = 1  # train: training diverged; export: the step is not finite
 EXIT_ERROR = 2  # bad input or arguments
 EXIT_INTERRUPTED = 130  # ctrl+c
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
@@ -37,7 +37,8 @@ NET_HELP = (
 
 EXIT_STATUS_TEXT = """exit status:
   0    success
-  1    train: training stopped early because it diverged (the message says where)
+  1    train: training stopped early because it diverged (the message says where);
+       export: the step overflows (a loss, gradient or new parameter is not finite)
   2    bad input: a malformed network file, an unknown preset, bad arguments;
        one line on stderr, 'nntui: error: ...', and nothing on stdout
   130  interrupted (ctrl+c)"""
@@ -271,9 +272,15 @@ def _export(args: argparse.Namespace) -> int:
 
         note = f"tracing ~{steps:,} steps and writing them as {args.format}…"
         with Console(stderr=True).status(note):
-            text = render[args.format](build_trace(net, args.granularity), args.precision)
+            trace = build_trace(net, args.granularity)
+            text = "" if trace.problem else render[args.format](trace, args.precision)
     else:
-        text = render[args.format](build_trace(net, args.granularity), args.precision)
+        trace = build_trace(net, args.granularity)
+        text = "" if trace.problem else render[args.format](trace, args.precision)
+    if trace.problem:
+        # Not an exact step: inf and NaN have no place in the handout or the JSON contract.
+        _fail(f"{args.net or 'worked-example'}: this training step overflows: {trace.problem}")
+        return EXIT_STOPPED
     if not text.endswith("\n"):
         text += "\n"
     if args.output is None:

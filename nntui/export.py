@@ -275,7 +275,7 @@ def _md_step(step: Step, net: Network, precision: int) -> list[str]:
     symbolic = f"{step.symbol} = {step.formula}"
     # The formula line is left out when it has no symbols to substitute (it would repeat).
     lines = [text] if text == f"{symbolic} = {step.result(precision)}" else [symbolic, text]
-    label = f"**Step {step.index}**{_sample_label(step, net)}."
+    label = f"**Step {step.index + 1}**{_sample_label(step, net)}."  # as the app counts
     return [f"{label} {_md(step.reason(precision))}", "", "```text", *lines, "```", ""]
 
 
@@ -544,7 +544,7 @@ def _tex_step(step: Step, net: Network, precision: int) -> list[str]:
     lines = [] if step.formula == full else [_math(formula)]
     lines += [_math(substituted), _math(step.result(precision))]
     label = _sample_label(step, net)  # plain words and digits: nothing to escape
-    head = [rf"\nnstep{{{step.index}}}{{{label}.\enspace {_tex(step.reason(precision))}}}"]
+    head = [rf"\nnstep{{{step.index + 1}}}{{{label}.\enspace {_tex(step.reason(precision))}}}"]
     long = max(len(step.symbol) + len(formula), len(substituted)) > 90
     if not long:
         body = [rf"{lhs} &= {lines[0]}"] + [rf"&= {line}" for line in lines[1:]]

@@ -82,3 +82,26 @@ def test_training_the_app_way_keeps_the_last_finite_state(rate: float) -> None:
     session.apply_training(result.network, result.loss_history, result.steps_done, result.message)
     assert session.message == result.message
     assert all(np.isfinite(session.loss_history))
+
+
+def test_export_refuses_a_step_that_overflows(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Weights of 1e308 pass the loader (they are finite) but the loss overflows: export says
+    so in one line and exits 1, rather than writing inf or null into the document."""
+    from nntui.cli import main
+
+    path = tmp_path / "huge.toml"  # type: ignore[operator]
+    path.write_text(
+        'loss = "half_sse"\nlearning_rate = 0.1\n[[layers]]\nactivation = "linear"\n'
+        "weights = [[1e308, 1e308]]\nbiases = [0.0]\n[[samples]]\nx = [3.0, 3.0]\ny = [1.0]\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status = main(["export", str(path), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"nntui: error: {path}: this training step overflows:")
+    assert "not finite" in err

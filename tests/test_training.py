@@ -376,7 +376,7 @@ def test_cancellation() -> None:
     result = train(worked_example(), 10_000, progress_every=250, should_stop=should_stop)
     assert result.cancelled and not result.diverged
     assert result.steps_done == 750
-    assert result.message == "cancelled after 750 of 10000 iterations"
+    assert result.message == "cancelled after 750 of 10,000 iterations"
     assert len(result.loss_history) == 751
     expected, _ = reference(worked_example(), 750)
     assert_same_parameters(result.network, expected, 1e-10)
@@ -385,7 +385,7 @@ def test_cancellation() -> None:
 def test_should_stop_is_polled_without_a_progress_cadence() -> None:
     result = train(worked_example(), 10_000, should_stop=lambda: True)
     assert result.cancelled and 0 < result.steps_done < 10_000
-    assert result.message == f"cancelled after {result.steps_done} of 10000 iterations"
+    assert result.message == f"cancelled after {result.steps_done:,} of 10,000 iterations"
 
 
 def test_not_cancelled_when_done() -> None:

@@ -115,6 +115,7 @@ class NntuiApp(App[int]):
         self._cancel = threading.Event()
         self.training = False
         self._bindings_key: tuple[object, ...] | None = None
+        self._side_width = ""
         self.register_theme(DARK_THEME)
         self.register_theme(LIGHT_THEME)
         self.theme = DARK
@@ -155,12 +156,22 @@ class NntuiApp(App[int]):
         classes = (set(screen.classes) - ours) | wanted
         if classes != set(screen.classes):
             screen.set_classes(classes)  # one restyle, not one per class
+        self._size_side()
         if small:
             self.query_one("#too-small", Static).update(
                 f"nntui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
                 f"this one is {width}×{height}. Make it larger (or the font smaller)."
             )
         self.refresh_bindings()
+
+    def _size_side(self) -> None:
+        """The side panel grows with the decimals, so the ledger's "new" column stays in
+        view; on a narrow terminal it takes the whole width when it is shown."""
+        narrow = self.main_screen.has_class("narrow")
+        width = "1fr" if narrow else str(self.query_one(Ledger).row_width() + 2)
+        if width != self._side_width:
+            self._side_width = width
+            self.query_one("#side").styles.width = width
 
     # -- keeping the views in step --------------------------------------------------------------
     def refresh_views(self) -> None:
@@ -179,6 +190,7 @@ class NntuiApp(App[int]):
         # Most important first: a narrow terminal cuts the end of the line.
         title = f"iteration {s.iteration} · {where} · {loss_text} · {s.granularity} · {name}"
         self.query_one(TitleBar).update(title, layout=False)
+        self._size_side()
         self.query_one(GraphView).refresh_view()
         self.query_one(StepPanel).refresh_view()
         self.query_one(Ledger).refresh_view()
@@ -204,7 +216,9 @@ class NntuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
         s = self.session
-        if self.training and action not in ("quit", "toggle_theme", "help"):
+        # Under a dialog (help, train, open file, training progress) only these act.
+        busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
+        if busy and action not in ("quit", "toggle_theme", "help"):
             return False
         if action == "back":
             return s.can_back

@@ -11,6 +11,7 @@ slices that grid, so scrolling and repaints cost nothing.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -329,20 +330,23 @@ class _Drawing:
         top = 1  # row 0 holds the column headings
         usable = self.height - top
         margin = 2 if (columns[0] > 0 or columns[-1] < self.n_columns - 1) else 1
-        free = self.width - 2 * margin - sum(widths.values())
-        gap = max(3, free // max(1, len(columns) - 1))
-        total = sum(widths.values()) + gap * (len(columns) - 1)
+        gaps = self._gaps(columns, self.width - 2 * margin - sum(widths.values()))
+        total = sum(widths.values()) + sum(gaps)
         x = max(0, (self.width - total) // 2)
         boxes = self.boxes
         sizes = self._column_sizes()
-        for column in columns:
+        for k, column in enumerate(columns):
             boxes[column] = self._lay_out_column(
                 column, sizes[column], x, top, usable, widths[column]
             )
-            x += widths[column] + gap
+            x += widths[column] + (gaps[k] if k < len(gaps) else 0)
         # Boxes first: edges and labels then keep out of the cells they cover.
-        for column in columns:
-            self._draw_heading(column, boxes[column], widths[column] + gap - 1)
+        for k, column in enumerate(columns):
+            # Each heading may use half of the gap on either side of its column.
+            left = boxes[column][0].x - (gaps[k - 1] // 2 if k > 0 else boxes[column][0].x)
+            right = boxes[column][0].x + widths[column]
+            right += gaps[k] // 2 if k < len(gaps) else self.width - right
+            self._draw_heading(column, boxes[column], max(0, left), right)
             for box in boxes[column]:
                 self._draw_box(box)
         for k in range(len(columns) - 1):
@@ -357,17 +361,31 @@ class _Drawing:
             self.grid.put(self.width - len(text), self.height // 2 + 1, text, HEAD)
         return self.grid
 
+    def _gaps(self, columns: list[int], free: int) -> list[int]:
+        """Space between neighbouring columns: at least 3 cells each, the rest shared by how
+        many labelled edges cross each gap (the edges into the loss carry no labels)."""
+        if len(columns) < 2:
+            return []
+        sizes = self._column_sizes()
+        weights = []
+        for left, right in itertools.pairwise(columns):
+            edges = min(sizes[left], 5) * min(sizes[right], 5)
+            weights.append(1 if right == self.n_columns - 1 else max(2, edges))
+        floor = 3
+        spare = max(0, free - floor * len(weights))
+        gaps = [floor + spare * w // sum(weights) for w in weights]
+        return gaps
+
     def _lay_out_column(
         self, column: int, count: int, x: int, top: int, usable: int, width: int
     ) -> list[_Box]:
         height = self._box_height(column)
-        fits = max(1, (usable + 1) // (height + 1))
-        if count <= fits:
+        if count * (height + 1) - 1 <= usable:
             shown: list[int | None] = list(range(count))
         else:
             # Keep the first few and the last, the rest behind one "⋮ n more" line.
-            head = max(1, fits - 2) if fits >= 3 else max(1, fits - 1)
-            shown = [*range(head), None, count - 1] if fits >= 3 else [*range(head), None]
+            boxes = max(1, (usable - 1) // (height + 1))
+            shown = [*range(boxes - 1), None, count - 1] if boxes >= 2 else [0, None]
         heights = [height if n is not None else 1 for n in shown]
         # Spread the boxes out when there is room (edges read better), at most 6 rows apart.
         spacing = min(6, max(1, (usable - sum(heights)) // (len(shown) + 1)))
@@ -465,9 +483,9 @@ class _Drawing:
     def _highlighted(self, column: int, neuron: int | None) -> bool:
         return self.step is not None and _matches_node(self.step.nodes, column, neuron)
 
-    def _draw_heading(self, column: int, boxes: list[_Box], room: int) -> None:
-        """The column's name, centred over its boxes, in the longest form that fits `room`
-        (the box and the gap after it) so neighbouring headings never run together."""
+    def _draw_heading(self, column: int, boxes: list[_Box], left: int, right: int) -> None:
+        """The column's name over its boxes, in the longest form that fits between `left`
+        and `right` (its share of the gaps), so neighbouring headings never run together."""
         if column == 0:
             forms = ["inputs"] if self.net.n_samples == 1 else [f"x · sample {self.sample}", "x"]
         elif column == self.n_columns - 1:
@@ -475,8 +493,10 @@ class _Drawing:
         else:
             layer, act = column - 1, self.net.layers[column - 1].activation
             forms = [f"layer {layer} · {act}", f"{layer} · {act}", act]
+        room = right - left
         text = next((f for f in forms if len(f) <= room), forms[-1][: max(1, room)])
-        x = max(0, boxes[0].x + (boxes[0].width - len(text)) // 2)
+        centred = boxes[0].x + (boxes[0].width - len(text)) // 2
+        x = min(max(left, centred), right - len(text))
         self.grid.put(x, 0, text, HEAD)
 
     def _draw_box(self, box: _Box) -> None:
@@ -590,7 +610,9 @@ class _Drawing:
         for _, x0, y0, x1, y1, info in edges:
             assert info is not None
             w, hi = info
-            self._place_label(fmt_operand(w, self.s.precision), x0, y0, x1, y1, hi, w)
+            # Labels name the weight, at most 3 decimals: more would not fit between columns.
+            label = fmt_operand(w, min(self.s.precision, 3))
+            self._place_label(label, x0, y0, x1, y1, hi, w)
 
     def _place_label(
         self, text: str, x0: int, y0: int, x1: int, y1: int, hi: bool, w: float

@@ -78,7 +78,7 @@ class Ledger(SessionView, ScrollView, can_focus=False):
 
     def refresh_view(self) -> None:
         s = self.session
-        self.virtual_size = Size(self._row_width(), len(s.index.params) + 1)
+        self.virtual_size = Size(self.row_width(), len(s.index.params) + 1)
         rows = s.index.rows_of_step.get(s.cursor)
         if rows is not None:
             first, last = rows[0], rows[1] - 1
@@ -118,7 +118,8 @@ class Ledger(SessionView, ScrollView, can_focus=False):
     def _cell(self) -> int:
         return self.session.precision + 5
 
-    def _row_width(self) -> int:
+    def row_width(self) -> int:
+        """Cells one full row needs at the current precision."""
         return 8 + 4 * (self._cell() + 1)
 
     def render_line(self, y: int) -> Strip:

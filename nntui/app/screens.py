@@ -77,7 +77,7 @@ class TrainDialog(ModalScreen[int | None]):
 class TrainProgress(ModalScreen[None]):
     """Shows training progress; escape asks the worker to stop."""
 
-    BINDINGS = [Binding("escape,c", "cancel_training", "cancel")]
+    BINDINGS = [Binding("escape,c", "cancel_training", "cancel", key_display="esc")]
     DEFAULT_CSS = """
     TrainProgress { align: center middle; }
     TrainProgress > Vertical {

@@ -29,9 +29,9 @@ class StepPanel(SessionView, Static):
         step = s.step
         p = s.precision
         text = Text()
-        for warning in (s.message, s.blocked):
-            if warning:
-                text.append(f"⚠ {warning}\n", style="bold")
+        # One warning at most (a stopped training run, or a step that cannot be taken): the
+        # panel has a fixed height and the formula must stay in view.
+        warning = s.blocked or s.message
         if step is None:
             net = s.network
             x = fmt_value(net.inputs[0], p, short=True)
@@ -39,7 +39,10 @@ class StepPanel(SessionView, Static):
             samples = "" if net.n_samples == 1 else f" (sample 0 of {net.n_samples})"
             text.append(f"Iteration {s.iteration} is ready.", style="bold")
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
-            text.append("Press space for the first step of the forward pass, ? for every key.")
+            if warning:
+                text.append(f"⚠ {warning}", style="bold")
+            else:
+                text.append("Press space for the first step of the forward pass, ? for every key.")
             return text
         where = (
             "" if step.sample is None or s.network.n_samples == 1 else f"sample {step.sample} · "
@@ -50,5 +53,8 @@ class StepPanel(SessionView, Static):
         text.append(f"{pad} = ")
         text.append(step.result(p), style="bold underline")
         text.append("\n")
-        text.append(step.reason(p), style="italic")
+        if warning:
+            text.append(f"⚠ {warning}", style="bold")
+        else:
+            text.append(step.reason(p), style="italic")
         return text

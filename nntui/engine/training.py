@@ -107,7 +107,7 @@ def train(
             on_progress(engine.done)
         if should_stop is not None and engine.done < steps and should_stop():
             cancelled = True
-            message = f"cancelled after {engine.done} of {steps} iterations"
+            message = f"cancelled after {engine.done:,} of {steps:,} iterations"
             break
     result_net = net if engine.done == 0 else engine.network(net)
     history = np.array(engine.history, dtype=np.float64)
