@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -18,12 +19,14 @@ from textual.widgets import Footer, Static
 from nntui.app.graph import GraphView
 from nntui.app.ledger import Ledger
 from nntui.app.loss_history import LossHistory
-from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProgress
 from nntui.app.step_panel import StepPanel
 from nntui.engine.network import Network
 from nntui.engine.numbers import fmt_result
 from nntui.engine.trace import GRANULARITIES, estimated_steps
 from nntui.session import Session
+
+if TYPE_CHECKING:
+    from nntui.app.screens import TrainProgress
 
 #: Below this the app shows what size it needs instead of a squashed layout.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -290,6 +293,8 @@ class NntuiApp(App[int]):
         self.refresh_views()
 
     def action_help(self) -> None:
+        from nntui.app.screens import HelpScreen  # dialogs load on first use: a faster start
+
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
@@ -332,9 +337,13 @@ class NntuiApp(App[int]):
                 self._cancel.clear()
                 self.training = True
                 self.refresh_bindings()
+                from nntui.app.screens import TrainProgress
+
                 progress = TrainProgress(steps, self._cancel.set)
                 self.push_screen(progress)
                 self._train(steps, progress)
+
+        from nntui.app.screens import TrainDialog
 
         self.push_screen(TrainDialog(), start)
 
@@ -358,6 +367,8 @@ class NntuiApp(App[int]):
 
         assert isinstance(result, TrainResult)
         self.training = False
+        from nntui.app.screens import TrainProgress
+
         if isinstance(self.screen, TrainProgress):
             self.pop_screen()
         s = self.session
@@ -387,6 +398,8 @@ class NntuiApp(App[int]):
         def opened(path: str | None) -> None:
             if path:
                 self.open_path(path)
+
+        from nntui.app.screens import OpenFileDialog
 
         self.push_screen(OpenFileDialog(), opened)
 
