@@ -23,7 +23,7 @@ from nntui.app.step_panel import StepPanel
 from nntui.engine.network import Network
 from nntui.engine.numbers import fmt_result
 from nntui.engine.trace import GRANULARITIES, estimated_steps
-from nntui.session import Session
+from nntui.session import MAX_PRECISION, MIN_PRECISION, Session
 
 if TYPE_CHECKING:
     from nntui.app.screens import TrainProgress
@@ -232,9 +232,9 @@ class NntuiApp(App[int]):
         if action == "pane":
             return self.main_screen.has_class("narrow") and parameters[0] != self.pane
         if action == "more_precision":
-            return s.precision < 8
+            return s.precision < MAX_PRECISION
         if action == "less_precision":
-            return s.precision > 0
+            return s.precision > MIN_PRECISION
         return True
 
     # -- actions --------------------------------------------------------------------------------
