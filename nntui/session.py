@@ -68,6 +68,9 @@ class TraceIndex:
     boundaries: tuple[int, ...]  # first index of every run of one phase
     phase_position: tuple[int, ...]  # step index → its 1-based position within its phase
     phase_total: dict[str, int]  # phase → how many steps it has
+    #: step index → the sample the graph shows: the step's own, or for a batch-wide step
+    #: (reduction, update) the last sample before it
+    display_sample: tuple[int, ...]
 
 
 class LedgerRows(Sequence[ParamRef]):
@@ -165,9 +168,13 @@ def index_trace(trace: Trace) -> TraceIndex:
     )
     totals: dict[str, int] = {}
     positions = []
+    shown_samples = []
+    sample = 0
     for step in trace.steps:
         totals[step.phase] = totals.get(step.phase, 0) + 1
         positions.append(totals[step.phase])
+        sample = sample if step.sample is None else step.sample
+        shown_samples.append(sample)
     return TraceIndex(
         revealed,
         params,
@@ -177,6 +184,7 @@ def index_trace(trace: Trace) -> TraceIndex:
         boundaries,
         tuple(positions),
         totals,
+        tuple(shown_samples),
     )
 
 

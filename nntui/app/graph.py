@@ -258,19 +258,11 @@ class _Drawing:
         self.grid = _Grid(self.width, self.height)
         self.step: Step | None = session.step
         self.cursor = session.cursor
-        self.sample = self._display_sample()
+        self.sample = 0 if self.cursor < 0 else session.index.display_sample[self.cursor]
         self.n_columns = len(self.net.layers) + 2
         p = session.precision
         self.inner = max(10, 5 + p + 3)
         self.boxes: dict[int, list[_Box]] = {}  # column → its boxes, once drawn
-
-    def _display_sample(self) -> int:
-        """The step's own sample; for batch-wide steps, the last sample of the pass before."""
-        steps = self.s.steps
-        for k in range(self.cursor, -1, -1):
-            if steps[k].sample is not None:
-                return steps[k].sample  # type: ignore[return-value]
-        return 0
 
     # -- layout ---------------------------------------------------------------------------------
     def _column_sizes(self) -> list[int]:
