@@ -221,12 +221,14 @@ def _dispatch(args: list[str]) -> int:
     return _debugger(_main_parser().parse_args(args))
 
 
-def _resolve(net_arg: str | None) -> Any:
+def _resolve(net_arg: str | None, *, build: bool = True) -> Any:
+    """The network NET names; without `build`, a file or hand-written preset stays a checked
+    `NetworkSpec` (no NumPy yet: the debugger draws it first)."""
     from nntui.engine.loader import NetworkFileError
-    from nntui.engine.presets import resolve_network
+    from nntui.engine.presets import resolve_network, resolve_source
 
     try:
-        return resolve_network(net_arg)
+        return resolve_network(net_arg) if build else resolve_source(net_arg)
     except NetworkFileError as err:
         raise UsageError(str(err)) from None
 
@@ -253,7 +255,7 @@ def _emit(text: str) -> None:
 
 
 def _debugger(args: argparse.Namespace) -> int:
-    net = _resolve(args.net)  # errors exit here, before the terminal is taken
+    net = _resolve(args.net, build=False)  # errors exit here, before the terminal is taken
     from nntui.app.main import run_app
 
     return run_app(net, source=args.net or "worked-example")

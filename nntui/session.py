@@ -14,11 +14,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from nntui.engine.network import Network, ParamRef
+from nntui.engine.network import Network
+from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
 from nntui.engine.trace import (
     GRANULARITIES,
     Granularity,
@@ -28,13 +29,14 @@ from nntui.engine.trace import (
     default_granularity,
     estimated_steps,
 )
+from nntui.trace_index import LedgerRows, TraceIndex
+
+__all__ = ["MAX_PRECISION", "MIN_PRECISION", "LedgerRows", "Session", "TraceIndex", "index_trace"]
 
 #: A granularity with more steps than this is skipped by `cycle_granularity`: building it
 #: would freeze the screen, and nobody steps through it key by key.
 MAX_STEPS = 20_000
 MAX_TERMS = 150_000
-MIN_PRECISION = 0
-MAX_PRECISION = 8
 
 
 @dataclass(frozen=True)
@@ -49,85 +51,6 @@ class _Snapshot:
     cursor: int
     points: tuple[float, ...]
     message: str | None
-
-
-@dataclass(frozen=True, eq=False)
-class TraceIndex:
-    """Lookups the views need at every key press, computed once per trace.
-
-    `revealed[(sample, kind, layer, neuron)]` is the index of the step that first shows that
-    number (whole-layer steps are expanded to every neuron). `grad_at[p]` and `new_at[p]` give,
-    for parameter p in ledger order, the step whose batch gradient and whose update cover it.
-    """
-
-    revealed: dict[tuple[Any, ...], int]
-    params: LedgerRows  # the ledger's rows
-    grad_at: np.ndarray
-    new_at: np.ndarray
-    rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
-    boundaries: tuple[int, ...]  # first index of every run of one phase
-    phase_position: tuple[int, ...]  # step index → its 1-based position within its phase
-    phase_total: dict[str, int]  # phase → how many steps it has
-    #: step index → the sample the graph shows: the step's own, or for a batch-wide step
-    #: (reduction, update) the last sample before it
-    display_sample: tuple[int, ...]
-
-
-class LedgerRows(Sequence[ParamRef]):
-    """Every parameter in the order backpropagation reaches it: output layer first, each
-    layer's weights row by row, then its biases. Rows are computed, not stored, so a network
-    of 100,000 parameters costs nothing to index."""
-
-    def __init__(self, net: Network) -> None:
-        self._shapes = [layer.weights.shape for layer in net.layers]
-        self._start: dict[int, int] = {}
-        row = 0
-        for index in reversed(range(len(net.layers))):
-            self._start[index] = row
-            size, fan_in = self._shapes[index]
-            row += size * fan_in + size
-        self._total = row
-        self._order = sorted(self._start, key=self._start.__getitem__)
-
-    def __len__(self) -> int:
-        return self._total
-
-    @overload
-    def __getitem__(self, row: int) -> ParamRef: ...
-    @overload
-    def __getitem__(self, row: slice) -> Sequence[ParamRef]: ...
-    def __getitem__(self, row: int | slice) -> ParamRef | Sequence[ParamRef]:
-        if isinstance(row, slice):
-            return [self[k] for k in range(*row.indices(self._total))]
-        if row < 0:
-            row += self._total
-        if not 0 <= row < self._total:
-            raise IndexError(row)
-        layer = next(i for i in reversed(self._order) if self._start[i] <= row)
-        offset = row - self._start[layer]
-        size, fan_in = self._shapes[layer]
-        if offset < size * fan_in:
-            return ParamRef(layer, "weight", offset // fan_in, offset % fan_in)
-        return ParamRef(layer, "bias", offset - size * fan_in)
-
-    def row_of(self, p: ParamRef) -> int:
-        """The row of a single parameter (or the first row of a row or layer reference)."""
-        size, fan_in = self._shapes[p.layer]
-        start = self._start[p.layer]
-        neuron = p.neuron or 0
-        if p.kind == "weight":
-            return start + neuron * fan_in + (p.input or 0)
-        return start + size * fan_in + neuron
-
-    def rows_covered(self, p: ParamRef) -> tuple[int, int]:
-        """The rows [start, stop) a step about `p` (one parameter, a row or a layer) covers."""
-        size, fan_in = self._shapes[p.layer]
-        first = self.row_of(p)
-        if p.neuron is None:
-            return first, first + (size * fan_in if p.kind == "weight" else size)
-        if p.kind == "weight" and p.input is None:
-            return first, first + fan_in
-        return first, first + 1
 
 
 def index_trace(trace: Trace) -> TraceIndex:
@@ -213,7 +136,7 @@ class Session:
 
     initial: Network
     granularity: Granularity | None = None
-    precision: int = 3
+    precision: int = START_PRECISION
     network: Network = field(init=False)
     trace: Trace = field(init=False)
     index: TraceIndex = field(init=False)
@@ -222,6 +145,9 @@ class Session:
     message: str | None = field(init=False, default=None)
     _points: tuple[float, ...] = field(init=False, default=())
     _past: list[_Snapshot] = field(init=False, default_factory=list)
+    _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.granularity is None:
@@ -236,6 +162,24 @@ class Session:
     def _set_trace(self, trace: Trace) -> None:
         self.trace = trace
         self.index = index_trace(trace)
+        self._columns = None
+
+    def ledger_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Old value, batch gradient and new value of every parameter, in ledger order (output
+        layer first, each layer's weights row by row, then its biases)."""
+        if self._columns is None:
+            trace = self.trace
+
+            def flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
+                pairs = zip(reversed(weights), reversed(biases), strict=True)
+                return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in pairs])
+
+            def params(net: Network) -> np.ndarray:
+                return flat([lay.weights for lay in net.layers], [lay.biases for lay in net.layers])
+
+            gradients = flat(trace.backward.weights, trace.backward.biases)
+            self._columns = (params(trace.network), gradients, params(trace.network_after))
+        return self._columns
 
     @property
     def _granularity(self) -> Granularity:

@@ -1,4 +1,10 @@
-"""The nntui debugger app: a Textual view of a `Session`, driven by keys."""
+"""The nntui debugger app: a Textual view of a `Session`, driven by keys.
+
+Opened on a `NetworkSpec` (what `nntui` does), the app draws its first frame from an `Opening`
+— the ready state, which shows only the file's own numbers — before NumPy is imported, then
+builds the `Session` right after that frame is painted. A key pressed in between builds it at
+once. This module imports no NumPy; the engine is imported when the session is built.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +22,20 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
+from nntui.app.base import SessionView
 from nntui.app.graph import GraphView
 from nntui.app.ledger import Ledger
 from nntui.app.loss_history import LossHistory
 from nntui.app.step_panel import StepPanel
-from nntui.engine.network import Network
-from nntui.engine.numbers import fmt_result
-from nntui.engine.trace import GRANULARITIES, estimated_steps
-from nntui.session import MAX_PRECISION, MIN_PRECISION, Session
+from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
+from nntui.engine.spec import GRANULARITIES, NetworkSpec
+from nntui.opening import Opening
 
 if TYPE_CHECKING:
+    from nntui.app.base import Shown
     from nntui.app.screens import TrainProgress
+    from nntui.engine.network import Network
+    from nntui.session import Session
 
 #: Below this the app shows what size it needs instead of a squashed layout.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -110,9 +119,17 @@ class NntuiApp(App[int]):
         Binding("d", "toggle_theme", "theme"),
     ]
 
-    def __init__(self, network: Network, *, source: str = "worked-example") -> None:
+    def __init__(self, network: Network | NetworkSpec, *, source: str = "worked-example") -> None:
         super().__init__()
-        self.session = Session(network)
+        self._session: Session | None = None
+        #: What the views draw: the opening until the session is built, then the session.
+        self.shown: Shown
+        if isinstance(network, NetworkSpec):
+            self.shown = Opening(network)
+        else:
+            from nntui.session import Session
+
+            self._session = self.shown = Session(network)
         self.source = source
         self.pane = "graph"
         self._cancel = threading.Event()
@@ -121,11 +138,33 @@ class NntuiApp(App[int]):
         self._side_width = ""
         self.register_theme(DARK_THEME)
         self.register_theme(LIGHT_THEME)
-        self.theme = DARK
+        # Start in the dark theme without the theme watcher, which re-parses and re-applies
+        # all CSS (~10 ms of the first frame) although none has been read yet: what it does
+        # that matters before then is the theme's class and its CSS variables. (The dark
+        # theme is dark like Textual's default, so the rest stays as it is.)
+        self.set_reactive(NntuiApp.theme, DARK)
+        self.set_class(True, f"-theme-{DARK}", update=False)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    @property
+    def session(self) -> Session:
+        """The debugger session; opened on a spec, the app builds it on first use."""
+        if self._session is None:
+            from nntui.session import Session
+
+            self._session = self.shown = Session(self.shown.network.build())
+            for view in self._views():
+                view.session = self._session
+            self.refresh_views()
+        return self._session
+
+    def _views(self) -> list[SessionView]:
+        screen = self.main_screen
+        return [screen.query_one(kind) for kind in (GraphView, StepPanel, Ledger, LossHistory)]
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        s = self.session
+        s = self.shown
         yield TitleBar(id="title")
         with Vertical(id="body"):
             with Horizontal(id="main"):
@@ -140,6 +179,12 @@ class NntuiApp(App[int]):
     def on_mount(self) -> None:
         self._apply_size(self.size.width, self.size.height)
         self.refresh_views()
+        if self._session is None:
+            self.call_after_refresh(self._finish_opening)
+
+    def _finish_opening(self) -> None:
+        """Build the session once the first frame (the opening) is on the screen."""
+        self.session  # noqa: B018 (the property builds it)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -149,14 +194,23 @@ class NntuiApp(App[int]):
         """The debugger's own screen, under any dialog that is open."""
         return self.screen_stack[0]
 
-    def _apply_size(self, width: int, height: int) -> None:
-        screen = self.main_screen
+    def get_default_screen(self) -> Screen:
+        """The debugger's screen, born with the classes of the terminal's size: changing them
+        after the CSS is applied would apply it all again before the first frame."""
+        return Screen(classes=" ".join(sorted(self._size_classes(*self.size))))
+
+    def _size_classes(self, width: int, height: int) -> set[str]:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         wanted = {f"pane-{self.pane}"}
         wanted |= {"narrow"} if width < NARROW_WIDTH else set()
         wanted |= {"too-small"} if small else set()
+        return wanted
+
+    def _apply_size(self, width: int, height: int) -> None:
+        screen = self.main_screen
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
         ours = {"narrow", "too-small", "pane-graph", "pane-ledger", "pane-loss"}
-        classes = (set(screen.classes) - ours) | wanted
+        classes = (set(screen.classes) - ours) | self._size_classes(width, height)
         if classes != set(screen.classes):
             screen.set_classes(classes)  # one restyle, not one per class
         self._size_side()
@@ -178,7 +232,7 @@ class NntuiApp(App[int]):
 
     # -- keeping the views in step --------------------------------------------------------------
     def refresh_views(self) -> None:
-        s = self.session
+        s = self.shown
         step = s.step
         total = len(s.steps)
         if step is None:
@@ -194,10 +248,8 @@ class NntuiApp(App[int]):
         title = f"iteration {s.iteration} · {where} · {loss_text} · {s.granularity} · {name}"
         self.query_one(TitleBar).update(title, layout=False)
         self._size_side()
-        self.query_one(GraphView).refresh_view()
-        self.query_one(StepPanel).refresh_view()
-        self.query_one(Ledger).refresh_view()
-        self.query_one(LossHistory).refresh_view()
+        for view in self._views():
+            view.refresh_view()
         self.refresh_bindings()
 
     def refresh_bindings(self) -> None:
@@ -218,7 +270,7 @@ class NntuiApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
-        s = self.session
+        s = self.shown
         # Under a dialog (help, train, open file, training progress) only these act.
         busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
         if busy and action not in ("quit", "toggle_theme", "help"):
@@ -276,6 +328,8 @@ class NntuiApp(App[int]):
         before = s.granularity
         granularity = s.cycle_granularity()
         self.refresh_views()
+        from nntui.engine.trace import estimated_steps
+
         skipped = [g for g in GRANULARITIES if g not in (before, granularity) and s.too_many(g)]
         note = "".join(
             f" (one step per {g} skipped: ~{estimated_steps(s.network, g):,} steps, "

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
@@ -23,10 +22,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nntui.app.base import SessionView
-from nntui.engine.network import ParamRef
 from nntui.engine.numbers import fmt_operand, fmt_result
-from nntui.engine.trace import Edge, Node, Step
-from nntui.session import Session
+from nntui.engine.spec import ParamRef
+
+if TYPE_CHECKING:
+    from nntui.app.base import Shown
+    from nntui.engine.trace import Edge, Node, Step
 
 # Style keys of the cell grid, in rising priority (a crossing shows the higher one).
 BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, LABEL, BOX, VALUE = range(9)
@@ -163,7 +164,7 @@ class GraphView(SessionView, Widget):
     GraphView > .graph--head { color: $secondary; text-style: italic; }
     """
 
-    def __init__(self, session: Session, **kwargs: Any) -> None:
+    def __init__(self, session: Shown, **kwargs: Any) -> None:
         super().__init__(session, **kwargs)
         self._grid: _Grid | None = None
         self._key: tuple[object, ...] | None = None
@@ -239,7 +240,7 @@ class GraphView(SessionView, Widget):
 
     def _current_grid(self) -> _Grid:
         s = self.session
-        key = (id(s.trace), s.cursor, s.precision, self.size.width, self.size.height)
+        key = (id(s), id(s.network), s.cursor, s.precision, self.size.width, self.size.height)
         if self._grid is None or key != self._key:
             drawing = _Drawing(s, self.size.width, self.size.height)
             self._grid = drawing.draw()
@@ -251,9 +252,9 @@ class GraphView(SessionView, Widget):
 class _Drawing:
     """One frame of the graph for the session as it is now."""
 
-    def __init__(self, session: Session, width: int, height: int) -> None:
+    def __init__(self, session: Shown, width: int, height: int) -> None:
         self.s = session
-        self.net = session.trace.network
+        self.net = session.network
         self.width, self.height = max(width, 1), max(height, 1)
         self.grid = _Grid(self.width, self.height)
         self.step: Step | None = session.step
@@ -401,7 +402,7 @@ class _Drawing:
                     continue
                 p = self.s.precision
                 if column == 0:
-                    value = self.net.inputs[self.sample, box.neuron]
+                    value = self.net.inputs[self.sample][box.neuron]
                     return f"input x{box.neuron} = {fmt_result(value, p)} (sample {self.sample})"
                 if column == self.n_columns - 1:
                     loss = self._loss_value()
@@ -429,36 +430,39 @@ class _Drawing:
         return self.step is not None and self.step.phase == "check"
 
     def _node_lines(self, layer: int, j: int) -> list[tuple[str, str, int]]:
-        """(label, value text, style) lines of neuron j of `layer`, values so far only."""
-        trace = self.s.trace
+        """(label, value text, style) lines of neuron j of `layer`, values so far only.
+        The trace is read only for numbers already revealed (before the first step there is
+        none, and no trace: see `nntui.opening`)."""
         p = self.s.precision
         check = self._in_check()
-        fwd = trace.forward_after if check else trace.forward
         prefix = "check_" if check else ""
         lines = []
-        for label, kind, array in (("pre", "pre", fwd.pre), ("act", "post", fwd.post)):
+        for label, kind in (("pre", "pre"), ("act", "post")):
             if self._revealed(prefix + kind, layer, j):
+                fwd = self.s.trace.forward_after if check else self.s.trace.forward
+                array = fwd.pre if kind == "pre" else fwd.post
                 lines.append((label, fmt_result(array[layer][self.sample, j], p), VALUE))
             else:
                 lines.append((label, "", TEXT))
         # ∂E/∂a, then the local slope f′(z) (softmax layers work through δ = ∂E/∂z instead):
         # the two factors every chain-rule product through this neuron multiplies.
-        backward = trace.backward
-        lines.append(self._value_line("∂E", "grad_post", backward.grad_post[layer], layer, j))
+        lines.append(self._value_line("∂E", "grad_post", layer, j))
         if self._revealed("grad_pre", layer, j) and not check:
-            lines.append(self._value_line("δ", "grad_pre", backward.grad_pre[layer], layer, j))
-        elif backward.local[layer] is not None:
-            lines.append(self._value_line("f′", "deriv", backward.local[layer], layer, j))
+            lines.append(self._value_line("δ", "grad_pre", layer, j))
+        elif self.net.layers[layer].activation != "softmax":  # softmax has no f′ of its own
+            lines.append(self._value_line("f′", "deriv", layer, j))
         else:
             lines.append(("δ", "", TEXT))
         return lines
 
-    def _value_line(
-        self, label: str, kind: str, array: np.ndarray, layer: int, j: int
-    ) -> tuple[str, str, int]:
+    def _value_line(self, label: str, kind: str, layer: int, j: int) -> tuple[str, str, int]:
         """A backward value of the sample on screen, blank until its step (and in the check)."""
         if self._in_check() or not self._revealed(kind, layer, j):
             return (label, "", TEXT)
+        backward = self.s.trace.backward
+        arrays = {"grad_post": backward.grad_post, "grad_pre": backward.grad_pre}
+        array = arrays[kind][layer] if kind in arrays else backward.local[layer]
+        assert array is not None
         value = float(array[self.sample, j])
         return (label, fmt_result(value, self.s.precision), ZERO if value == 0 else VALUE)
 
@@ -502,14 +506,14 @@ class _Drawing:
         last = self.n_columns - 1
         if box.column == 0:
             title = f"x{box.neuron}"
-            value = fmt_result(self.net.inputs[self.sample, box.neuron], self.s.precision)
+            value = fmt_result(self.net.inputs[self.sample][box.neuron], self.s.precision)
             lines = [("", value, VALUE)]
         elif box.column == last:
             title = "E*" if self._in_check() else "E"
             loss = self._loss_value()
             lines = [("", "" if loss is None else fmt_result(loss, self.s.precision), VALUE)]
             if self.net.layers[-1].size == 1:
-                target = self.net.targets[self.sample, 0]
+                target = self.net.targets[self.sample][0]
                 lines.append(("y", fmt_operand(target, self.s.precision), TEXT))
         else:
             layer = box.column - 1
@@ -552,11 +556,10 @@ class _Drawing:
 
     def _weight(self, layer: int, neuron: int, source: int) -> float:
         """The weight as the class knows it: the new value once its update step is shown."""
-        trace = self.s.trace
         row = self.s.index.params.row_of(ParamRef(layer, "weight", neuron, source))
         if self.s.index.new_at[row] <= self.cursor:
-            return float(trace.network_after.layers[layer].weights[neuron, source])
-        return float(trace.network.layers[layer].weights[neuron, source])
+            return float(self.s.trace.network_after.layers[layer].weights[neuron, source])
+        return float(self.net.layers[layer].weights[neuron][source])
 
     def _loss_edge_style(self, neuron: int | None) -> int:
         """Edges into the loss light up for the loss and for ∂E/∂o of their output."""

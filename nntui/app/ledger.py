@@ -7,9 +7,8 @@ rows the current step is about are highlighted and kept in view.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import numpy as np
 from rich.segment import Segment
 from textual.events import Click
 from textual.geometry import Size
@@ -17,25 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nntui.app.base import SessionView
-from nntui.engine.network import Network
 from nntui.engine.numbers import fmt_result
-from nntui.engine.trace import Trace
-from nntui.session import Session
-
-
-def ledger_columns(trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Old value, batch gradient and new value of every parameter, in ledger order (output
-    layer first, each layer's weights row by row, then its biases)."""
-
-    def flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
-        pairs = zip(reversed(weights), reversed(biases), strict=True)
-        return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in pairs])
-
-    def params(net: Network) -> np.ndarray:
-        return flat([layer.weights for layer in net.layers], [layer.biases for layer in net.layers])
-
-    gradients = flat(trace.backward.weights, trace.backward.biases)
-    return params(trace.network), gradients, params(trace.network_after)
 
 
 class Ledger(SessionView, ScrollView, can_focus=False):
@@ -71,11 +52,6 @@ class Ledger(SessionView, ScrollView, can_focus=False):
     Ledger > .ledger--pending { color: $text-disabled; }
     """
 
-    def __init__(self, session: Session, **kwargs: Any) -> None:
-        super().__init__(session, **kwargs)
-        self._trace_id = -1
-        self._columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
     def refresh_view(self) -> None:
         s = self.session
         self.virtual_size = Size(self.row_width(), len(s.index.params) + 1)
@@ -108,12 +84,8 @@ class Ledger(SessionView, ScrollView, can_focus=False):
             parts.append(f"{param.name}* = {fmt_result(new[row], p)}")
         return " · ".join(parts)
 
-    def _data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        trace = self.session.trace
-        if self._columns is None or self._trace_id != id(trace):
-            self._columns = ledger_columns(trace)
-            self._trace_id = id(trace)
-        return self._columns
+    def _data(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]:
+        return self.session.ledger_columns()
 
     def _cell(self) -> int:
         return self.session.precision + 5

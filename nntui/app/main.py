@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nntui.app.app import NntuiApp
-from nntui.engine.network import Network
+
+if TYPE_CHECKING:
+    from nntui.engine.network import Network
+    from nntui.engine.spec import NetworkSpec
 
 
-def run_app(network: Network, *, source: str = "worked-example") -> int:
+def run_app(network: Network | NetworkSpec, *, source: str = "worked-example") -> int:
     """Run the debugger until the user quits; returns the exit status."""
     app = NntuiApp(network, source=source)
     app.run()

@@ -5,6 +5,9 @@ builds anything and stops at the first problem, which it reports as a `NetworkFi
 text names the file and the field (`nets/bad.toml: layers[1].weights: ...`). No input, however
 broken, escapes as any other exception. Saving writes every optional field and every number with
 `repr`, so load → save → load gives the same network bit for bit.
+
+Reading and checking are pure Python (`load_spec` gives a `NetworkSpec`); only building the
+`Network` imports NumPy, so the debugger can check a file and draw it before NumPy loads.
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-from nntui.engine.network import (
+from nntui.engine.spec import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
     LOSSES,
     REDUCTIONS,
-    Layer,
-    Network,
+    LayerSpec,
+    NetworkSpec,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nntui.engine.network import Network
 
 FileFormat = Literal["toml", "json"]
 
@@ -66,13 +72,18 @@ class NetworkFileError(Exception):
 
 # -- loading ---------------------------------------------------------------------------------
 def load_network(path: str | os.PathLike[str]) -> Network:
-    """Read, parse and check the network file at `path`.
+    """Read, parse and check the network file at `path`, and build it.
 
     The format follows the extension (`.toml`, `.json`); any other file is JSON when its first
     non-blank character is `{`, else TOML. Raises `NetworkFileError` for any problem.
     """
+    return load_spec(path).build()
+
+
+def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
+    """`load_network` without building: the checked file as plain numbers (no NumPy)."""
     source = os.fsdecode(path)
-    return loads_network(_read_bytes(path, source), source)
+    return loads_spec(_read_bytes(path, source), source)
 
 
 def loads_network(content: bytes | str, source: str, fmt: FileFormat | None = None) -> Network:
@@ -81,13 +92,18 @@ def loads_network(content: bytes | str, source: str, fmt: FileFormat | None = No
     Without `fmt` the format follows `source`'s extension, then the content (see `load_network`).
     Raises `NetworkFileError` for any problem.
     """
+    return loads_spec(content, source, fmt).build()
+
+
+def loads_spec(content: bytes | str, source: str, fmt: FileFormat | None = None) -> NetworkSpec:
+    """`loads_network` without building (no NumPy)."""
     text = content if isinstance(content, str) else _decode(content, source)
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
         raise NetworkFileError(source, "file is empty")
     fmt = fmt or _format_of(source) or ("json" if text.lstrip().startswith("{") else "toml")
     data = _parse_json(text, source) if fmt == "json" else _parse_toml(text, source)
-    return parse_network(data, source)
+    return parse_spec(data, source)
 
 
 def parse_network(data: object, source: str) -> Network:
@@ -97,6 +113,11 @@ def parse_network(data: object, source: str) -> Network:
     empty) and the activation alias `identity` becomes `linear`. The first broken rule raises
     `NetworkFileError` naming its field path, e.g. `layers[1].weights` or `samples[2].y`.
     """
+    return parse_spec(data, source).build()
+
+
+def parse_spec(data: object, source: str) -> NetworkSpec:
+    """`parse_network` without building (no NumPy)."""
     try:
         return _network(data)
     except _Invalid as err:
@@ -189,7 +210,7 @@ class _Invalid(Exception):
         self.message = message
 
 
-def _network(data: object) -> Network:
+def _network(data: object) -> NetworkSpec:
     if not isinstance(data, Mapping):
         raise _Invalid("", f"expected a table of settings (a JSON object), got {_describe(data)}")
     table = _table(data, "", TOP_KEYS)
@@ -203,10 +224,10 @@ def _network(data: object) -> Network:
     layers = _layers(_required(table, "", "layers"))
     _check_loss_fits(loss, layers)
     inputs, targets = _samples(_required(table, "", "samples"), layers, loss)
-    return Network(
+    return NetworkSpec(
         layers=tuple(layers),
-        inputs=np.array(inputs, dtype=np.float64),
-        targets=np.array(targets, dtype=np.float64),
+        inputs=tuple(map(tuple, inputs)),
+        targets=tuple(map(tuple, targets)),
         loss=loss,
         learning_rate=learning_rate,
         reduction=reduction,
@@ -215,18 +236,18 @@ def _network(data: object) -> Network:
     )
 
 
-def _layers(value: object) -> list[Layer]:
+def _layers(value: object) -> list[LayerSpec]:
     if not _is_list(value):
         raise _Invalid("layers", f"expected a list of tables ([[layers]]), got {_describe(value)}")
     if not value:
         raise _Invalid("layers", "must have at least one layer")
-    layers: list[Layer] = []
+    layers: list[LayerSpec] = []
     for index, item in enumerate(value):
         layers.append(_layer(item, index, layers[-1] if layers else None))
     return layers
 
 
-def _layer(value: object, index: int, previous: Layer | None) -> Layer:
+def _layer(value: object, index: int, previous: LayerSpec | None) -> LayerSpec:
     path = f"layers[{index}]"
     table = _table(value, path, LAYER_KEYS)
     activation = _choice(
@@ -247,12 +268,14 @@ def _layer(value: object, index: int, previous: Layer | None) -> Layer:
             f"has {_count(len(biases), 'number')}, but layer {index} has "
             f"{_count(neurons, 'neuron')} (one row of weights each)",
         )
-    return Layer(
-        ACTIVATION_ALIASES.get(activation, activation), np.array(weights), np.array(biases)
+    return LayerSpec(
+        ACTIVATION_ALIASES.get(activation, activation),
+        tuple(map(tuple, weights)),
+        tuple(biases),
     )
 
 
-def _check_loss_fits(loss: str, layers: list[Layer]) -> None:
+def _check_loss_fits(loss: str, layers: list[LayerSpec]) -> None:
     needed = LOSS_OUTPUT.get(loss)
     output = layers[-1].activation
     if needed is not None and output != needed:
@@ -264,7 +287,7 @@ def _check_loss_fits(loss: str, layers: list[Layer]) -> None:
 
 
 def _samples(
-    value: object, layers: list[Layer], loss: str
+    value: object, layers: list[LayerSpec], loss: str
 ) -> tuple[list[list[float]], list[list[float]]]:
     if not _is_list(value):
         raise _Invalid(

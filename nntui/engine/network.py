@@ -4,55 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
-ACTIVATION_ALIASES = {"identity": "linear"}
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
-REDUCTIONS = ("mean", "sum")
+from nntui.engine.spec import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    LOSSES,
+    REDUCTIONS,
+    ParamKind,
+    ParamRef,
+)
 
-ParamKind = Literal["weight", "bias"]
-
-
-@dataclass(frozen=True)
-class ParamRef:
-    """One parameter: `w{layer}{neuron}{input}` or `b{layer}{neuron}`, all 0-based.
-
-    At neuron granularity a step covers a row (`input` is None for a weight), at layer
-    granularity a whole matrix or bias vector (`neuron` is None too).
-    """
-
-    layer: int
-    kind: ParamKind
-    neuron: int | None
-    input: int | None = None
-
-    @property
-    def name(self) -> str:
-        """`w100`, `b10`; indices of 10 or more are separated (`w0_12_3`) to stay readable.
-        A row is `W1[0]`, a whole layer `W1` (`b1` for its biases)."""
-        letter = "w" if self.kind == "weight" else "b"
-        if self.neuron is None:
-            return f"{letter.upper() if letter == 'w' else letter}{self.layer}"
-        if self.kind == "weight" and self.input is None:
-            return f"W{self.layer}[{self.neuron}]"
-        indices = [self.layer, self.neuron] + ([] if self.input is None else [self.input])
-        sep = "_" if max(indices) >= 10 else ""
-        return letter + sep.join(map(str, indices))
-
-    def covers(self, other: ParamRef) -> bool:
-        """True when this (possibly row or layer) reference includes the parameter `other`."""
-        return (
-            self.layer == other.layer
-            and self.kind == other.kind
-            and (self.neuron is None or self.neuron == other.neuron)
-            and (self.input is None or self.kind == "bias" or self.input == other.input)
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {"layer": self.layer, "kind": self.kind, "neuron": self.neuron, "input": self.input}
+# Re-exported: the names and the parameter references are NumPy-free, in `spec`.
+__all__ = [
+    "ACTIVATIONS",
+    "ACTIVATION_ALIASES",
+    "LOSSES",
+    "REDUCTIONS",
+    "Layer",
+    "Network",
+    "ParamKind",
+    "ParamRef",
+]
 
 
 @dataclass(frozen=True, eq=False)

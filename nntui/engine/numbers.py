@@ -2,21 +2,22 @@
 
 Operands are written short (0.29, 1, −1.2: rounded to the precision, trailing zeros dropped);
 results are written at the full precision (0.290). The minus sign is the typographic −.
+Arrays are NumPy arrays or nested sequences of floats; this module does not import NumPy.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
-
-import numpy as np
 
 MINUS = "−"
 #: From this magnitude on, numbers are written in scientific notation (1.23e+20).
 _HUGE = 1e12
 #: Largest number of elements written out in full before an array is elided with …
 ARRAY_EDGE = 3
+#: Decimals of results: what a session starts with, and the range `+`/`-` move within.
+START_PRECISION, MIN_PRECISION, MAX_PRECISION = 3, 0, 8
 
 
 def _fixed(value: float, precision: int) -> str:
@@ -55,27 +56,32 @@ def fmt_operand(value: float, precision: int) -> str:
     return text.replace("-", MINUS)
 
 
-def fmt_value(value: float | np.ndarray, precision: int, *, short: bool = False) -> str:
+def fmt_value(value: float | Sequence[Any], precision: int, *, short: bool = False) -> str:
     """A scalar or an array (rows in brackets, long ones elided with …)."""
     fmt = fmt_operand if short else fmt_result
-    if isinstance(value, np.ndarray) and value.ndim > 0:
+    if _is_array(value):
         return _fmt_array(value, precision, fmt)
-    return fmt(float(value), precision)
+    return fmt(float(value), precision)  # type: ignore[arg-type]
 
 
-def _fmt_array(array: np.ndarray, precision: int, fmt: Callable[[float, int], str]) -> str:
+def _is_array(value: object) -> bool:
+    """A NumPy array of one or more dimensions, or a list or tuple."""
+    return isinstance(value, list | tuple) or getattr(value, "ndim", 0) > 0
+
+
+def _fmt_array(array: Any, precision: int, fmt: Callable[[float, int], str]) -> str:
     items = []
     for item in _edges(array):
         if item is None:
             items.append("…")
-        elif array.ndim == 1:
-            items.append(fmt(float(item), precision))
-        else:
+        elif _is_array(item):
             items.append(_fmt_array(item, precision, fmt))
+        else:
+            items.append(fmt(float(item), precision))
     return "[" + ", ".join(items) + "]"
 
 
-def _edges(array: np.ndarray) -> list[Any]:
+def _edges(array: Any) -> list[Any]:
     """All rows, or the first ARRAY_EDGE, None for the elided ones, and the last one."""
     if len(array) <= ARRAY_EDGE + 2:
         return list(array)

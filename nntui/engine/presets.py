@@ -1,7 +1,8 @@
 """The built-in networks, and turning a command-line NET argument into a network.
 
 Every preset is built fresh by its `build()` and is the same, number for number, on every call:
-fixed weights, or weights from a seeded generator.
+fixed weights, or weights from a seeded generator. Hand-written presets are `NetworkSpec`s,
+plain numbers, so the debugger draws them before NumPy is imported; generated ones need NumPy.
 """
 
 from __future__ import annotations
@@ -10,20 +11,29 @@ import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from nntui.engine.loader import NetworkFileError, load_spec
+from nntui.engine.spec import NetworkSpec, spec
 
-from nntui.engine.loader import NetworkFileError, load_network
-from nntui.engine.network import Layer, Network
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nntui.engine.network import Network
 
 
 @dataclass(frozen=True)
 class Preset:
-    """A built-in network: its command-line name, a one-line description and its builder."""
+    """A built-in network: its command-line name, a one-line description and its maker (a
+    `NetworkSpec` for a hand-written network, a `Network` for a generated one)."""
 
     name: str
     description: str
-    build: Callable[[], Network]
+    make: Callable[[], NetworkSpec | Network]
+
+    def build(self) -> Network:
+        made = self.make()
+        return made.build() if isinstance(made, NetworkSpec) else made
 
 
 def _network(
@@ -34,6 +44,10 @@ def _network(
     inputs: list[list[float]] | np.ndarray,
     targets: list[list[float]] | np.ndarray,
 ) -> Network:
+    import numpy as np
+
+    from nntui.engine.network import Layer, Network
+
     return Network(
         layers=tuple(Layer(act, np.asarray(w), np.asarray(b)) for act, w, b in layers),
         inputs=np.asarray(inputs, dtype=np.float64),
@@ -47,7 +61,12 @@ def _network(
 def worked_example() -> Network:
     """The document's network (shared/seed/worked-example.txt). Its matrix prints 0.8 for w100,
     but every equation after it uses 0.7, and only 0.7 reproduces its numbers."""
-    return _network(
+    return worked_example_spec().build()
+
+
+def worked_example_spec() -> NetworkSpec:
+    """`worked_example` as plain numbers (no NumPy): what `nntui` draws first."""
+    return spec(
         "Worked example: 3-2-1, ReLU then sigmoid",
         "half_sse",
         0.1,
@@ -61,9 +80,14 @@ def worked_example() -> Network:
 
 
 def xor() -> Network:
+    """XOR as a `Network` (see `xor_spec`)."""
+    return xor_spec().build()
+
+
+def xor_spec() -> NetworkSpec:
     """XOR, the classic problem no single layer solves; these starting weights solve it
     (every output within 0.1 of its target) in 1000 to 2000 steps."""
-    return _network(
+    return spec(
         "XOR: 2-2-1, sigmoid throughout",
         "half_sse",
         2.0,
@@ -77,8 +101,13 @@ def xor() -> Network:
 
 
 def softmax_3class() -> Network:
+    """The 3-class preset as a `Network` (see `softmax_3class_spec`)."""
+    return softmax_3class_spec().build()
+
+
+def softmax_3class_spec() -> NetworkSpec:
     """Three clusters of two points each in the plane, one-hot targets."""
-    return _network(
+    return spec(
         "Three classes: 2-4-3, tanh then softmax",
         "cross_entropy",
         0.5,
@@ -95,7 +124,7 @@ def softmax_3class() -> Network:
             ),
         ],
         [[0.0, 1.0], [0.2, 0.8], [-1.0, -0.5], [-0.8, -0.8], [1.0, -0.5], [0.8, -0.8]],
-        np.eye(3)[[0, 0, 1, 1, 2, 2]],
+        [[1.0, 0.0, 0.0]] * 2 + [[0.0, 1.0, 0.0]] * 2 + [[0.0, 0.0, 1.0]] * 2,
     )
 
 
@@ -103,12 +132,16 @@ def _seeded_layer(
     rng: np.random.Generator, activation: str, fan_in: int, size: int
 ) -> tuple[str, np.ndarray, np.ndarray]:
     """Weights ~ N(0, 1/fan_in), rounded to 4 decimals so files and screens stay readable."""
+    import numpy as np
+
     weights = np.round(rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(size, fan_in)), 4)
     return activation, weights, np.zeros(size)
 
 
 def _digit_images() -> np.ndarray:
     """Two 28×28 drawings, flattened: a ring (a 0) and an upright stroke (a 1), ink 1.0."""
+    import numpy as np
+
     rows, cols = np.mgrid[0:28, 0:28]
     radius = np.hypot((rows - 13.5) / 1.3, cols - 13.5)
     zero = ((radius > 6.0) & (radius < 9.0)).astype(np.float64)
@@ -118,6 +151,8 @@ def _digit_images() -> np.ndarray:
 
 def mnist_784() -> Network:
     """The shape of an MNIST digit classifier, for the collapsed drawing of a big network."""
+    import numpy as np
+
     rng = np.random.default_rng(0)
     targets = np.zeros((2, 10))
     targets[0, 0] = targets[1, 1] = 1.0
@@ -133,6 +168,8 @@ def mnist_784() -> Network:
 
 def deep_4_16_16_3() -> Network:
     """Two hidden layers; eight 4-feature samples in three loose clusters."""
+    import numpy as np
+
     rng = np.random.default_rng(1)
     layers = [
         _seeded_layer(rng, "tanh", 4, 16),
@@ -158,11 +195,13 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "worked-example",
             "the document's network: one sample, half squared error",
-            worked_example,
+            worked_example_spec,
         ),
-        Preset("xor", "XOR's four samples; 2000 training steps solve it", xor),
+        Preset("xor", "XOR's four samples; 2000 training steps solve it", xor_spec),
         Preset(
-            "softmax-3class", "a 3-class classifier, six samples, cross-entropy", softmax_3class
+            "softmax-3class",
+            "a 3-class classifier, six samples, cross-entropy",
+            softmax_3class_spec,
         ),
         Preset("mnist-784", "MNIST-sized, two drawn digits, to see a big net collapse", mnist_784),
         Preset(
@@ -172,7 +211,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def shape_text(net: Network) -> str:
+def shape_text(net: Network | NetworkSpec) -> str:
     """Neurons per column, inputs first, joined by dashes: `3-2-1` for the worked example."""
     return "-".join(str(size) for size in net.shape)
 
@@ -185,12 +224,19 @@ def resolve_network(arg: str | None) -> Network:
     like a path (has a `/` or a `.toml`/`.json` suffix), else `{arg}: no such file or preset`
     with the preset names.
     """
+    made = resolve_source(arg)
+    return made.build() if isinstance(made, NetworkSpec) else made
+
+
+def resolve_source(arg: str | None) -> NetworkSpec | Network:
+    """`resolve_network`, without building what needs no NumPy yet: a file or a hand-written
+    preset comes back checked, as a `NetworkSpec`; a generated preset as its `Network`."""
     if arg is None:
-        return worked_example()
+        return worked_example_spec()
     if os.path.exists(arg):
-        return load_network(arg)
+        return load_spec(arg)
     if arg in PRESETS:
-        return PRESETS[arg].build()
+        return PRESETS[arg].make()
     if "/" in arg or os.sep in arg or os.path.splitext(arg)[1].lower() in (".toml", ".json"):
         raise NetworkFileError(arg, "no such file")
     close = difflib.get_close_matches(arg, PRESETS, n=1)

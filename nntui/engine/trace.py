@@ -27,12 +27,11 @@ from nntui.engine.compute import Backward, Forward, backward, forward, reduce_fa
 from nntui.engine.functions import ACTIVATION_SYMBOLS
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import fmt_value
+from nntui.engine.spec import GRANULARITIES, Granularity, default_granularity_for
 from nntui.engine.training import diagnose_step
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")
-Granularity = Literal["parameter", "neuron", "layer"]
-GRANULARITIES: tuple[Granularity, ...] = ("parameter", "neuron", "layer")
 
 Number = float | np.ndarray
 #: Graph node: (column, neuron). Column 0 holds the inputs, column l+1 layer l, the last the
@@ -234,7 +233,7 @@ def estimated_steps(net: Network, granularity: Granularity) -> int:
 
 def default_granularity(net: Network) -> Granularity:
     """One step per parameter for small networks (the document's way), per layer for big ones."""
-    return "parameter" if net.n_params * net.n_samples <= 400 else "layer"
+    return default_granularity_for(net.n_params, net.n_samples)
 
 
 # -- writing numbers into templates ------------------------------------------------------------

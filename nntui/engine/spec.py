@@ -1,0 +1,201 @@
+"""A network as plain Python numbers: what a network file says, checked, before NumPy.
+
+`NetworkSpec` holds exactly what a `Network` holds — layers, samples, training settings — as
+tuples of floats, and `build()` turns it into the `Network` the engine computes with (the same
+float64 numbers, bit for bit). It exists so the debugger can draw a network before NumPy has
+been imported: nothing here imports NumPy until `build()` is called, and reading a network
+file (`nntui.engine.loader.load_spec`) checks every rule in pure Python.
+
+Both classes answer the same questions about shape and values (`layers[l].weights[j][i]`,
+`inputs[s][i]`, `params()`, `value_of`), which is all a view of the ready state reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from nntui.engine.network import Network
+
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
+ACTIVATION_ALIASES = {"identity": "linear"}
+LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+REDUCTIONS = ("mean", "sum")
+
+ParamKind = Literal["weight", "bias"]
+Granularity = Literal["parameter", "neuron", "layer"]
+GRANULARITIES: tuple[Granularity, ...] = ("parameter", "neuron", "layer")
+#: Up to this many parameter × sample products a network is stepped one parameter at a time.
+PARAMETER_STEPS_UP_TO = 400
+
+
+def default_granularity_for(n_params: int, n_samples: int) -> Granularity:
+    """One step per parameter for small networks (the document's way), per layer for big ones."""
+    return "parameter" if n_params * n_samples <= PARAMETER_STEPS_UP_TO else "layer"
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """One parameter: `w{layer}{neuron}{input}` or `b{layer}{neuron}`, all 0-based.
+
+    At neuron granularity a step covers a row (`input` is None for a weight), at layer
+    granularity a whole matrix or bias vector (`neuron` is None too).
+    """
+
+    layer: int
+    kind: ParamKind
+    neuron: int | None
+    input: int | None = None
+
+    @property
+    def name(self) -> str:
+        """`w100`, `b10`; indices of 10 or more are separated (`w0_12_3`) to stay readable.
+        A row is `W1[0]`, a whole layer `W1` (`b1` for its biases)."""
+        letter = "w" if self.kind == "weight" else "b"
+        if self.neuron is None:
+            return f"{letter.upper() if letter == 'w' else letter}{self.layer}"
+        if self.kind == "weight" and self.input is None:
+            return f"W{self.layer}[{self.neuron}]"
+        indices = [self.layer, self.neuron] + ([] if self.input is None else [self.input])
+        sep = "_" if max(indices) >= 10 else ""
+        return letter + sep.join(map(str, indices))
+
+    def covers(self, other: ParamRef) -> bool:
+        """True when this (possibly row or layer) reference includes the parameter `other`."""
+        return (
+            self.layer == other.layer
+            and self.kind == other.kind
+            and (self.neuron is None or self.neuron == other.neuron)
+            and (self.input is None or self.kind == "bias" or self.input == other.input)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"layer": self.layer, "kind": self.kind, "neuron": self.neuron, "input": self.input}
+
+
+Row = tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One fully-connected layer: one row of `weights` per neuron, one column per input."""
+
+    activation: str
+    weights: tuple[Row, ...]
+    biases: Row
+
+    @property
+    def size(self) -> int:
+        return len(self.weights)
+
+    @property
+    def fan_in(self) -> int:
+        return len(self.weights[0])
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A checked network file's content (SPEC §1), every optional field filled in."""
+
+    layers: tuple[LayerSpec, ...]
+    inputs: tuple[Row, ...]  # one row per sample
+    targets: tuple[Row, ...]
+    loss: str
+    learning_rate: float
+    reduction: str = "mean"
+    update_biases: bool = True
+    name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, net: Network) -> NetworkSpec:
+        """The spec of a built network (the same numbers as Python floats)."""
+        return cls(
+            layers=tuple(
+                LayerSpec(
+                    layer.activation, _rows(layer.weights.tolist()), tuple(layer.biases.tolist())
+                )
+                for layer in net.layers
+            ),
+            inputs=_rows(net.inputs.tolist()),
+            targets=_rows(net.targets.tolist()),
+            loss=net.loss,
+            learning_rate=net.learning_rate,
+            reduction=net.reduction,
+            update_biases=net.update_biases,
+            name=net.name,
+            extra=dict(net.extra),
+        )
+
+    def build(self) -> Network:
+        """The `Network` of these numbers (imports NumPy)."""
+        from nntui.engine.network import Layer, Network
+
+        return Network(
+            layers=tuple(
+                Layer(layer.activation, layer.weights, layer.biases) for layer in self.layers
+            ),
+            inputs=self.inputs,
+            targets=self.targets,
+            loss=self.loss,
+            learning_rate=self.learning_rate,
+            reduction=self.reduction,
+            update_biases=self.update_biases,
+            name=self.name,
+            extra=dict(self.extra),
+        )
+
+    # -- the same questions a Network answers ------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.layers[0].fan_in, *(layer.size for layer in self.layers))
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def n_params(self) -> int:
+        return sum(layer.size * (layer.fan_in + 1) for layer in self.layers)
+
+    def params(self) -> Iterator[ParamRef]:
+        """Every parameter, input side first: each layer's weights row by row, then its biases."""
+        for index, layer in enumerate(self.layers):
+            for neuron in range(layer.size):
+                for col in range(layer.fan_in):
+                    yield ParamRef(index, "weight", neuron, col)
+            for neuron in range(layer.size):
+                yield ParamRef(index, "bias", neuron)
+
+    def value_of(self, ref: ParamRef) -> float:
+        layer = self.layers[ref.layer]
+        assert ref.neuron is not None
+        if ref.kind == "weight":
+            assert ref.input is not None
+            return layer.weights[ref.neuron][ref.input]
+        return layer.biases[ref.neuron]
+
+
+def _rows(rows: Sequence[Sequence[float]]) -> tuple[Row, ...]:
+    return tuple(tuple(float(v) for v in row) for row in rows)
+
+
+def spec(
+    name: str,
+    loss: str,
+    learning_rate: float,
+    layers: Sequence[tuple[str, Sequence[Sequence[float]], Sequence[float]]],
+    inputs: Sequence[Sequence[float]],
+    targets: Sequence[Sequence[float]],
+) -> NetworkSpec:
+    """A spec from nested lists, as the presets write networks out by hand."""
+    return NetworkSpec(
+        layers=tuple(LayerSpec(act, _rows(w), tuple(map(float, b))) for act, w, b in layers),
+        inputs=_rows(inputs),
+        targets=_rows(targets),
+        loss=loss,
+        learning_rate=learning_rate,
+        name=name,
+    )

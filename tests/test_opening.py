@@ -1,0 +1,189 @@
+"""The first frame before NumPy: `nntui` draws the ready state from the file's own numbers
+(`nntui.opening.Opening`), then builds the session. The opening must be the ready view exactly,
+and it must really come before NumPy is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nntui.app.app import NntuiApp
+from nntui.engine.loader import load_network, load_spec, save_network
+from nntui.engine.numbers import fmt_value
+from nntui.engine.presets import PRESETS, resolve_network, resolve_source, worked_example
+from nntui.engine.spec import NetworkSpec
+from nntui.opening import Opening
+from nntui.session import Session
+
+SIZES = [(120, 36), (80, 24), (200, 60)]
+
+
+def _normalised(svg: str) -> str:
+    """An SVG screenshot without the id Textual derives from the app's identity."""
+    return re.sub(r"terminal-\d+", "terminal", svg)
+
+
+def _opening_and_ready(spec: NetworkSpec, size: tuple[int, int]) -> tuple[str, str, bool]:
+    """Screenshots of the app on `spec` before and after it builds the session, and whether
+    the views showed the opening first."""
+    app = NntuiApp(spec)
+    original = NntuiApp._finish_opening
+    shots: list[str] = []
+    showed_opening: list[bool] = []
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            showed_opening.append(isinstance(app.shown, Opening))
+            shots.append(app.export_screenshot())
+            original(app)
+            await pilot.pause()
+            assert isinstance(app.shown, Session)
+            shots.append(app.export_screenshot())
+
+    NntuiApp._finish_opening = lambda self: None  # type: ignore[method-assign]
+    try:
+        asyncio.run(main())
+    finally:
+        NntuiApp._finish_opening = original  # type: ignore[method-assign]
+    return _normalised(shots[0]), _normalised(shots[1]), showed_opening[0]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_opening_is_the_ready_view_of_the_worked_example(size: tuple[int, int]) -> None:
+    opening, ready, showed_opening = _opening_and_ready(resolve_source(None), size)
+    assert showed_opening
+    assert "READY" in opening and "x0" in opening
+    assert opening == ready
+
+
+@pytest.mark.parametrize("name", [n for n in PRESETS if n != "worked-example"])
+def test_the_opening_is_the_ready_view_of_every_preset(name: str) -> None:
+    """Several samples (xor), softmax's δ in place of f′, tanh, and the collapsed columns of a
+    784-32-10 network all draw the same from plain numbers as from the session."""
+    opening, ready, _ = _opening_and_ready(NetworkSpec.of(PRESETS[name].build()), (120, 36))
+    assert opening == ready
+
+
+def test_a_key_pressed_during_the_opening_is_not_lost() -> None:
+    """A key that arrives before the session is built builds it and acts."""
+    app = NntuiApp(resolve_source(None))
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("space")
+            await pilot.pause()
+
+    original = NntuiApp._finish_opening
+    NntuiApp._finish_opening = lambda self: None  # type: ignore[method-assign]
+    try:
+        asyncio.run(main())
+    finally:
+        NntuiApp._finish_opening = original  # type: ignore[method-assign]
+    assert app.session.cursor == 0
+    assert app.session.step is not None and app.session.step.symbol == "h_pre0"
+
+
+def test_the_session_is_built_by_itself_after_the_first_frame() -> None:
+    app = NntuiApp(resolve_source(None))
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.shown, Session)
+
+    asyncio.run(main())
+
+
+def test_first_frame_before_numpy(tmp_path: Path) -> None:
+    """In a fresh process, as `nntui` and `nntui FILE` start: the file is checked and the
+    first frame painted while NumPy is still not imported; the session comes right after."""
+    network_file = tmp_path / "net.toml"
+    save_network(worked_example(), network_file)
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from nntui.app.app import NntuiApp
+        from nntui.app.graph import GraphView
+        from nntui.cli import _resolve
+
+        arg = sys.argv[1] or None
+        app = NntuiApp(_resolve(arg, build=False))
+        seen = {}
+
+        def finish():
+            seen["painted"] = app.query_one(GraphView)._grid is not None
+            seen["numpy_at_first_frame"] = "numpy" in sys.modules
+            NntuiApp._finish_opening(app)
+            seen["numpy_after"] = "numpy" in sys.modules
+            seen["cursor"] = app.session.cursor
+            app.exit()
+
+        app._finish_opening = finish
+        app.run(headless=True, size=(120, 36))
+        print(json.dumps(seen))
+        """
+    )
+    for arg in ("", str(network_file)):
+        out = subprocess.run(
+            [sys.executable, "-c", script, arg],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        assert json.loads(out.strip().splitlines()[-1]) == {
+            "painted": True,
+            "numpy_at_first_frame": False,
+            "numpy_after": True,
+            "cursor": -1,
+        }, arg
+
+
+# -- the spec: plain numbers, the same network -----------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_spec_and_network_are_the_same_numbers(name: str) -> None:
+    net = PRESETS[name].build()
+    spec = NetworkSpec.of(net)
+    assert spec.build().same_as(net)
+    assert spec.shape == net.shape
+    assert (spec.n_params, spec.n_samples) == (net.n_params, net.n_samples)
+    assert list(spec.params()) == list(net.params())
+    assert all(spec.value_of(p) == net.value_of(p) for p in list(net.params())[:500])
+
+
+def test_a_file_reads_the_same_as_spec_and_as_network(tmp_path: Path) -> None:
+    path = tmp_path / "xor.json"
+    path.write_text(json.dumps(PRESETS["xor"].build().to_dict()), encoding="utf-8")
+    spec = load_spec(path)
+    assert isinstance(spec, NetworkSpec)
+    assert spec.build().same_as(load_network(path))
+    assert resolve_network(str(path)).same_as(load_network(path))
+    assert resolve_source(str(path)) == spec
+
+
+def test_generated_presets_come_built() -> None:
+    """Seeded presets need NumPy to exist at all; hand-written ones stay plain numbers."""
+    assert isinstance(resolve_source("mnist-784"), type(worked_example()))
+    assert isinstance(resolve_source("xor"), NetworkSpec)
+    assert isinstance(resolve_source("worked-example"), NetworkSpec)
+
+
+def test_fmt_value_reads_tuples_like_arrays() -> None:
+    net = PRESETS["mnist-784"].build()
+    spec = NetworkSpec.of(net)
+    for p in (0, 3):
+        assert fmt_value(spec.inputs[0], p) == fmt_value(net.inputs[0], p)
+        assert fmt_value(spec.layers[0].weights, p, short=True) == fmt_value(
+            net.layers[0].weights, p, short=True
+        )
