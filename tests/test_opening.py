@@ -187,3 +187,18 @@ def test_fmt_value_reads_tuples_like_arrays() -> None:
         assert fmt_value(spec.layers[0].weights, p, short=True) == fmt_value(
             net.layers[0].weights, p, short=True
         )
+
+
+def test_the_session_can_be_asked_for_before_the_app_runs() -> None:
+    """Built before the views exist, the session is what they are made from."""
+    app = NntuiApp(resolve_source(None))
+    session = app.session
+    assert app.shown is session
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("space")
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert app.session is session and session.cursor == 0

@@ -136,6 +136,7 @@ class NntuiApp(App[int]):
         self.training = False
         self._bindings_key: tuple[object, ...] | None = None
         self._side_width = ""
+        self._views_made = False
         self.register_theme(DARK_THEME)
         self.register_theme(LIGHT_THEME)
         # Start in the dark theme without the theme watcher, which re-parses and re-applies
@@ -153,9 +154,10 @@ class NntuiApp(App[int]):
             from nntui.session import Session
 
             self._session = self.shown = Session(self.shown.network.build())
-            for view in self._views():
-                view.session = self._session
-            self.refresh_views()
+            if self._views_made:  # else the views are yet to be made, from the session
+                for view in self._views():
+                    view.session = self._session
+                self.refresh_views()
         return self._session
 
     def _views(self) -> list[SessionView]:
@@ -177,6 +179,7 @@ class NntuiApp(App[int]):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
+        self._views_made = True
         self._apply_size(self.size.width, self.size.height)
         self.refresh_views()
         if self._session is None:
