@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 class Opening:
     """A read-only stand-in for a new `Session` over `network`, at its ready state."""
 
+    trace = None  # none is built before the first step is asked for
     iteration = 1
     cursor = -1
     step: Step | None = None

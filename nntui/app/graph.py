@@ -240,7 +240,7 @@ class GraphView(SessionView, Widget):
 
     def _current_grid(self) -> _Grid:
         s = self.session
-        key = (id(s), id(s.network), s.cursor, s.precision, self.size.width, self.size.height)
+        key = (id(s), id(s.trace), s.cursor, s.precision, self.size.width, self.size.height)
         if self._grid is None or key != self._key:
             drawing = _Drawing(s, self.size.width, self.size.height)
             self._grid = drawing.draw()
