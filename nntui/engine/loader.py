@@ -19,7 +19,6 @@ import math
 import numbers
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -157,6 +156,8 @@ def _format_of(source: str) -> FileFormat | None:
 
 
 def _parse_toml(text: str, source: str) -> object:
+    import tomllib  # here: `nntui` with no file starts without it
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
