@@ -11,7 +11,7 @@ both draw the same screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from nntui.engine.numbers import START_PRECISION
 from nntui.engine.spec import Granularity, NetworkSpec, default_granularity_for
@@ -41,10 +41,28 @@ class Opening:
         self.precision = precision
         self.index: TraceIndex = empty_index(network)
         self.granularity: Granularity = default_granularity_for(network.n_params, network.n_samples)
-        self._values: list[float] | None = None
 
     def ledger_columns(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]:
         """The parameter values in ledger order; no gradient and no new value exist yet."""
-        if self._values is None:
-            self._values = [self.network.value_of(param) for param in self.index.params]
-        return self._values, (), ()
+        return _Values(self), (), ()
+
+
+class _Values(Sequence[float]):
+    """The values of the ledger's rows, looked up as they are drawn (a network file of 100,000
+    parameters shows a screenful of them)."""
+
+    def __init__(self, opening: Opening) -> None:
+        self._network = opening.network
+        self._params = opening.index.params
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    @overload
+    def __getitem__(self, row: int) -> float: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[float]: ...
+    def __getitem__(self, row: int | slice) -> float | Sequence[float]:
+        if isinstance(row, slice):
+            return [self[k] for k in range(*row.indices(len(self)))]
+        return self._network.value_of(self._params[row])

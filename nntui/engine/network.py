@@ -15,6 +15,8 @@ from nntui.engine.spec import (
     REDUCTIONS,
     ParamKind,
     ParamRef,
+    layer_params,
+    param_value,
 )
 
 # Re-exported: the names and the parameter references are NumPy-free, in `spec`.
@@ -94,18 +96,10 @@ class Network:
 
     def params(self) -> Iterator[ParamRef]:
         """Every parameter, input side first: each layer's weights row by row, then its biases."""
-        for index, layer in enumerate(self.layers):
-            for neuron in range(layer.size):
-                for col in range(layer.fan_in):
-                    yield ParamRef(index, "weight", neuron, col)
-            for neuron in range(layer.size):
-                yield ParamRef(index, "bias", neuron)
+        return layer_params(self.layers)
 
     def value_of(self, ref: ParamRef) -> float:
-        layer = self.layers[ref.layer]
-        if ref.kind == "weight":
-            return float(layer.weights[ref.neuron, ref.input])
-        return float(layer.biases[ref.neuron])
+        return param_value(self.layers, ref)
 
     # -- derived networks --------------------------------------------------------------------
     def with_parameters(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> Network:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
@@ -162,20 +162,42 @@ class NetworkSpec:
 
     def params(self) -> Iterator[ParamRef]:
         """Every parameter, input side first: each layer's weights row by row, then its biases."""
-        for index, layer in enumerate(self.layers):
-            for neuron in range(layer.size):
-                for col in range(layer.fan_in):
-                    yield ParamRef(index, "weight", neuron, col)
-            for neuron in range(layer.size):
-                yield ParamRef(index, "bias", neuron)
+        return layer_params(self.layers)
 
     def value_of(self, ref: ParamRef) -> float:
-        layer = self.layers[ref.layer]
-        assert ref.neuron is not None
-        if ref.kind == "weight":
-            assert ref.input is not None
-            return layer.weights[ref.neuron][ref.input]
-        return layer.biases[ref.neuron]
+        return param_value(self.layers, ref)
+
+
+class _LayerLike(Protocol):
+    """What `LayerSpec` and the engine's `Layer` share: sizes and nested-indexable numbers."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def fan_in(self) -> int: ...
+    @property
+    def weights(self) -> Any: ...
+    @property
+    def biases(self) -> Any: ...
+
+
+def layer_params(layers: Sequence[_LayerLike]) -> Iterator[ParamRef]:
+    """Every parameter of `layers`, input side first: each layer's weights row by row, then
+    its biases (`Network.params`, `NetworkSpec.params`)."""
+    for index, layer in enumerate(layers):
+        for neuron in range(layer.size):
+            for col in range(layer.fan_in):
+                yield ParamRef(index, "weight", neuron, col)
+        for neuron in range(layer.size):
+            yield ParamRef(index, "bias", neuron)
+
+
+def param_value(layers: Sequence[_LayerLike], ref: ParamRef) -> float:
+    """The number of a single parameter (`ref` names one weight or one bias)."""
+    layer = layers[ref.layer]
+    if ref.kind == "weight":
+        return float(layer.weights[ref.neuron][ref.input])
+    return float(layer.biases[ref.neuron])
 
 
 def _rows(rows: Sequence[Sequence[float]]) -> tuple[Row, ...]:
