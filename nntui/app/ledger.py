@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.events import Click
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -94,14 +95,40 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         """Cells one full row needs at the current precision."""
         return 8 + 4 * (self._cell() + 1)
 
+    _styles: dict[str, Style] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _style_table(self) -> dict[str, Style]:
+        """The row styles, worked out once per change of CSS (`rich_style` walks the DOM)."""
+        if self._styles is None:
+            base = self.rich_style
+            component = self.get_component_rich_style
+            current = base + component("ledger--current", partial=True)
+            self._styles = {
+                "base": base,
+                "header": base + component("ledger--header"),
+                "current": current,
+            }
+            for name, row_style in (("", base), ("current ", current)):
+                self._styles[name + "pending"] = row_style + component(
+                    "ledger--pending", partial=True
+                )
+                self._styles[name + "zero"] = row_style + component("ledger--zero", partial=True)
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        styles = self._style_table()
+        base = styles["base"]
         cell = self._cell()
         if y == 0:
             titles = ["param".ljust(7)] + [t.rjust(cell) for t in ("value", "grad", "Δ", "new")]
-            style = base + self.get_component_rich_style("ledger--header")
-            return Strip([Segment(" ".join(titles), style)]).adjust_cell_length(width, base)
+            return Strip([Segment(" ".join(titles), styles["header"])]).adjust_cell_length(
+                width, base
+            )
         row = self.scroll_offset.y + y - 1
         s = self.session
         params = s.index.params
@@ -111,10 +138,9 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         p = s.precision
         rows = s.index.rows_of_step.get(s.cursor)
         current = rows is not None and rows[0] <= row < rows[1]
-        component = self.get_component_rich_style
-        style = base + component("ledger--current", partial=True) if current else base
-        pending = style + component("ledger--pending", partial=True)
-        zero = style + component("ledger--zero", partial=True)
+        prefix = "current " if current else ""
+        style = styles["current"] if current else base
+        pending, zero = styles[prefix + "pending"], styles[prefix + "zero"]
         grad_known = s.index.grad_at[row] <= s.cursor
         new_known = s.index.new_at[row] <= s.cursor
         rate = s.network.learning_rate
