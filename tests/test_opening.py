@@ -202,3 +202,24 @@ def test_the_session_can_be_asked_for_before_the_app_runs() -> None:
 
     asyncio.run(main())
     assert app.session is session and session.cursor == 0
+
+
+def test_a_session_that_cannot_be_built_ends_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If building the engine's trace fails after the first frame (say, out of memory), the
+    app leaves with the command line's one-line error and status 2, not a traceback."""
+
+    def no_memory(self: NetworkSpec) -> None:
+        raise MemoryError("cannot allocate 48 GB")
+
+    monkeypatch.setattr(NetworkSpec, "build", no_memory)
+    app = NntuiApp(resolve_source(None))
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert app.return_code == 2
+    assert app.failure == (
+        "cannot open Worked example: 3-2-1, ReLU then sigmoid: MemoryError: cannot allocate 48 GB"
+    )

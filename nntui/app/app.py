@@ -137,6 +137,8 @@ class NntuiApp(App[int]):
         self._bindings_key: tuple[object, ...] | None = None
         self._side_width = ""
         self._views_made = False
+        #: Why the app could not go on, for the command line to print once the screen is back.
+        self.failure: str | None = None
         self.register_theme(DARK_THEME)
         self.register_theme(LIGHT_THEME)
         # Start in the dark theme without the theme watcher, which re-parses and re-applies
@@ -186,8 +188,15 @@ class NntuiApp(App[int]):
             self.call_after_refresh(self._finish_opening)
 
     def _finish_opening(self) -> None:
-        """Build the session once the first frame (the opening) is on the screen."""
-        self.session  # noqa: B018 (the property builds it)
+        """Build the session once the first frame (the opening) is on the screen. Should that
+        fail (a network too big for memory), leave as the command line would have: one line,
+        exit status 2, no traceback."""
+        try:
+            self.session  # noqa: B018 (the property builds it)
+        except Exception as error:
+            name = self.shown.network.name or self.source
+            self.failure = f"cannot open {name}: {type(error).__name__}: {error}"
+            self.exit(return_code=2)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from nntui.app.app import NntuiApp
@@ -15,4 +16,6 @@ def run_app(network: Network | NetworkSpec, *, source: str = "worked-example") -
     """Run the debugger until the user quits; returns the exit status."""
     app = NntuiApp(network, source=source)
     app.run()
+    if app.failure:
+        sys.stderr.write(f"nntui: error: {' '.join(app.failure.split())}\n")
     return app.return_code or 0
