@@ -97,5 +97,6 @@ class LedgerRows(Sequence[ParamRef]):
 def empty_index(net: Network | NetworkSpec) -> TraceIndex:
     """The index of a trace with no steps: nothing revealed, no gradient or update yet."""
     params = LedgerRows(net)
-    never = [0] * len(params)  # "revealed by step 0 of 0 steps": later than the ready state
+    # `index_trace` gives rows no step covers the step count, here 0: never ≤ the cursor (−1).
+    never = [0] * len(params)
     return TraceIndex({}, params, never, never, {}, (), (), {}, ())
