@@ -11,9 +11,11 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey  # not re-exported; the Footer's own buttons
 
 from nntui.app.app import NntuiApp
 from nntui.engine.loader import load_network, load_spec, save_network
@@ -97,15 +99,21 @@ def test_the_session_is_built_by_itself_after_the_first_frame() -> None:
 
     async def main() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
+            for _ in range(40):  # right after the first frame: well within a second
+                await pilot.pause(0.025)
+                if isinstance(app.shown, Session):
+                    break
             assert isinstance(app.shown, Session)
+            await pilot.pause()  # the footer recomposes its keys for the session's bindings
+            assert len(app.query(FooterKey)) == 11
 
     asyncio.run(main())
 
 
 def test_first_frame_before_numpy(tmp_path: Path) -> None:
     """In a fresh process, as `nntui` and `nntui FILE` start: the file is checked and the
-    first frame painted while NumPy is still not imported; the session comes right after."""
+    whole first screen painted, footer keys included, while NumPy is still not imported; the
+    session comes right after."""
     network_file = tmp_path / "net.toml"
     save_network(worked_example(), network_file)
     script = textwrap.dedent(
@@ -113,6 +121,7 @@ def test_first_frame_before_numpy(tmp_path: Path) -> None:
         import json, sys
         from nntui.app.app import NntuiApp
         from nntui.app.graph import GraphView
+        from textual.widgets._footer import FooterKey
         from nntui.cli import _resolve
 
         arg = sys.argv[1] or None
@@ -121,6 +130,7 @@ def test_first_frame_before_numpy(tmp_path: Path) -> None:
 
         def finish():
             seen["painted"] = app.query_one(GraphView)._grid is not None
+            seen["footer_keys"] = len(app.query(FooterKey))
             seen["numpy_at_first_frame"] = "numpy" in sys.modules
             NntuiApp._finish_opening(app)
             seen["numpy_after"] = "numpy" in sys.modules
@@ -142,6 +152,7 @@ def test_first_frame_before_numpy(tmp_path: Path) -> None:
         ).stdout
         assert json.loads(out.strip().splitlines()[-1]) == {
             "painted": True,
+            "footer_keys": 11,  # the whole first screen, the footer's keys included
             "numpy_at_first_frame": False,
             "numpy_after": True,
             "cursor": -1,
@@ -223,3 +234,52 @@ def test_a_session_that_cannot_be_built_ends_in_one_line(monkeypatch: pytest.Mon
     assert app.failure == (
         "cannot open Worked example: 3-2-1, ReLU then sigmoid: MemoryError: cannot allocate 48 GB"
     )
+
+
+def test_training_asked_for_during_the_opening_builds_on_the_app_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The training worker runs in a thread; the session it trains is built before, on the
+    app's own thread, and the views are redrawn only there."""
+    threads: set[str] = set()
+    refresh = NntuiApp.refresh_views
+
+    def recording(self: NntuiApp) -> None:
+        threads.add(threading.current_thread().name)
+        refresh(self)
+
+    monkeypatch.setattr(NntuiApp, "refresh_views", recording)
+    monkeypatch.setattr(NntuiApp, "_finish_opening", lambda self: None)
+    app = NntuiApp(resolve_source(None))
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("t", "5", "enter")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.session.loss_history:
+                    break
+
+    asyncio.run(main())
+    assert threads == {threading.main_thread().name}
+    assert len(app.session.loss_history) == 6  # the loss before, then after each of 5 steps
+
+
+def test_a_key_when_the_session_cannot_be_built_ends_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_memory(self: NetworkSpec) -> None:
+        raise MemoryError("cannot allocate 48 GB")
+
+    monkeypatch.setattr(NetworkSpec, "build", no_memory)
+    monkeypatch.setattr(NntuiApp, "_finish_opening", lambda self: None)
+    app = NntuiApp(resolve_source(None))
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("space")
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert app.return_code == 2 and app._exception is None
+    assert app.failure is not None and app.failure.endswith("MemoryError: cannot allocate 48 GB")

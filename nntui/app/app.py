@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -70,6 +70,18 @@ LIGHT_THEME = Theme(
     dark=False,
     variables={"footer-key-foreground": "#004578"},
 )
+
+
+class KeysFooter(Footer):
+    """Textual's footer, with its keys in the first frame. Textual's own composes them only
+    once the screen announces its bindings, an update after the rest of the screen: a
+    first screen without key hints for ~70 ms more."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The bindings are known from the start (they are the app's); what the footer waits
+        # for is only this flag (Textual 8.2, pinned below 9).
+        self._bindings_ready = True
 
 
 def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
@@ -152,15 +164,34 @@ class NntuiApp(App[int]):
     @property
     def session(self) -> Session:
         """The debugger session; opened on a spec, the app builds it on first use."""
-        if self._session is None:
-            from nntui.session import Session
-
-            self._session = self.shown = Session(self.shown.network.build())
-            if self._views_made:  # else the views are yet to be made, from the session
-                for view in self._views():
-                    view.session = self._session
-                self.refresh_views()
+        if not self._open():
+            raise RuntimeError(self.failure)
+        assert self._session is not None
         return self._session
+
+    def _open(self) -> bool:
+        """Build the session from the opening (once) and hand it to the views. If it cannot be
+        built (a network too big for memory), the app leaves as the command line would have:
+        one line (`failure`), exit status 2, no traceback; the answer is then False."""
+        if self._session is not None:
+            return True
+        if self.failure is not None:
+            return False
+        from nntui.session import Session
+
+        try:
+            session = Session(self.shown.network.build())
+        except Exception as error:
+            name = self.shown.network.name or self.source
+            self.failure = f"cannot open {name}: {type(error).__name__}: {error}"
+            self.exit(return_code=2)
+            return False
+        self._session = self.shown = session
+        if self._views_made:  # else the views are yet to be made, from the session
+            for view in self._views():
+                view.session = session
+            self.refresh_views()
+        return True
 
     def _views(self) -> list[SessionView]:
         screen = self.main_screen
@@ -178,7 +209,7 @@ class NntuiApp(App[int]):
                     yield LossHistory(s, id="loss")
             yield StepPanel(s, id="step")
         yield Static("", id="too-small")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeysFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self._views_made = True
@@ -188,15 +219,8 @@ class NntuiApp(App[int]):
             self.call_after_refresh(self._finish_opening)
 
     def _finish_opening(self) -> None:
-        """Build the session once the first frame (the opening) is on the screen. Should that
-        fail (a network too big for memory), leave as the command line would have: one line,
-        exit status 2, no traceback."""
-        try:
-            self.session  # noqa: B018 (the property builds it)
-        except Exception as error:
-            name = self.shown.network.name or self.source
-            self.failure = f"cannot open {name}: {type(error).__name__}: {error}"
-            self.exit(return_code=2)
+        """Build the session once the opening — the whole first screen — has been drawn."""
+        self._open()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -209,7 +233,7 @@ class NntuiApp(App[int]):
     def get_default_screen(self) -> Screen:
         """The debugger's screen, born with the classes of the terminal's size: changing them
         after the CSS is applied would apply it all again before the first frame."""
-        return Screen(classes=" ".join(sorted(self._size_classes(*self.size))))
+        return Screen(id="_default", classes=" ".join(sorted(self._size_classes(*self.size))))
 
     def _size_classes(self, width: int, height: int) -> set[str]:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -220,9 +244,10 @@ class NntuiApp(App[int]):
 
     def _apply_size(self, width: int, height: int) -> None:
         screen = self.main_screen
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        wanted = self._size_classes(width, height)
+        small = "too-small" in wanted
         ours = {"narrow", "too-small", "pane-graph", "pane-ledger", "pane-loss"}
-        classes = (set(screen.classes) - ours) | self._size_classes(width, height)
+        classes = (set(screen.classes) - ours) | wanted
         if classes != set(screen.classes):
             screen.set_classes(classes)  # one restyle, not one per class
         self._size_side()
@@ -303,10 +328,13 @@ class NntuiApp(App[int]):
 
     # -- actions --------------------------------------------------------------------------------
     def _do(self, change: str) -> None:
-        getattr(self.session, change)()
-        self.refresh_views()
+        if self._open():
+            getattr(self.session, change)()
+            self.refresh_views()
 
     def action_next(self) -> None:
+        if not self._open():
+            return
         blocked = self.session.blocked
         if blocked:
             self.notify(blocked, title="cannot go on", severity="error", timeout=8)
@@ -336,6 +364,8 @@ class NntuiApp(App[int]):
         self._do("less_precision")
 
     def action_granularity(self) -> None:
+        if not self._open():
+            return
         s = self.session
         before = s.granularity
         granularity = s.cycle_granularity()
@@ -399,7 +429,7 @@ class NntuiApp(App[int]):
     # -- training -------------------------------------------------------------------------------
     def action_train(self) -> None:
         def start(steps: int | None) -> None:
-            if steps:
+            if steps and self._open():
                 self._cancel.clear()
                 self.training = True
                 self.refresh_bindings()
@@ -407,18 +437,17 @@ class NntuiApp(App[int]):
 
                 progress = TrainProgress(steps, self._cancel.set)
                 self.push_screen(progress)
-                self._train(steps, progress)
+                self._train(self.session.network, steps, progress)
 
         from nntui.app.screens import TrainDialog
 
         self.push_screen(TrainDialog(), start)
 
     @work(thread=True, exclusive=True, group="train")
-    def _train(self, steps: int, progress: TrainProgress) -> None:
+    def _train(self, network: Network, steps: int, progress: TrainProgress) -> None:
         from nntui.engine.training import train
 
         every = max(1, steps // 200)
-        network = self.session.network
         result = train(
             network,
             steps,
@@ -455,7 +484,7 @@ class NntuiApp(App[int]):
         for preset in PRESETS.values():
             yield SystemCommand(
                 f"Preset: {preset.name}",
-                f"{shape_text(preset.build())} · {preset.description}",
+                f"{shape_text(preset.make())} · {preset.description}",
                 lambda p=preset: self.open_network(p.build(), p.name),
             )
         yield SystemCommand("Open network file…", "Load a .toml or .json network", self._ask_file)
@@ -480,6 +509,8 @@ class NntuiApp(App[int]):
         self.open_network(network, path)
 
     def open_network(self, network: Network, source: str) -> None:
+        if not self._open():
+            return
         self.source = source
         self.session.open(network)
         self.refresh_views()

@@ -1,6 +1,22 @@
 """The NumPy engine: networks, activations, losses, the step trace and training.
 
 Nothing in this package imports Textual; a class of students can import it on its own.
-`nntui.engine.spec` (a network as plain numbers) and `nntui.engine.numbers` (how numbers are
-written) do not import NumPy either, so the debugger can draw its first frame without it.
+`nntui.engine.spec` (a network as plain numbers), `loader` (checking a network file) and
+`numbers` (writing numbers) work without NumPy, so the debugger can draw its first frame
+before NumPy is imported; `Layer`, `Network` and `ParamRef` are still importable from here,
+loaded on first use.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Layer", "Network", "ParamRef"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from nntui.engine import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,8 +32,11 @@ class Preset:
     make: Callable[[], NetworkSpec | Network]
 
     def build(self) -> Network:
-        made = self.make()
-        return made.build() if isinstance(made, NetworkSpec) else made
+        return _built(self.make())
+
+
+def _built(made: NetworkSpec | Network) -> Network:
+    return made.build() if isinstance(made, NetworkSpec) else made
 
 
 def _network(
@@ -224,8 +227,7 @@ def resolve_network(arg: str | None) -> Network:
     like a path (has a `/` or a `.toml`/`.json` suffix), else `{arg}: no such file or preset`
     with the preset names.
     """
-    made = resolve_source(arg)
-    return made.build() if isinstance(made, NetworkSpec) else made
+    return _built(resolve_source(arg))
 
 
 def resolve_source(arg: str | None) -> NetworkSpec | Network:
