@@ -20,10 +20,10 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Static
-from textual.widgets._footer import FooterKey  # not re-exported; the Footer's own buttons
+from textual.widgets import Input, Label, Static
 
 from nntui.app.app import DARK, LIGHT, NntuiApp, TitleBar
+from nntui.app.keybar import KeyBar
 from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProgress
 from nntui.app.step_panel import StepPanel
 from nntui.engine.network import Network
@@ -71,7 +71,7 @@ def panel_lines(app: NntuiApp) -> list[str]:
 
 
 def footer_actions(app: NntuiApp) -> set[str]:
-    return {key.action for key in app.query_one(Footer).query(FooterKey)}
+    return app.query_one(KeyBar).actions
 
 
 def shown(widget: Widget) -> bool:

@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets._footer import FooterKey  # not re-exported; the Footer's own buttons
 
 from nntui.app.app import NntuiApp
+from nntui.app.keybar import KeyBar
 from nntui.engine.loader import load_network, load_spec, save_network
 from nntui.engine.numbers import fmt_value
 from nntui.engine.presets import PRESETS, resolve_network, resolve_source, worked_example
@@ -104,8 +104,7 @@ def test_the_session_is_built_by_itself_after_the_first_frame() -> None:
                 if isinstance(app.shown, Session):
                     break
             assert isinstance(app.shown, Session)
-            await pilot.pause()  # the footer recomposes its keys for the session's bindings
-            assert len(app.query(FooterKey)) == 11
+            assert len(app.query_one(KeyBar).keys) == 11
 
     asyncio.run(main())
 
@@ -121,7 +120,7 @@ def test_first_frame_before_numpy(tmp_path: Path) -> None:
         import json, sys
         from nntui.app.app import NntuiApp
         from nntui.app.graph import GraphView
-        from textual.widgets._footer import FooterKey
+        from nntui.app.keybar import KeyBar
         from nntui.cli import _resolve
 
         arg = sys.argv[1] or None
@@ -130,7 +129,7 @@ def test_first_frame_before_numpy(tmp_path: Path) -> None:
 
         def finish():
             seen["painted"] = app.query_one(GraphView)._grid is not None
-            seen["footer_keys"] = len(app.query(FooterKey))
+            seen["footer_keys"] = len(app.query_one(KeyBar).keys)
             seen["numpy_at_first_frame"] = "numpy" in sys.modules
             NntuiApp._finish_opening(app)
             seen["numpy_after"] = "numpy" in sys.modules

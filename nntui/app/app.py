@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,10 +21,11 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from nntui.app.base import SessionView
 from nntui.app.graph import GraphView
+from nntui.app.keybar import Key, KeyBar
 from nntui.app.ledger import Ledger
 from nntui.app.loss_history import LossHistory
 from nntui.app.step_panel import StepPanel
@@ -70,18 +72,6 @@ LIGHT_THEME = Theme(
     dark=False,
     variables={"footer-key-foreground": "#004578"},
 )
-
-
-class KeysFooter(Footer):
-    """Textual's footer, with its keys in the first frame. Textual's own composes them only
-    once the screen announces its bindings, an update after the rest of the screen: a
-    first screen without key hints for ~70 ms more."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # The bindings are known from the start (they are the app's); what the footer waits
-        # for is only this flag (Textual 8.2, pinned below 9).
-        self._bindings_ready = True
 
 
 def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
@@ -209,7 +199,7 @@ class NntuiApp(App[int]):
                     yield LossHistory(s, id="loss")
             yield StepPanel(s, id="step")
         yield Static("", id="too-small")
-        yield KeysFooter(show_command_palette=False, compact=True)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self._views_made = True
@@ -290,20 +280,24 @@ class NntuiApp(App[int]):
         self.refresh_bindings()
 
     def refresh_bindings(self) -> None:
-        """Recompose the footer only when what it shows changes: rebuilding it costs more
-        than everything else a key press does."""
+        """Tell Textual (and the footer) that the keys that can act changed — only when they
+        did: this runs after every key press."""
         if not self.screen_stack:
             super().refresh_bindings()
             return
-        shown = tuple(
-            self.check_action(*_split_action(binding.action))
-            for binding in self.BINDINGS
-            if isinstance(binding, Binding)
-        )
-        key = (shown, self.training, self.main_screen.has_class("narrow"), len(self.screen_stack))
-        if key != self._bindings_key:
-            self._bindings_key = key
+        bindings = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
+        shown = tuple(self.check_action(*_split_action(b.action)) for b in bindings)
+        if shown != self._bindings_key:
+            self._bindings_key = shown
+            self.main_screen.query_one(KeyBar).show(
+                tuple(self._key(b) for b, on in zip(bindings, shown, strict=True) if on)
+            )
             super().refresh_bindings()
+
+    def _key(self, binding: Binding) -> Key:
+        """The footer's entry for a binding: its first key, written as Textual writes it."""
+        first = replace(binding, key=binding.key.split(",")[0])
+        return Key(first.key, self.get_key_display(first), binding.description, binding.action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
