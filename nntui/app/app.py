@@ -282,14 +282,15 @@ class NntuiApp(App[int]):
     def refresh_bindings(self) -> None:
         """Tell Textual (and the footer) that the keys that can act changed — only when they
         did: this runs after every key press."""
-        if not self.screen_stack:
+        bars = self.main_screen.query(KeyBar) if self.screen_stack else []
+        if not bars:  # before the screen is composed, or after it is gone
             super().refresh_bindings()
             return
         bindings = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
         shown = tuple(self.check_action(*_split_action(b.action)) for b in bindings)
         if shown != self._bindings_key:
             self._bindings_key = shown
-            self.main_screen.query_one(KeyBar).show(
+            bars.first().show(
                 tuple(self._key(b) for b, on in zip(bindings, shown, strict=True) if on)
             )
             super().refresh_bindings()
