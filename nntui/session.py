@@ -369,6 +369,19 @@ class Session:
     def less_precision(self) -> None:
         self.precision = max(MIN_PRECISION, self.precision - 1)
 
+    @property
+    def _from_end(self) -> bool:
+        """True when the iteration on screen is complete (and finite): it counts as done, so
+        training goes on from its updated parameters."""
+        return self.complete and self.trace.problem is None
+
+    @property
+    def training_start(self) -> Network:
+        """The network `t` trains from: this iteration's updated parameters once the
+        iteration is complete (it is done: training it again would count it twice), else the
+        parameters this iteration started with (its steps so far are redone at full speed)."""
+        return self.trace.network_after if self._from_end else self.network
+
     def apply_training(
         self,
         network: Network,
@@ -376,12 +389,19 @@ class Session:
         steps_done: int,
         message: str | None = None,
     ) -> None:
-        """Take the result of a training run that started from `self.network`."""
+        """Take the result of a training run that started from `training_start`: `steps_done`
+        iterations more are complete, and the next one is ready."""
+        points, iteration = (
+            (self.loss_history, self.iteration + 1)
+            if self._from_end
+            else (self._points, self.iteration)
+        )
         self._push()
         history = [float(v) for v in loss_history]
         if steps_done > 0 or message:
-            self._points = (*self._points, *history[1:]) if self._points else tuple(history)
-        self.iteration += steps_done
+            points = (*points, *history[1:]) if points else tuple(history)
+        self._points = points
+        self.iteration = iteration + steps_done
         self.message = message
         self._start(network)
 

@@ -58,7 +58,7 @@ def run_starts(trace: Trace) -> list[int]:
 
 
 def train_into(session: Session, steps: int):
-    result = train(session.network, steps)
+    result = train(session.training_start, steps)
     session.apply_training(result.network, result.loss_history, result.steps_done, result.message)
     return result
 
@@ -827,3 +827,44 @@ def test_the_worked_example_ledger_order() -> None:
     assert list(index.grad_at) == [9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23]
     assert list(index.new_at) == list(range(24, 35))
     assert index.params[0] == ParamRef(1, "weight", 0, 0)
+
+
+# -- training counts exactly N iterations, from any position (issue 8.1) ------------------------
+
+
+def test_training_from_a_complete_iteration_trains_exactly_n_more() -> None:
+    """At 42/42 the iteration is done: `t 1` trains iteration 2, it does not redo iteration 1."""
+    session = Session(build(WORKED))
+    session.finish()
+    done_update = session.trace.network_after
+    assert session.training_start is done_update
+    result = train_into(session, 1)
+    assert result.steps_done == 1
+    assert session.iteration == 3  # iterations 1 and 2 complete, 3 ready
+    assert len(session.loss_history) == 3
+    assert not session.network.same_as(done_update)  # w100 moved on from 0.696
+    assert session.loss_history[1] == session._past[-1].trace.loss_after
+    session.back()
+    assert session.complete and session.iteration == 1
+
+
+def test_training_ten_from_the_end_of_iteration_eleven_completes_twenty_one() -> None:
+    session = Session(build(WORKED))
+    train_into(session, 10)
+    assert session.iteration == 11
+    session.finish()
+    train_into(session, 10)
+    assert session.iteration == 22
+    assert len(session.loss_history) == 22  # the loss before, then after each of 21
+
+
+def test_training_mid_iteration_redoes_it_and_counts_it() -> None:
+    """Mid-way through iteration 1, `t 1` completes iteration 1 (at full speed)."""
+    session = Session(build(WORKED))
+    for _ in range(5):
+        session.next()
+    assert session.training_start is session.network
+    train_into(session, 1)
+    assert session.iteration == 2
+    assert len(session.loss_history) == 2
+    assert session.network.same_as(session._past[-1].trace.network_after)

@@ -93,8 +93,11 @@ class SessionModel:
         assert MIN_PRECISION <= s.precision <= MAX_PRECISION
         assert s.can_back == (s.cursor >= 0 or bool(self.undo))
         if s.complete:
-            assert s.loss_history[-1] == trace.loss_after
             assert s.shown_loss == trace.loss_after
+            if trace.problem is None:
+                assert s.loss_history[-1] == trace.loss_after
+            else:  # a diverged iteration never completes: its loss is not in the history
+                assert all(math.isfinite(v) for v in s.loss_history[1:])
         if s.shown_loss is not None:
             assert isinstance(s.shown_loss, float)
 
@@ -185,27 +188,29 @@ class SessionModel:
         s = self.session
         before, history, complete = s.state(), s.loss_history, s.complete
         if cancel:
-            result = train(s.network, k, progress_every=1, should_stop=lambda: True)
+            result = train(s.training_start, k, progress_every=1, should_stop=lambda: True)
             if result.diverged:  # the first step already overflowed: nothing left to cancel
                 assert result.steps_done == 0 and not result.cancelled
             else:
                 assert result.cancelled == (k > 1) and result.steps_done == 1
         else:
-            result = train(s.network, k)
+            result = train(s.training_start, k)
+        from_end = complete and s.trace.problem is None
         s.apply_training(result.network, result.loss_history, result.steps_done, result.message)
         self.undo.append(without_precision(before))
-        self.iteration += result.steps_done
+        # A completed iteration counts: training goes on from its updated parameters, so
+        # exactly k more iterations are complete afterwards.
+        self.iteration += result.steps_done + from_end
         assert s.cursor == -1
         assert s.network is result.network
         assert s.message == result.message
-        # Training starts from the network of this iteration, before its update: a completed
-        # iteration's last point is replaced by training's own.
-        start = history[:-1] if complete else history
+        # Training goes on from where the history ends: after a completed iteration, from its
+        # updated parameters, whose loss is the history's last point.
         points = tuple(float(v) for v in result.loss_history)
         if result.steps_done > 0:
-            expected = (*start, *points[1:]) if start else points
+            expected = (*history, *points[1:]) if history else points
             assert close(s.loss_history, expected), (history, s.loss_history, points)
-            assert len(s.loss_history) >= len(history)
+            assert len(s.loss_history) == len(history) + result.steps_done + (not history)
         self.trail.append(before)
         self._done()
 

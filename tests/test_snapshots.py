@@ -50,7 +50,7 @@ def trained(iterations: int) -> RunBefore:
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
         assert isinstance(app, NntuiApp)
-        result = train(app.session.network, iterations)
+        result = train(app.session.training_start, iterations)
         app.session.apply_training(
             result.network, result.loss_history, result.steps_done, result.message
         )

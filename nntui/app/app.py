@@ -432,7 +432,7 @@ class NntuiApp(App[int]):
 
                 progress = TrainProgress(steps, self._cancel.set)
                 self.push_screen(progress)
-                self._train(self.session.network, steps, progress)
+                self._train(self.session.training_start, steps, progress)
 
         from nntui.app.screens import TrainDialog
 
@@ -469,7 +469,12 @@ class NntuiApp(App[int]):
                 result.message, severity="warning" if result.cancelled else "error", timeout=8
             )
         else:
-            self.notify(f"Trained {result.steps_done:,} iterations (← goes back).", timeout=3)
+            done = result.steps_done
+            self.notify(
+                f"Trained {done:,} iteration{'' if done == 1 else 's'}: "
+                f"{s.iteration - 1:,} complete (← goes back).",
+                timeout=3,
+            )
 
     # -- command palette --------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
