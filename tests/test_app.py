@@ -8,6 +8,7 @@ through `app.session` directly, followed by `app.refresh_views()`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 from collections.abc import Awaitable, Callable
@@ -632,5 +633,68 @@ def test_a_bad_network_file_is_an_error_notification(tmp_path: Path) -> None:
         assert errors[0].startswith(f"{path}: not valid JSON")
         await pilot.press("space")  # and it keeps working
         assert app.session.cursor == 0
+
+    drive(body)
+
+
+# -- the title and the footer at every size (issue 8.12) ----------------------------------------
+
+
+@pytest.mark.parametrize("size", [(60, 16), (80, 24), (100, 30), (120, 36), (200, 60)])
+def test_title_and_footer_keep_what_matters_at_every_size(size: tuple[int, int]) -> None:
+    """The title never cuts a word (only the name may be shortened, with …); the footer always
+    shows next, back, help and quit, and every key that can act is on it or in help."""
+    width = size[0]
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("space", "space")
+        text = title(app)
+        assert len(text) <= width - 2
+        assert text.startswith("iteration 1 · FORWARD 2/6")
+        parts = text.split(" · ")
+        whole = {"iteration 1", "FORWARD 2/6", "step 2/42", "loss —", "parameter"}
+        name = app.session.network.name
+        for part in parts:
+            assert part in whole or name.startswith(part.rstrip("…")), part
+        bar = app.query_one(KeyBar)
+        shown_actions = bar.shown_actions
+        assert {"next", "back", "help", "quit"} <= shown_actions
+        drawn = str(bar.render())
+        assert len(drawn) <= width
+        assert "q quit" in drawn and "? help" in drawn
+        helped = {keys for keys, _ in app.key_help()}
+        assert len(helped) >= len(bar.actions)
+
+    drive(body, size=size)
+
+
+def test_title_shows_a_control_character_name_escaped() -> None:
+    """A name holding terminal sequences is shown with them made visible, never sent raw."""
+    net = worked_example()
+    hostile = dataclasses.replace(net, name="\x1b]0;PWNED\x07\x1b[2J")
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        text = title(app)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "\\x1b]0;PWNED\\x07" in text
+
+    drive(body, network=hostile)
+
+
+def test_t_one_at_the_end_of_an_iteration_trains_one() -> None:
+    """enter (42/42), t, 1, enter: iteration 2 is trained, w100 moves on from 0.696."""
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("enter")
+        done = app.session.trace.network_after
+        await pilot.press("t", "ctrl+a", "ctrl+k", "1", "enter")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if not app.training and app.session.iteration == 3:
+                break
+        assert app.session.iteration == 3
+        assert len(app.session.loss_history) == 3
+        assert app.session.network.layers[1].weights[0, 0] != done.layers[1].weights[0, 0]
+        assert "iteration 3" in title(app)
 
     drive(body)

@@ -9,7 +9,7 @@ once. This module imports no NumPy; the engine is imported when the session is b
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +19,10 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Static
 
 from nntui.app.base import SessionView
@@ -31,6 +33,7 @@ from nntui.app.loss_history import LossHistory
 from nntui.app.step_panel import StepPanel
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
 from nntui.engine.spec import GRANULARITIES, NetworkSpec
+from nntui.engine.text import LINE_LIMIT, printable
 from nntui.opening import Opening
 
 if TYPE_CHECKING:
@@ -80,8 +83,29 @@ def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
     return name, tuple(a.strip().strip("'\"") for a in arguments.rstrip(")").split(",") if a)
 
 
-class TitleBar(Static):
-    """Network name, iteration, phase and step i/n, current loss."""
+def fit_title(parts: Sequence[str], width: int) -> str:
+    """`parts` joined with " · ", most important first, in `width` cells: a part that does not
+    fit whole is left out, never cut mid-word — except the last (the network's name), which is
+    shortened at a word boundary with "…" when a useful part of it fits."""
+    shown: list[str] = []
+    for k, part in enumerate(parts):
+        line = " · ".join([*shown, part])
+        if len(line) <= width:
+            shown.append(part)
+            continue
+        if k == len(parts) - 1:
+            room = width - len(" · ".join([*shown, ""])) - 1  # 1 for the "…"
+            words = part.split(" ")
+            while words and len(" ".join(words)) > room:
+                words.pop()
+            if words and len(" ".join(words)) >= 6:
+                shown.append(" ".join(words).rstrip(",:;·") + "…")
+    return " · ".join(shown)
+
+
+class TitleBar(Widget):
+    """Iteration, phase and step i/n, current loss, granularity and the network's name — as
+    many of them as fit, whole, most important first."""
 
     DEFAULT_CSS = """
     TitleBar {
@@ -92,6 +116,12 @@ class TitleBar(Static):
         padding: 0 1;
     }
     """
+
+    parts: reactive[tuple[str, ...]] = reactive((), layout=False)
+    """The title's parts, most important first (text from a file already made printable)."""
+
+    def render(self) -> str:
+        return fit_title(self.parts, self.content_size.width)
 
 
 class NntuiApp(App[int]):
@@ -270,10 +300,15 @@ class NntuiApp(App[int]):
             where = f"{step.phase.upper()} {position}/{count} · step {step.index + 1}/{total}"
         loss = s.shown_loss
         loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, s.precision)}"
-        name = s.network.name or self.source
-        # Most important first: a narrow terminal cuts the end of the line.
-        title = f"iteration {s.iteration} · {where} · {loss_text} · {s.granularity} · {name}"
-        self.query_one(TitleBar).update(title, layout=False)
+        name = printable(s.network.name or self.source, LINE_LIMIT)
+        where_parts = where.split(" · ")  # the phase's position and the step's: each kept whole
+        self.query_one(TitleBar).parts = (
+            f"iteration {s.iteration}",
+            *where_parts,
+            loss_text,
+            str(s.granularity),
+            name,
+        )
         self._size_side()
         for view in self._views():
             view.refresh_view()
@@ -471,8 +506,7 @@ class NntuiApp(App[int]):
         else:
             done = result.steps_done
             self.notify(
-                f"Trained {done:,} iteration{'' if done == 1 else 's'}: "
-                f"{s.iteration - 1:,} complete (← goes back).",
+                f"Trained {done:,} iteration{'' if done == 1 else 's'} (← goes back).",
                 timeout=3,
             )
 

@@ -7,6 +7,7 @@ the footer more than the rest of its redraw. Clicking a key does what pressing i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
 
 from rich.style import Style
@@ -22,8 +23,53 @@ class Key(NamedTuple):
     action: str
 
 
+#: Keys that stay on the line whatever its width: help lists every other key.
+PINNED = frozenset({"help", "quit"})
+
+
+def _width(key: Key) -> int:
+    return len(key.display) + 1 + len(key.description) + 1
+
+
+#: Pairs of keys written as one (`]/[ phase`) when the line is short of room.
+PAIRS = {
+    ("next_phase", "previous_phase"): "phase",
+    ("more_precision", "less_precision"): "decimals",
+}
+
+
+def _paired(keys: Sequence[Key]) -> list[Key]:
+    merged: list[Key] = []
+    for key in keys:
+        if merged and (merged[-1].action, key.action) in PAIRS:
+            first = merged.pop()
+            description = PAIRS[first.action, key.action]
+            key = Key(first.key, f"{first.display}/{key.display}", description, first.action)
+        merged.append(key)
+    return merged
+
+
+def fit_keys(keys: Sequence[Key], width: int) -> list[Key]:
+    """The keys to show in `width` cells: all of them if they fit; else with pairs written as
+    one (`+/- decimals`, a click acts as the first) and, if that is still too long, the most
+    important (those first in `keys`) that fit beside the pinned ones (help, quit)."""
+    if sum(map(_width, keys)) <= width + 1:  # the last key needs no space after it
+        return list(keys)
+    keys = _paired(keys)
+    room = width + 1 - sum(_width(key) for key in keys if key.action in PINNED)
+    kept = set()
+    for key in keys:
+        if key.action not in PINNED and _width(key) <= room:
+            kept.add(key)
+            room -= _width(key)
+        elif key.action not in PINNED:
+            break  # importance order: never a less important key in place of a more important one
+    return [key for key in keys if key.action in PINNED or key in kept]
+
+
 class KeyBar(Widget, can_focus=False):
-    """The keys that can act now, most important first; a narrow terminal cuts the end."""
+    """The keys that can act now, most important first. When they do not all fit, the least
+    important give way; help and quit always stay (help lists every key)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--description"}
     """
@@ -58,8 +104,19 @@ class KeyBar(Widget, can_focus=False):
 
     @property
     def actions(self) -> set[str]:
-        """The actions of the keys shown."""
+        """The actions of the keys that can act now (those shown, and any that give way
+        to the more important ones on a short line)."""
         return {key.action for key in self.keys}
+
+    @property
+    def shown_actions(self) -> set[str]:
+        """The actions of the keys on the line at its present width."""
+        return {key.action for key in fit_keys(self.keys, self.content_size.width)} | {
+            action
+            for first, action in PAIRS  # a pair written as one shows both of its keys
+            if first in {key.action for key in fit_keys(self.keys, self.content_size.width)}
+            and action in self.actions
+        }
 
     def show(self, keys: tuple[Key, ...]) -> None:
         if keys != self.keys:
@@ -71,7 +128,7 @@ class KeyBar(Widget, can_focus=False):
         description_style = self.get_component_rich_style("keybar--description")
         text = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
-        for key in self.keys:
+        for key in fit_keys(self.keys, self.content_size.width):
             start = text.cell_len
             text.append(key.display, key_style)
             text.append(f" {key.description}", description_style)

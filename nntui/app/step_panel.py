@@ -36,7 +36,8 @@ class StepPanel(SessionView, Static):
             net = s.network
             x = fmt_value(net.inputs[0], p, short=True)
             y = fmt_value(net.targets[0], p, short=True)
-            samples = "" if net.n_samples == 1 else f" (sample 0 of {net.n_samples})"
+            # Samples are named from 0, like x0 and w000; counts are counts (docs/conventions.md).
+            samples = "" if net.n_samples == 1 else f" (sample 0, the first of {net.n_samples})"
             text.append(f"Iteration {s.iteration} is ready.", style="bold")
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
             if warning:
