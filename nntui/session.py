@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,12 @@ MAX_STEPS = 20_000
 MAX_TERMS = 150_000
 
 
+#: How many of the latest snapshots keep their trace; older ones are traced again when `back`
+#: reaches them (a trace is a function of its network and granularity), so the history's memory
+#: stays bounded however many iterations, training runs and resets a lecture goes through.
+KEEP_TRACES = 8
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """Everything `back` restores."""
@@ -46,7 +52,7 @@ class _Snapshot:
     initial: Network
     granularity: Granularity
     network: Network
-    trace: Trace
+    trace: Trace | None  # None once it is old: traced again on restore
     iteration: int
     cursor: int
     points: tuple[float, ...]
@@ -236,8 +242,7 @@ class Session:
             self.precision,
             self.loss_history,
             self.message,
-            id(self.network),
-            id(self.trace) if self.granularity == self.trace.granularity else None,
+            id(self.network),  # with the granularity, this says which trace is on screen
         )
 
     # -- moving ---------------------------------------------------------------------------------
@@ -419,6 +424,10 @@ class Session:
                 self.message,
             )
         )
+        if len(self._past) > KEEP_TRACES:
+            old = self._past[-KEEP_TRACES - 1]
+            if old.trace is not None:
+                self._past[-KEEP_TRACES - 1] = replace(old, trace=None)
 
     def _restore(self, snap: _Snapshot) -> None:
         self.initial = snap.initial
@@ -427,7 +436,10 @@ class Session:
         self.iteration = snap.iteration
         self._points = snap.points
         self.message = snap.message
-        self._set_trace(snap.trace)
+        trace = snap.trace
+        if trace is None or trace.granularity != snap.granularity:
+            trace = build_trace(snap.network, snap.granularity)
+        self._set_trace(trace)
         self.cursor = snap.cursor
 
 

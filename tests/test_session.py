@@ -868,3 +868,29 @@ def test_training_mid_iteration_redoes_it_and_counts_it() -> None:
     assert session.iteration == 2
     assert len(session.loss_history) == 2
     assert session.network.same_as(session._past[-1].trace.network_after)
+
+
+def test_the_history_keeps_only_the_latest_traces_and_back_still_restores_exactly() -> None:
+    """Memory stays bounded: after 30 iterations only the latest snapshots hold a trace, and
+    going back all the way re-traces the old ones to the identical state, number for number."""
+    from nntui.session import KEEP_TRACES
+
+    session = Session(build(WORKED))
+    states, losses = [], []
+    for _ in range(30):
+        session.finish()
+        states.append(session.state())
+        losses.append(session.trace.loss_after)
+        session.next()
+    kept = [snap for snap in session._past if snap.trace is not None]
+    assert len(kept) <= KEEP_TRACES
+    assert all(snap.trace is None for snap in session._past[:-KEEP_TRACES])
+    for state, loss in zip(reversed(states), reversed(losses), strict=True):
+        session.back()
+        assert session.state() == state
+        assert session.trace.loss_after == loss
+        assert session.trace.network is session.network
+        session.previous_phase()
+        while session.cursor >= 0:
+            session.back()
+    assert session.iteration == 1
