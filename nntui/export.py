@@ -14,12 +14,14 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from nntui import __version__
 from nntui.engine.network import Network, ParamRef
-from nntui.engine.numbers import ARRAY_EDGE, fmt_operand, fmt_result
+from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
+from nntui.engine.text import LINE_LIMIT, printable
 from nntui.engine.trace import PHASES, Phase, Step, Trace
 
 FORMATS = ("markdown", "latex", "json")
@@ -79,6 +81,9 @@ _LOSS_LATEX = {
 
 #: At most this many samples are listed in the network section (first ones, …, the last).
 MAX_SAMPLES_LISTED = 12
+#: A layer with more parameters than this lists only the ones that moved most in the table
+#: of parameters after the step (PARAMS_LISTED of them), and says how little the rest moved.
+MAX_PARAMS_LISTED, PARAMS_LISTED = 24, 10
 
 
 # -- JSON -----------------------------------------------------------------------------------------
@@ -106,7 +111,9 @@ def json_safe(value: object) -> object:
 
 
 def _title(net: Network) -> str:
-    return net.name or f"A {_shape(net)} network"
+    """The network's name as a reader may see it (control characters written as escapes, a
+    readable length), or its shape. Still to be escaped for the format."""
+    return printable(net.name, LINE_LIMIT) if net.name else f"A {_shape(net)} network"
 
 
 def _shape(net: Network) -> str:
@@ -117,12 +124,28 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+_SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _some(n: int, noun: str) -> str:
+    """A count said as a reader says it: `one training sample`, `two samples`, `12 samples`."""
+    return f"{_SMALL[n] if n < 3 else n} {noun}{'' if n == 1 else 's'}"
+
+
+def _samples_together(n: int) -> str:
+    """The heading of what all the samples do at once: `Both samples`, `All 4 samples`."""
+    return "Both samples together" if n == 2 else f"All {n} samples together"
+
+
 def _shape_sentence(net: Network) -> str:
     """`Shape 3-2-1: 3 inputs, a hidden layer of 2 neurons and an output layer of 1 neuron.`"""
     hidden = [layer.size for layer in net.layers[:-1]]
     parts = [_count(net.shape[0], "input")]
     if len(hidden) == 1:
         parts.append(f"a hidden layer of {_count(hidden[0], 'neuron')}")
+    elif hidden and len(set(hidden)) == 1:
+        each = _count(hidden[0], "neuron")
+        parts.append(f"{_some(len(hidden), 'hidden layer')} of {each} each")
     elif hidden:
         sizes = ", ".join(map(str, hidden[:-1])) + f" and {hidden[-1]}"
         parts.append(f"hidden layers of {sizes} neurons")
@@ -140,6 +163,22 @@ def _groups(steps: Sequence[Step]) -> Iterator[tuple[int | None, list[Step]]]:
     """Consecutive steps about the same sample."""
     for sample, group in itertools.groupby(steps, key=lambda s: s.sample):
         yield sample, list(group)
+
+
+def _blocks(net: Network, steps: Sequence[Step]) -> Iterator[tuple[bool, int | None, list[Step]]]:
+    """A phase's steps as (headed, sample, steps): consecutive steps about one sample, headed
+    when there are several samples and the block holds more than one step. A phase whose
+    steps all concern the whole batch (the update) needs no heading at all."""
+    groups = list(_groups(steps))
+    batch_only = all(sample is None for sample, _ in groups)
+    for sample, group in groups:
+        yield net.n_samples > 1 and len(group) > 1 and not batch_only, sample, group
+
+
+def _labelled(net: Network, steps: Sequence[Step]) -> bool:
+    """Whether the steps of a phase say which sample they are about: not with one sample,
+    nor in a phase that is all about the whole batch."""
+    return net.n_samples > 1 and any(step.sample is not None for step in steps)
 
 
 def _phases(trace: Trace) -> Iterator[tuple[int, Phase, list[Step]]]:
@@ -173,31 +212,155 @@ def _changed(trace: Trace) -> tuple[int, int]:
     return net.n_params, moved
 
 
-def _verdict(before: float, after: float, precision: int) -> str:
+@dataclass(frozen=True)
+class _ParamTable:
+    """One layer's rows of the table of parameters after the step: (parameter, value before,
+    Δ, value after) for every parameter, or for the `PARAMS_LISTED` that moved most, in the
+    ledger's order; `left_out` more moved by at most `left_out_bound` each."""
+
+    layer: int
+    count: int
+    rows: list[tuple[ParamRef, float, float, float]]
+    left_out: int
+    left_out_bound: float
+
+
+def _param_tables(trace: Trace) -> list[_ParamTable]:
+    """Δ = −µ·∂E/∂θ (0 for a fixed bias), as the ledger shows it; every number the engine's."""
+    net, after, grads = trace.network, trace.network_after, trace.backward
+    tables = []
+    for index, (layer, new) in enumerate(zip(net.layers, after.layers, strict=True)):
+        size, fan_in = layer.weights.shape
+        biases = -net.learning_rate * grads.biases[index]
+        if not net.update_biases:
+            biases = np.zeros_like(biases)
+        # The ledger's order: the weights row by row, then the biases.
+        deltas = np.concatenate([-net.learning_rate * grads.weights[index].ravel(), biases])
+        olds = np.concatenate([layer.weights.ravel(), layer.biases])
+        news = np.concatenate([new.weights.ravel(), new.biases])
+        count = deltas.size
+        if count <= MAX_PARAMS_LISTED:
+            listed = np.arange(count)
+        else:  # the ones that moved most, in the ledger's order
+            listed = np.sort(np.argsort(-np.abs(deltas), kind="stable")[:PARAMS_LISTED])
+        rest = np.setdiff1d(np.arange(count), listed)
+        rows = []
+        for k in listed.tolist():
+            ref = (
+                ParamRef(index, "weight", k // fan_in, k % fan_in)
+                if k < size * fan_in
+                else ParamRef(index, "bias", k - size * fan_in)
+            )
+            rows.append((ref, float(olds[k]), float(deltas[k]), float(news[k])))
+        bound = float(np.max(np.abs(deltas[rest]))) if rest.size else 0.0
+        tables.append(_ParamTable(index, count, rows, int(rest.size), bound))
+    return tables
+
+
+_PARAMS_HEADING = "Every parameter before and after the step"
+_PARAMS_INTRO = "Each parameter θ moved by Δ = −µ·∂E/∂θ to θ* = θ + Δ (the values the check used)."
+
+
+def _left_out(table: _ParamTable, net: Network, precision: int) -> str:
+    """`Of this layer's 80 parameters, the 10 that moved most are listed; 70 more moved by at
+    most 0.0012 each.`"""
+    rest = (
+        f"{table.left_out} more did not move"
+        if table.left_out_bound == 0
+        else f"{table.left_out} more moved by at most "
+        f"{_change(table.left_out_bound, precision)} each"
+    )
+    whose = "this layer's" if len(net.layers) > 1 else "the"
+    return (
+        f"Of {whose} {table.count} parameters, the {len(table.rows)} that moved most are "
+        f"listed; {rest}."
+    )
+
+
+def _param_cells(row: tuple[ParamRef, float, float, float], precision: int) -> list[str]:
+    """A row of the table: the name, the value before and after (as the ledger writes them)
+    and the change Δ between them (never a bare 0.000 for a change that is not 0)."""
+    ref, old, delta, new = row
+    return [
+        ref.name,
+        fmt_result(old, precision),
+        _change(delta, precision),
+        fmt_result(new, precision),
+    ]
+
+
+def _moved(total: int, moved: int) -> str:
+    """`6 of the 11 parameters changed.`, `All 9 parameters changed.`, `No parameter changed.`"""
+    if moved == 0:
+        return "No parameter changed."
+    if moved == total:
+        return "The only parameter changed." if total == 1 else f"All {total} parameters changed."
+    return f"{moved} of the {total} parameters changed."
+
+
+def _decimals(precision: int) -> str:
+    return f"{precision} decimal{'' if precision == 1 else 's'}"
+
+
+def _rounds_to_zero(value: float, precision: int) -> bool:
+    return float(f"{abs(value):.{precision}f}") == 0
+
+
+def _fine(value: float, digits: int = 2) -> str:
+    """A small non-zero number to `digits` significant digits, written out in full down to
+    about a millionth (0.0000036) and in scientific notation below (3.6e−9)."""
+    exponent = math.floor(math.log10(abs(value)))
+    if exponent < -7:
+        mantissa, _, power = f"{value:.{digits - 1}e}".partition("e")
+        return f"{mantissa}e{int(power)}".replace("-", MINUS)
+    return f"{value:.{max(0, digits - 1 - exponent)}f}".replace("-", MINUS)
+
+
+def _change(value: float, precision: int) -> str:
+    """A change (a Δ, the change in loss) at `precision` decimals; one that those decimals
+    would show as 0 while it is not 0 gets the digits it needs instead (never a bare −0.000)."""
+    if value == 0:
+        return "0"
+    if _rounds_to_zero(value, precision):
+        return _fine(value)
+    return fmt_result(value, precision)
+
+
+def _verdict(before: float, after: float, precision: int, *, samples: int, moved: int) -> str:
+    """What the loss did in the step, and the change in it written honestly."""
     if not (math.isfinite(before) and math.isfinite(after)):
         return "The loss is not finite: this learning rate or these weights are too large."
-    if after < before:
+    was, now, diff = fmt_result(before, precision), fmt_result(after, precision), after - before
+    if diff == 0:
+        why = "no parameter moved" if moved == 0 else "the parameters moved, the loss did not"
+        return f"The loss stayed at {was}. Change in loss: 0 ({why})."
+    change = _change(diff, precision)
+    if _rounds_to_zero(diff, precision):
         return (
-            f"The loss fell from {fmt_result(before, precision)} to "
-            f"{fmt_result(after, precision)}: the step moved the network towards the targets. "
-            "Repeating such steps (and with more examples) trains the network."
+            f"The loss {'fell' if diff < 0 else 'rose'} by only {change.lstrip(MINUS)}, below "
+            f"the {_decimals(precision)} shown (it reads {was} before and after). Change in "
+            f"loss: {change}."
         )
-    if after > before:
+    if diff < 0:
+        more = " (and with more examples)" if samples == 1 else ""
         return (
-            f"The loss rose from {fmt_result(before, precision)} to "
-            f"{fmt_result(after, precision)}: the step overshot, the learning rate is too large "
-            "for this point."
+            f"The loss fell from {was} to {now}: the step moved the network towards the "
+            f"targets. Repeating such steps{more} trains the network. Change in loss: {change}."
         )
-    return f"The loss stayed at {fmt_result(before, precision)}: nothing moved."
+    return (
+        f"The loss rose from {was} to {now}: the step overshot, the learning rate is too large "
+        f"for this point. Change in loss: {change}."
+    )
 
 
 def _settings(net: Network) -> list[str]:
     name, formula = _LOSS_TEXT[net.loss]
-    lines = [f"Loss per sample: {net.loss}, {name}, {formula}."]
+    lines = [f"Loss per sample: {name}, {formula}."]
     if net.n_samples > 1:
+        how = net.reduction  # mean | sum
         lines.append(
-            f"Batch loss: the {net.reduction} of the {net.n_samples} samples' losses "
-            f"(reduction = {net.reduction}); its gradient is the {net.reduction} of theirs."
+            f"Batch loss: the {how} of the {_some(net.n_samples, 'sample')}' losses; its "
+            f"gradient is the {how} of theirs."
         )
     lines.append(f"Learning rate µ = {_plain(net.learning_rate)}.")
     lines.append(
@@ -219,24 +382,32 @@ def _intro(trace: Trace, precision: int) -> str:
         "neuron": "one step per neuron (a row of weights at once)",
         "layer": "one step per layer (whole vectors and matrices at once)",
     }[trace.granularity]
-    samples = "one training example" if net.n_samples == 1 else f"{net.n_samples} examples"
-    return (
-        f"One step of gradient descent on a {_shape(net)} network and {samples}, worked through "
-        f"by hand: the forward pass, the loss, backpropagation, the update of every parameter, "
-        f"and the forward pass again to check that the loss fell. {len(trace.steps)} steps, "
-        f"{granularity}. Numbers are rounded to {precision} decimals; every result is computed "
-        f"from the unrounded numbers, so its last digit may differ from a calculation with the "
-        f"rounded numbers shown."
+    samples = _some(net.n_samples, "training sample")
+    text = (
+        f"One step of gradient descent on a {_shape(net)} network and {samples}, worked "
+        f"through by hand: the forward pass, the loss, backpropagation, the update of every "
+        f"parameter, and the forward pass again to check whether the loss fell. "
+        f"{len(trace.steps)} steps, {granularity}. Numbers are rounded to "
+        f"{_decimals(precision)}; every "
+        f"result is computed from the unrounded numbers, so its last digit may differ from a "
+        f"calculation with the rounded numbers shown."
     )
+    if net.n_samples > 1:
+        text += (
+            " Steps are numbered in the order they are computed, as the app counts them: each "
+            "sample's loss comes right after its forward pass and is listed under Loss."
+        )
+    return text
 
 
 # -- Markdown -------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~&])")
 
 
 def _md(text: str) -> str:
-    """Prose for Markdown: characters that would format are escaped."""
+    """Prose for Markdown: characters that would format are escaped (`<` and `&` too, so that
+    no HTML tag or character reference gets through)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -247,40 +418,45 @@ def render_markdown(trace: Trace, precision: int = 3) -> str:
     out += _md_network(net, precision)
     for number, phase, steps in _phases(trace):
         out += [f"## {number}. {PHASE_TITLES[phase]}", "", _md(_PHASE_INTROS[phase]), ""]
-        for sample, group in _groups(steps):
-            if net.n_samples > 1 and len(group) > 1:
+        labelled = _labelled(net, steps)
+        for headed, sample, group in _blocks(net, steps):
+            if headed:
                 out += [f"### {_md(_sample_heading(net, sample, precision))}", ""]
             for step in group:
-                out += _md_step(step, net, precision)
+                out += _md_step(step, precision, labelled=labelled)
     out += _md_summary(trace, precision)
     return "\n".join(out).rstrip() + "\n"
 
 
 def _sample_heading(net: Network, sample: int | None, precision: int) -> str:
     if sample is None:
-        return f"All {net.n_samples} samples together"
+        return _samples_together(net.n_samples)
     x = _vector_text(net.inputs[sample], precision)
     y = _vector_text(net.targets[sample], precision)
     return f"Sample {sample}: x = {x}, y = {y}"
 
 
-def _sample_label(step: Step, net: Network) -> str:
-    if net.n_samples == 1:
+def _sample_label(step: Step, labelled: bool) -> str:
+    if not labelled:
         return ""
     return " (all samples)" if step.sample is None else f" (sample {step.sample})"
 
 
-def _md_step(step: Step, net: Network, precision: int) -> list[str]:
+def _md_step(step: Step, precision: int, *, labelled: bool) -> list[str]:
     text = step.text(precision)
     symbolic = f"{step.symbol} = {step.formula}"
     # The formula line is left out when it has no symbols to substitute (it would repeat).
     lines = [text] if text == f"{symbolic} = {step.result(precision)}" else [symbolic, text]
-    label = f"**Step {step.index + 1}**{_sample_label(step, net)}."  # as the app counts
+    label = f"**Step {step.index + 1}**{_sample_label(step, labelled)}."  # as the app counts
     return [f"{label} {_md(step.reason(precision))}", "", "```text", *lines, "```", ""]
 
 
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align for _ in header) + "|"]
+def _md_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], align: str | Sequence[str]
+) -> list[str]:
+    """A pipe table; `align` is one column's `---`/`--:` for all, or one per column."""
+    aligns = [align] * len(header) if isinstance(align, str) else list(align)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
@@ -345,10 +521,11 @@ def _shown_samples(count: int) -> list[int | None]:
 
 
 def _md_summary(trace: Trace, precision: int) -> list[str]:
+    net = trace.network
     total, moved = _changed(trace)
     before, after = trace.loss, trace.loss_after
-    diff = after - before
-    return [
+    verdict = _verdict(before, after, precision, samples=net.n_samples, moved=moved)
+    out = [
         "## Summary",
         "",
         *_md_table(
@@ -357,13 +534,24 @@ def _md_summary(trace: Trace, precision: int) -> list[str]:
             "---",
         ),
         "",
-        _md(
-            f"{_verdict(before, after, precision)} Change in loss: "
-            f"{fmt_result(diff, precision) if math.isfinite(diff) else 'not finite'}. "
-            f"{moved} of the {total} parameters changed."
-        ),
+        _md(f"{verdict} {_moved(total, moved)}"),
+        "",
+        f"### {_PARAMS_HEADING}",
+        "",
+        _md(_PARAMS_INTRO),
         "",
     ]
+    for table in _param_tables(trace):
+        if len(net.layers) > 1:
+            out += [f"Layer {table.layer} ({_layer_role(net, table.layer)}):", ""]
+        rows = [_param_cells(row, precision) for row in table.rows]
+        if table.left_out:
+            rows.append(["…", "…", "…", "…"])
+        header = ["parameter", "before", "Δ", "after"]
+        out += [*_md_table(header, rows, ["---", "--:", "--:", "--:"]), ""]
+        if table.left_out:
+            out += [_md(_left_out(table, net, precision)), ""]
+    return out
 
 
 # -- LaTeX ----------------------------------------------------------------------------------------
@@ -513,7 +701,7 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
     net = trace.network
     out = [
         _LATEX_PREAMBLE,
-        rf"\title{{{_tex(_title(net))}}}",
+        rf"\title{{{_tex_plain(_title(net))}}}",  # a name is text, never mathematics
         rf"\author{{Worked example generated by nntui {__version__}}}",
         r"\date{}",
         "",
@@ -526,24 +714,25 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
     out += _tex_network(net, precision)
     for _, phase, steps in _phases(trace):
         out += [rf"\section{{{_tex(PHASE_TITLES[phase])}}}", "", _tex(_PHASE_INTROS[phase]), ""]
-        for sample, group in _groups(steps):
-            if net.n_samples > 1 and len(group) > 1:
+        labelled = _labelled(net, steps)
+        for headed, sample, group in _blocks(net, steps):
+            if headed:
                 out += [rf"\subsection*{{{_tex_sample_heading(net, sample, precision)}}}", ""]
             for step in group:
-                out += _tex_step(step, net, precision)
+                out += _tex_step(step, precision, labelled=labelled)
     out += _tex_summary(trace, precision)
     out += [r"\end{document}", ""]
     return "\n".join(out)
 
 
-def _tex_step(step: Step, net: Network, precision: int) -> list[str]:
+def _tex_step(step: Step, precision: int, *, labelled: bool) -> list[str]:
     lhs = _math(step.symbol)
     full = step.substituted(precision)
     formula = _elide(step.formula)
     substituted = _elide(full)
     lines = [] if step.formula == full else [_math(formula)]
     lines += [_math(substituted), _math(step.result(precision))]
-    label = _sample_label(step, net)  # plain words and digits: nothing to escape
+    label = _sample_label(step, labelled)  # plain words and digits: nothing to escape
     head = [rf"\nnstep{{{step.index + 1}}}{{{label}.\enspace {_tex(step.reason(precision))}}}"]
     long = max(len(step.symbol) + len(formula), len(substituted)) > 90
     if not long:
@@ -556,7 +745,7 @@ def _tex_step(step: Step, net: Network, precision: int) -> list[str]:
 
 def _tex_sample_heading(net: Network, sample: int | None, precision: int) -> str:
     if sample is None:
-        return f"All {net.n_samples} samples together"
+        return _samples_together(net.n_samples)
     x = _tex_vector(net.inputs[sample], precision)
     y = _tex_vector(net.targets[sample], precision)
     return f"Sample {sample}: ${{x = {x}}}$, ${{y = {y}}}$"
@@ -629,10 +818,7 @@ def _tex_network(net: Network, precision: int) -> list[str]:
         ]
     name, _ = _LOSS_TEXT[net.loss]
     out += [r"\paragraph{Training}", r"\begin{itemize}"]
-    out.append(
-        rf"\item Loss per sample: \texttt{{{_tex_plain(net.loss)}}}, {name}, "
-        rf"$\displaystyle {_LOSS_LATEX[net.loss]}$."
-    )
+    out.append(rf"\item Loss per sample: {name}, $\displaystyle {_LOSS_LATEX[net.loss]}$.")
     for line in _settings(net)[1:]:
         out.append(rf"\item {_tex(line)}")
     out += [r"\end{itemize}", ""]
@@ -655,11 +841,11 @@ def _tex_network(net: Network, precision: int) -> list[str]:
 
 
 def _tex_summary(trace: Trace, precision: int) -> list[str]:
+    net = trace.network
     total, moved = _changed(trace)
     before, after = trace.loss, trace.loss_after
-    diff = after - before
-    change = _math(fmt_result(diff, precision)) if math.isfinite(diff) else r"\text{not finite}"
-    return [
+    verdict = _verdict(before, after, precision, samples=net.n_samples, moved=moved)
+    out = [
         r"\section*{Summary}",
         "",
         r"\begin{tabular}{lrr}",
@@ -668,10 +854,29 @@ def _tex_summary(trace: Trace, precision: int) -> list[str]:
         rf"${_math(fmt_result(after, precision))}$ \\",
         r"\end{tabular}",
         "",
-        _tex(_verdict(before, after, precision)) + rf" Change in loss: ${change}$. "
-        rf"{moved} of the {total} parameters changed.",
+        _tex(f"{verdict} {_moved(total, moved)}"),
+        "",
+        rf"\subsection*{{{_PARAMS_HEADING}}}",
+        "",
+        _tex(_PARAMS_INTRO),
         "",
     ]
+    for table in _param_tables(trace):
+        if len(net.layers) > 1:
+            out.append(rf"\paragraph{{Layer {table.layer}}} ({_layer_role(net, table.layer)})")
+        out += [
+            r"\par\begin{tabular}{lrrr}",
+            r"parameter & before & $\Delta$ & after \\ \hline",
+        ]
+        for row in table.rows:
+            cells = [_math(cell) for cell in _param_cells(row, precision)]
+            out.append(" & ".join(f"${cell}$" for cell in cells) + r" \\")
+        if table.left_out:
+            out.append(r"$\vdots$ & $\vdots$ & $\vdots$ & $\vdots$ \\")
+        out += [r"\end{tabular}", ""]
+        if table.left_out:
+            out += [_tex(_left_out(table, net, precision)), ""]
+    return out
 
 
 # -- unicode → LaTeX ---------------------------------------------------------------------------
@@ -680,15 +885,36 @@ def _tex_summary(trace: Trace, precision: int) -> list[str]:
 def _tex(text: str) -> str:
     r"""Prose for LaTeX: special characters escaped; words that are mathematics (w100, h_pre0,
     ∂E/∂o, µ, ≤, single-letter variables) set in math mode, and neighbouring ones joined into
-    one formula (`h_pre1 ≤ 0` → `$h_{\mathrm{pre},1} \le 0$`)."""
-    words = [_tex_word(word) for word in text.split(" ") if word]
+    one formula (`h_pre1 ≤ 0` → `$h_{\mathrm{pre},1} \le 0$`). Two operands side by side
+    (`bias b10* −0.113`) stay two formulas: one would read as a product or a subtraction."""
+    raw = [word for word in text.split(" ") if word]
+    words = [_tex_word(word) for word in raw]
+    # Each word without its brackets and punctuation, to see what its ends are.
+    cores = [
+        w[len(lead) : len(w) - len(trail)]
+        for w, (lead, _, _, trail) in zip(raw, words, strict=True)
+    ]
+
+    def apart(k: int) -> bool:  # words k and k + 1
+        return bool(_OPERAND_END.search(cores[k]) and _OPERAND_START.match(cores[k + 1]))
+
     # A plain number touching a formula (no punctuation between) joins it.
     for k, (lead, kind, core, trail) in enumerate(words):
         if kind != "number":
             continue
-        before = k > 0 and words[k - 1][1] == "math" and not words[k - 1][3] and not lead
+        before = (
+            k > 0
+            and words[k - 1][1] == "math"
+            and not words[k - 1][3]
+            and not lead
+            and not apart(k - 1)
+        )
         after = (
-            k + 1 < len(words) and words[k + 1][1] == "math" and not trail and not words[k + 1][0]
+            k + 1 < len(words)
+            and words[k + 1][1] == "math"
+            and not trail
+            and not words[k + 1][0]
+            and not apart(k)
         )
         if before or after:
             words[k] = (lead, "math", _math(core), trail)
@@ -702,13 +928,17 @@ def _tex(text: str) -> str:
             out.append(_tex_plain(lead))
         run.append(core)
         following = words[k + 1] if k + 1 < len(words) else None
-        if trail or following is None or following[1] != "math" or following[0]:
+        if trail or following is None or following[1] != "math" or following[0] or apart(k):
             out[-1] += f"${' '.join(run)}$" + _tex_plain(trail)
             run = []
     return " ".join(out)
 
 
-_MATHY = re.compile(rf"[0-9_*′∂·−²ᵀ⊙≤≥=<>½{_GREEK_CLASS}]")
+# A word of mathematics that ends with an operand, and one that starts with one (a negative
+# number is one word: −0.113; a minus between operands stands alone: o − y).
+_OPERAND_END = re.compile(r"[\w*′²)\]]$")
+_OPERAND_START = re.compile(r"[\w(\[∂½]|[−-]\d")
+_MATHY = re.compile(rf"[0-9_*′∂·−+²ᵀ⊙≤≥=<>½{_GREEK_CLASS}]")
 _SNAKE_RE = re.compile(r"[a-z]{2,}(?:_[a-z]+)+")
 _PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _SHAPE_RE = re.compile(r"\d+(?:-\d+)+")
