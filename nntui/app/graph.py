@@ -1,9 +1,14 @@
 """The network as a graph: inputs, each layer's neurons and the loss as boxes in columns.
 
-Edges are braille lines coloured by the sign of their weight (bold when |w| ≥ 1) and labelled
-with it; every box shows the values computed so far for the sample on screen. The current
-step's boxes and edges are highlighted and the rest dimmed; inactive ReLUs and zero gradients
-are marked. Columns or layers that do not fit collapse (`⋮ 28 more`, `◀ 3 layers`).
+Edges are braille lines coloured by the sign of their weight. Each edge ends at a row of its
+own on the receiving box's left side ("port"), in a short horizontal run that carries its weight
+label in the edge's colour: the lines cross only before that run, so a label never sits on a
+crossing. Every neuron box shows its bias and the values computed so far for the sample on
+screen; the loss box shows the batch loss once it is computed (before that, the loss of the
+sample on screen, titled with its symbol, `E_1`). An image network (a square input of 64 or
+more pixels, like 28×28) shows the current sample as a half-block picture instead of input boxes.
+The current step's boxes and edges are highlighted and the rest dimmed; inactive ReLUs and zero
+gradients are marked. Columns or layers that do not fit collapse (`⋮ 28 more`, `◀ 3 layers`).
 
 Drawing happens once per change into a grid of (character, style) cells; `render_line` only
 slices that grid, so scrolling and repaints cost nothing.
@@ -12,9 +17,12 @@ slices that grid, so scrolling and repaints cost nothing.
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
@@ -32,7 +40,12 @@ if TYPE_CHECKING:
 # Style keys of the cell grid, in rising priority (a crossing shows the higher one).
 BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, LABEL, BOX, VALUE = range(9)
 HI_EDGE_POS, HI_EDGE_NEG, HI_EDGE_NEUTRAL, HI_LABEL, HI_BOX, ZERO, INACTIVE, TITLE = range(9, 17)
-HEAD = 17
+HEAD, LABEL_POS, LABEL_NEG = 17, 18, 19
+#: Image cells: IMAGE + top · 17 + bottom + 1, with grey levels 0…15 and −1 for no pixel.
+IMAGE = 100
+_LEVELS = 16
+#: The smallest input layer drawn as a picture (8×8); it must be a perfect square.
+_MIN_IMAGE_PIXELS = 64
 
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # [row][col] of a braille cell
 
@@ -46,6 +59,7 @@ class _Box:
     width: int
     height: int
     hidden: int = 0  # for the marker: how many neurons it stands for
+    image: bool = False  # the input layer drawn as a picture
 
     @property
     def mid(self) -> int:
@@ -69,11 +83,12 @@ class _Grid:
                 self.styles[y][cx] = style
                 self.dots[y][cx] = -1  # text wins over braille
 
-    def free(self, x: int, y: int, length: int) -> bool:
-        """True when no text (box, heading, label) occupies these cells; braille may."""
-        if not 0 <= y < self.height or x < 0 or x + length > self.width:
-            return False
-        return all(self.dots[y][x + k] >= 0 for k in range(length))
+    def cell(self, x: int, y: int, char: str, style: int) -> None:
+        """One character of text (braille never draws over it)."""
+        if 0 <= y < self.height and 0 <= x < self.width:
+            self.chars[y][x] = char
+            self.styles[y][x] = style
+            self.dots[y][x] = -1
 
     def line(self, x0: int, y0: int, x1: int, y1: int, style: int) -> None:
         """A braille line between two points in dot coordinates (2 per column, 4 per row)."""
@@ -100,6 +115,45 @@ class _Grid:
         self.chars[cy][cx] = chr(0x2800 + self.dots[cy][cx])
         if style >= self.styles[cy][cx] or self.styles[cy][cx] == BLANK:
             self.styles[cy][cx] = style
+
+
+def _rgb(color: Color | None, default: tuple[int, int, int]) -> tuple[int, int, int]:
+    if color is None or color.is_default:
+        return default
+    triplet = color.get_truecolor()
+    return triplet.red, triplet.green, triplet.blue
+
+
+def grey_levels(pixels: Sequence[float], side: int, cols: int) -> list[list[int]]:
+    """A side×side picture as cols×cols grey levels 0…15 (each the mean of the pixels it
+    covers). Values in [0, 1] are drawn on that scale (0 paper, 1 ink), others from their
+    least to their greatest; a non-finite pixel counts as paper."""
+    values = [float(v) for v in pixels]
+    finite = [v for v in values if math.isfinite(v)]
+    lo, hi = 0.0, 1.0
+    if finite and (min(finite) < 0.0 or max(finite) > 1.0):
+        lo, hi = min(finite), max(finite)
+    scale = (_LEVELS - 1) / (hi - lo) if hi > lo else 0.0
+    spans = [
+        (k * side // cols, max(k * side // cols + 1, (k + 1) * side // cols)) for k in range(cols)
+    ]
+    levels = []
+    for r0, r1 in spans:
+        row = []
+        for c0, c1 in spans:
+            block = [values[i * side + j] for i in range(r0, r1) for j in range(c0, c1)]
+            inked = [v for v in block if math.isfinite(v)]
+            mean = sum(inked) / len(block) if inked else lo
+            row.append(min(_LEVELS - 1, max(0, round((mean - lo) * scale))))
+        levels.append(row)
+    return levels
+
+
+def _boxes_shown(count: int, height: int, usable: int) -> int:
+    """How many boxes of `height` a column of `count` neurons shows in `usable` rows."""
+    if count * (height + 1) - 1 <= usable:
+        return count
+    return max(1, (usable - 1) // (height + 1))
 
 
 def _matches_edge(patterns: frozenset[Edge], layer: int, neuron: int, source: int) -> bool:
@@ -205,9 +259,31 @@ class GraphView(SessionView, Widget):
         start = 0
         for x in range(1, grid.width + 1):
             if x == grid.width or keys[x] != keys[start]:
-                segments.append(Segment("".join(chars[start:x]), styles[keys[start]]))
+                key = keys[start]
+                style = styles[key] if key < IMAGE else self._image_style(key)
+                segments.append(Segment("".join(chars[start:x]), style))
                 start = x
         return Strip(segments, grid.width)
+
+    def _image_style(self, key: int) -> Style:
+        """A picture cell `▀`: the top pixel's grey as foreground, the bottom one's as
+        background, blended from the theme's background (0) to its text colour (ink)."""
+        styles = self._style_table()
+        if key in styles:
+            return styles[key]
+        base = self.rich_style
+        paper = _rgb(base.bgcolor, (0, 0, 0))
+        ink = _rgb(base.color, (255, 255, 255))
+
+        def grey(level: int) -> Color:
+            t = level / (_LEVELS - 1)
+            r, g, b = (round(p + (i - p) * t) for p, i in zip(paper, ink, strict=True))
+            return Color.from_rgb(r, g, b)
+
+        top, bottom = divmod(key - IMAGE, _LEVELS + 1)
+        style = base + Style(color=grey(top), bgcolor=grey(bottom - 1) if bottom else None)
+        styles[key] = style
+        return style
 
     def _style_table(self) -> dict[int, Style]:
         if self._styles:
@@ -234,6 +310,8 @@ class GraphView(SessionView, Widget):
             INACTIVE: base + get("graph--inactive"),
             TITLE: base + get("graph--title"),
             HEAD: base + get("graph--head"),
+            LABEL_POS: base + get("graph--edge-positive"),
+            LABEL_NEG: base + get("graph--edge-negative"),
         }
         self._styles = table
         return table
@@ -264,6 +342,14 @@ class _Drawing:
         p = session.precision
         self.inner = max(10, 5 + p + 3)
         self.boxes: dict[int, list[_Box]] = {}  # column → its boxes, once drawn
+        self.usable = self.height - 1  # row 0 holds the column headings
+        # Weight labels name the weight with at most 3 decimals (more would not fit between
+        # columns): `−0.652`. The gap before a labelled column keeps this much room for them.
+        self.label_width = min(p, 3) + 3
+        fan_in = self.net.layers[0].fan_in
+        side = math.isqrt(fan_in)
+        self.image_side = side if fan_in >= _MIN_IMAGE_PIXELS and side * side == fan_in else 0
+        self.image_cols = self._image_cols() if self.image_side else 0
 
     # -- layout ---------------------------------------------------------------------------------
     def _column_sizes(self) -> list[int]:
@@ -276,6 +362,14 @@ class _Drawing:
             return 4 if self.net.layers[-1].size == 1 else 3
         return 6
 
+    def _image_cols(self) -> int:
+        """How many columns (= pixel rows, two to a text row) the input picture gets: all of
+        its pixels when the network fits beside it, fewer (scaled down) when not."""
+        others = sum(self._box_width(c) for c in range(1, self.n_columns))
+        gaps = 3 * (self.n_columns - 1) + (self.label_width + 4 if self.n_columns > 3 else 0)
+        room = min(self.width - 2 - others - gaps, 2 * (self.usable - 1))  # 1 row: caption
+        return max(min(self.image_side, room), min(self.image_side, 8))
+
     def _focus_column(self) -> int:
         if self.step is None:
             return 0
@@ -286,8 +380,14 @@ class _Drawing:
         return 0
 
     def _box_width(self, column: int) -> int:
-        """Neuron boxes hold `pre −0.340`; input and loss boxes only a value."""
-        if column in (0, self.n_columns - 1):
+        """Neuron boxes hold `pre −0.340`; input and loss boxes only a value (the loss box's
+        title may be a sample's symbol, `E_12*`); a picture its pixel columns."""
+        if column == 0 and self.image_side:
+            return self.image_cols
+        if column == self.n_columns - 1:
+            title = len(f"E_{self.net.n_samples}*") if self.net.n_samples > 1 else 2
+            return max(9, self.s.precision + 7, title + 5)
+        if column == 0:
             return max(9, self.s.precision + 7)
         return self.inner + 2
 
@@ -321,7 +421,7 @@ class _Drawing:
         columns = self._visible_columns()
         widths = {c: self._box_width(c) for c in columns}
         top = 1  # row 0 holds the column headings
-        usable = self.height - top
+        usable = self.usable
         margin = 2 if (columns[0] > 0 or columns[-1] < self.n_columns - 1) else 1
         gaps = self._gaps(columns, self.width - 2 * margin - sum(widths.values()))
         total = sum(widths.values()) + sum(gaps)
@@ -334,14 +434,20 @@ class _Drawing:
             )
             x += widths[column] + (gaps[k] if k < len(gaps) else 0)
         # Boxes first: edges and labels then keep out of the cells they cover.
+        heading_end = -1
         for k, column in enumerate(columns):
-            # Each heading may use half of the gap on either side of its column.
+            # Each heading may use half of the gap on either side of its column, and keeps a
+            # blank cell after the previous one: words of neighbouring headings never touch.
             left = boxes[column][0].x - (gaps[k - 1] // 2 if k > 0 else boxes[column][0].x)
             right = boxes[column][0].x + widths[column]
             right += gaps[k] // 2 if k < len(gaps) else self.width - right
-            self._draw_heading(column, boxes[column], max(0, left), right)
+            left = max(0, left, heading_end + 1)
+            heading_end = self._draw_heading(column, boxes[column], left, right) or heading_end
             for box in boxes[column]:
-                self._draw_box(box)
+                if box.image:
+                    self._draw_image(box)
+                else:
+                    self._draw_box(box)
         for k in range(len(columns) - 1):
             self._draw_edges(boxes[columns[k]], boxes[columns[k + 1]], columns[k + 1])
         if columns[0] > 0:
@@ -354,9 +460,20 @@ class _Drawing:
             self.grid.put(self.width - len(text), self.height // 2 + 1, text, HEAD)
         return self.grid
 
+    def _labelled(self, right: int) -> bool:
+        """True when the edges into column `right` carry weight labels (not the edges into
+        the loss, which have no weight, nor those from a picture, which stand for hundreds)."""
+        return right != self.n_columns - 1 and not (right == 1 and self.image_side)
+
+    def _label_gap(self) -> int:
+        """The narrowest gap that holds weight labels: their horizontal runs, and 2 cells
+        for the lines to cross in before them."""
+        return self.label_width + 2 + 2
+
     def _gaps(self, columns: list[int], free: int) -> list[int]:
-        """Space between neighbouring columns: at least 3 cells each, the rest shared by how
-        many labelled edges cross each gap (the edges into the loss carry no labels)."""
+        """Space between neighbouring columns: at least 3 cells each; then room for the weight
+        labels, first for the layer of the current step and its neighbours; the rest shared
+        by how many labelled edges cross each gap."""
         if len(columns) < 2:
             return []
         sizes = self._column_sizes()
@@ -365,19 +482,30 @@ class _Drawing:
             edges = min(sizes[left], 5) * min(sizes[right], 5)
             weights.append(1 if right == self.n_columns - 1 else max(2, edges))
         floor = 3
+        gaps = [floor] * len(weights)
         spare = max(0, free - floor * len(weights))
-        gaps = [floor + spare * w // sum(weights) for w in weights]
-        return gaps
+        focus = self._focus_column()
+        labelled = [k for k in range(len(gaps)) if self._labelled(columns[k + 1])]
+        for k in sorted(labelled, key=lambda k: (abs(columns[k + 1] - focus), -k)):
+            extra = self._label_gap() - floor
+            if extra <= spare:
+                gaps[k] += extra
+                spare -= extra
+        share = sum(weights)
+        return [gap + spare * w // share for gap, w in zip(gaps, weights, strict=True)]
 
     def _lay_out_column(
         self, column: int, count: int, x: int, top: int, usable: int, width: int
     ) -> list[_Box]:
+        if column == 0 and self.image_side:
+            height = (self.image_cols + 1) // 2 + 1  # two pixel rows a line, and the caption
+            return [_Box(0, 0, x, top + max(0, (usable - height) // 2), width, height, image=True)]
         height = self._box_height(column)
-        if count * (height + 1) - 1 <= usable:
+        boxes = _boxes_shown(count, height, usable)
+        if boxes == count:
             shown: list[int | None] = list(range(count))
         else:
             # Keep the first few and the last, the rest behind one "⋮ n more" line.
-            boxes = max(1, (usable - 1) // (height + 1))
             shown = [*range(boxes - 1), None, count - 1] if boxes >= 2 else [0, None]
         heights = [height if n is not None else 1 for n in shown]
         # Spread the boxes out when there is room (edges read better), at most 6 rows apart.
@@ -401,25 +529,50 @@ class _Drawing:
                 if not inside or box.neuron is None:
                     continue
                 p = self.s.precision
+                if box.image:
+                    return self._describe_pixel(box, x, y)
                 if column == 0:
                     value = self.net.inputs[self.sample][box.neuron]
                     return f"input x{box.neuron} = {fmt_result(value, p)} (sample {self.sample})"
                 if column == self.n_columns - 1:
-                    loss = self._loss_value()
-                    shown = "not computed yet" if loss is None else fmt_result(loss, p)
-                    return f"loss ({self.net.loss}) of sample {self.sample}: {shown}"
+                    return self._describe_loss()
                 layer = column - 1
                 name = self._neuron_name(layer, box.neuron)
                 parts = [
                     f"{name}: layer {layer}, neuron {box.neuron}, "
                     f"{self.net.layers[layer].activation}"
                 ]
-                for label, value, _ in self._node_lines(layer, box.neuron):
+                lines = [self._bias_line(layer, box.neuron), *self._node_lines(layer, box.neuron)]
+                for label, value, _ in lines:
                     parts.append(f"{label} {value or '—'}")
                 if self._inactive(layer, box.neuron):
                     parts.append("inactive ReLU: it passes no gradient back")
                 return " · ".join(parts)
         return None
+
+    def _describe_loss(self) -> str:
+        title, loss = self._loss_shown()
+        shown = "not computed yet" if loss is None else fmt_result(loss, self.s.precision)
+        n = self.net.n_samples
+        if n == 1 or title.startswith("E_"):
+            return f"loss {title} ({self.net.loss}) of sample {self.sample}: {shown}"
+        how = "mean" if self.net.reduction == "mean" else "sum"
+        return f"loss {title} ({self.net.loss}), the {how} over the {n} samples: {shown}"
+
+    def _describe_pixel(self, box: _Box, x: int, y: int) -> str | None:
+        """The input pixels a picture cell shows: its top and bottom half."""
+        side, cols = self.image_side, self.image_cols
+        row, col = 2 * (y - box.y), x - box.x
+        if not 0 <= row < cols or not 0 <= col < cols:
+            return None  # the caption
+        inputs = self.net.inputs[self.sample]
+        parts = []
+        for r in (row, row + 1):
+            if r < cols:
+                i = (r * side // cols) * side + col * side // cols
+                at = f"row {i // side}, column {i % side}"
+                parts.append(f"x{i} = {fmt_result(inputs[i], self.s.precision)} ({at})")
+        return f"input pixels of sample {self.sample}: " + " · ".join(parts)
 
     # -- values -------------------------------------------------------------------------------
     def _revealed(self, kind: str, layer: int, neuron: int) -> bool:
@@ -479,21 +632,45 @@ class _Drawing:
     def _highlighted(self, column: int, neuron: int | None) -> bool:
         return self.step is not None and _matches_node(self.step.nodes, column, neuron)
 
-    def _draw_heading(self, column: int, boxes: list[_Box], left: int, right: int) -> None:
-        """The column's name over its boxes, in the longest form that fits between `left`
-        and `right` (its share of the gaps), so neighbouring headings never run together."""
+    def heading_forms(self, column: int) -> list[str]:
+        """The column's name, longest first; each shorter form drops whole words."""
         if column == 0:
-            forms = ["inputs"] if self.net.n_samples == 1 else [f"x · sample {self.sample}", "x"]
-        elif column == self.n_columns - 1:
-            forms = [self.net.loss, "loss", "E"]
-        else:
-            layer, act = column - 1, self.net.layers[column - 1].activation
-            forms = [f"layer {layer} · {act}", f"{layer} · {act}", act]
-        room = right - left
-        text = next((f for f in forms if len(f) <= room), forms[-1][: max(1, room)])
+            return ["inputs"] if self.net.n_samples == 1 else [f"x · sample {self.sample}", "x"]
+        if column == self.n_columns - 1:
+            return [self.net.loss, "loss", "E"]
+        layer, act = column - 1, self.net.layers[column - 1].activation
+        return [f"layer {layer} · {act}", f"{layer} · {act}", act]
+
+    def _draw_heading(self, column: int, boxes: list[_Box], left: int, right: int) -> int | None:
+        """The column's name over its boxes, in the longest form that fits between `left`
+        and `right` (its share of the gaps): never cut, so never glued to a neighbour's words;
+        nothing when even the shortest form does not fit. Returns the cell after its end."""
+        text = next((f for f in self.heading_forms(column) if len(f) <= right - left), None)
+        if text is None:
+            return None
         centred = boxes[0].x + (boxes[0].width - len(text)) // 2
         x = min(max(left, centred), right - len(text))
         self.grid.put(x, 0, text, HEAD)
+        return x + len(text)
+
+    def _draw_image(self, box: _Box) -> None:
+        """The sample's input as a picture: each cell `▀` is two pixel rows (foreground the
+        top, background the bottom), then a caption lit while a step reads the inputs."""
+        g = self.grid
+        cols = self.image_cols
+        levels = grey_levels(self.net.inputs[self.sample], self.image_side, cols)
+        for r in range(0, cols, 2):
+            top = levels[r]
+            bottom = levels[r + 1] if r + 1 < cols else [-1] * cols
+            y = box.y + r // 2
+            for c in range(cols):
+                g.cell(box.x + c, y, "▀", IMAGE + top[c] * (_LEVELS + 1) + bottom[c] + 1)
+        side = self.image_side
+        forms = [f"{side}×{side} pixels", f"{side}×{side}"]
+        caption = next((f for f in forms if len(f) <= box.width), forms[-1])
+        active = self.step is not None and any(p[0] == 0 for p in self.step.nodes)
+        x = box.x + max(0, (box.width - len(caption)) // 2)
+        g.put(x, box.y + box.height - 1, caption, HI_BOX if active else TEXT)
 
     def _draw_box(self, box: _Box) -> None:
         g = self.grid
@@ -509,8 +686,7 @@ class _Drawing:
             value = fmt_result(self.net.inputs[self.sample][box.neuron], self.s.precision)
             lines = [("", value, VALUE)]
         elif box.column == last:
-            title = "E*" if self._in_check() else "E"
-            loss = self._loss_value()
+            title, loss = self._loss_shown()
             lines = [("", "" if loss is None else fmt_result(loss, self.s.precision), VALUE)]
             if self.net.layers[-1].size == 1:
                 target = self.net.targets[self.sample][0]
@@ -538,15 +714,54 @@ class _Drawing:
             text_style = style if not (quiet and style == VALUE) else VALUE
             g.put(box.x + 1 + inner - len(value), row, value, text_style)
         g.put(box.x, box.y + box.height - 1, "╰" + across * inner + "╯", frame)
+        if box.column not in (0, last):
+            # The bias is written into the bottom of the frame (`╰─ b −0.100 ╯`), so it costs
+            # no row: 80×24 shows it too. One too long for the frame (|b| ≥ 10 at the widest
+            # decimals) is left out; clicking the box still tells it.
+            label, value, style = self._bias_line(box.column - 1, box.neuron)
+            if len(value) + 5 > inner:
+                value = fmt_operand(float(self._bias(box.column - 1, box.neuron)), self.s.precision)
+            if len(value) + 5 <= inner:
+                y = box.y + box.height - 1
+                g.put(box.x + 2, y, f" {label} ", DIM if quiet else TEXT)
+                g.put(box.x + 5, y, value, DIM if quiet and style == VALUE else style)
+                g.put(box.x + 5 + len(value), y, " ", frame)
 
-    def _loss_value(self) -> float | None:
-        """The loss of the sample on screen, once computed."""
+    def _loss_shown(self) -> tuple[str, float | None]:
+        """The loss box's title and number. With several samples: the batch loss once its
+        step is shown (`E`, in the check `E*`); before that the loss of the sample on screen
+        once computed, titled with its step's symbol (`E_1`) so it is not taken for the
+        batch's. With one sample, its loss is the batch loss."""
         check = self._in_check()
-        at = self.s.index.revealed.get((self.sample, "check_loss" if check else "loss"))
-        if at is None or at > self.cursor:
-            return None
+        star = "*" if check else ""
+        revealed = self.s.index.revealed
         trace = self.s.trace
-        return float((trace.forward_after if check else trace.forward).losses[self.sample])
+        if self.net.n_samples > 1:
+            at = revealed.get((None, ("check_" if check else "") + "batch_loss"))
+            if at is not None and at <= self.cursor:
+                return "E" + star, float(trace.loss_after if check else trace.loss)
+        at = revealed.get((self.sample, "check_loss" if check else "loss"))
+        if at is None or at > self.cursor:
+            return "E" + star, None
+        fwd = trace.forward_after if check else trace.forward
+        return self.s.steps[at].symbol, float(fwd.losses[self.sample])
+
+    def _bias(self, layer: int, j: int) -> float:
+        """The bias as the class knows it: the new value once its update step is shown."""
+        row = self.s.index.params.row_of(ParamRef(layer, "bias", j))
+        if self.s.index.new_at[row] <= self.cursor:
+            return float(self.s.trace.network_after.layers[layer].biases[j])
+        return float(self.net.layers[layer].biases[j])
+
+    def _bias_line(self, layer: int, j: int) -> tuple[str, str, int]:
+        """`b  −0.100`, lit while the current step computes or updates this bias."""
+        step = self.step
+        hi = (
+            step is not None
+            and step.param is not None
+            and step.param.covers(ParamRef(layer, "bias", j))
+        )
+        return ("b", fmt_result(self._bias(layer, j), self.s.precision), HI_LABEL if hi else VALUE)
 
     def _neuron_name(self, layer: int, j: int) -> str:
         last = layer == len(self.net.layers) - 1
@@ -573,51 +788,74 @@ class _Drawing:
             return HI_EDGE_NEUTRAL
         return DIM
 
+    def _ports(self, box: _Box, count: int) -> list[int]:
+        """The rows where `count` edges end on `box`'s left side, top to bottom: one row each,
+        consecutive around the middle of the box (inside its frame while there is room);
+        shared rows only when there are more edges than the box has rows."""
+        h = box.height
+        if count <= h - 2:
+            return [box.y + 1 + (h - 2 - count) // 2 + k for k in range(count)]
+        if count <= h:
+            return [box.y + (h - count) // 2 + k for k in range(count)]
+        return [box.y + k * h // count for k in range(count)]
+
     def _draw_edges(self, sources: list[_Box], targets: list[_Box], column: int) -> None:
-        into_loss = column == self.n_columns - 1
+        """The edges into `column`. Each weighted edge ends in a horizontal run at a port of its
+        own; the runs sit side by side left of the boxes, where no other edge passes, and
+        carry the weight labels (when the gap has room for them and every edge has a port)."""
         layer = column - 1
         real_sources = [b for b in sources if b.neuron is not None]
         real_targets = [b for b in targets if b.neuron is not None]
-        edges = []
+        if not real_sources or not real_targets:
+            return
+        step = self.step
+        lines: list[tuple[int, list[tuple[int, int]]]] = []
+        labels: list[tuple[int, int, str, int]] = []
+        src_gap = real_targets[0].x - (real_sources[0].x + real_sources[0].width)
+        labelled = self._labelled(column) and src_gap >= self._label_gap()
         for t in real_targets:
-            for src in real_sources:
-                x0, y0 = (src.x + src.width) * 2 + 1, src.mid * 4 + 2
-                x1, y1 = (t.x - 1) * 2, t.mid * 4 + 2
-                if into_loss:
-                    edges.append((self._loss_edge_style(src.neuron), x0, y0, x1, y1, None))
-                    continue
-                assert src.neuron is not None and t.neuron is not None
-                w = self._weight(layer, t.neuron, src.neuron)
-                hi = self.step is not None and _matches_edge(
-                    self.step.edges, layer, t.neuron, src.neuron
+            end = (t.x - 1) * 2 + 1  # the right dot of the cell before the box
+            if column == self.n_columns - 1:  # into the loss: no weight, to its middle
+                for src in real_sources:
+                    start = ((src.x + src.width) * 2 + 1, src.mid * 4 + 2)
+                    lines.append((self._loss_edge_style(src.neuron), [start, (end, t.mid * 4 + 2)]))
+                continue
+            assert t.neuron is not None
+            if real_sources[0].image:  # one edge for the picture's hundreds of weights
+                img = real_sources[0]
+                hi = step is not None and any(
+                    p[0] == layer and p[1] in (None, t.neuron) for p in step.edges
                 )
+                style = HI_EDGE_NEUTRAL if hi else (DIM if step is not None else EDGE_NEUTRAL)
+                start = ((img.x + img.width) * 2 + 1, img.mid * 4 + 2)
+                lines.append((style, [start, (end, t.mid * 4 + 2)]))
+                continue
+            ports = self._ports(t, len(real_sources))
+            named = labelled and len(real_sources) <= t.height
+            bend = (t.x - 1 - self.label_width - 1) * 2 if named else None
+            for src, row in zip(real_sources, ports, strict=True):
+                assert src.neuron is not None
+                w = self._weight(layer, t.neuron, src.neuron)
+                hi = step is not None and _matches_edge(step.edges, layer, t.neuron, src.neuron)
+                lit = HI_EDGE_POS if w >= 0 else HI_EDGE_NEG
                 if hi:
-                    style = HI_EDGE_POS if w >= 0 else HI_EDGE_NEG
+                    style = label_style = lit
+                elif step is not None:
+                    style = label_style = DIM
                 else:
                     style = EDGE_POS if w >= 0 else EDGE_NEG
-                    if self.step is not None:
-                        style = DIM
-                edges.append((style, x0, y0, x1, y1, (w, hi)))
-        for style, x0, y0, x1, y1, _ in sorted(edges, key=lambda e: e[0]):
-            self.grid.line(x0, y0, x1, y1, style)
-        if into_loss or len(edges) > 16:
-            return
-        for _, x0, y0, x1, y1, info in edges:
-            assert info is not None
-            w, hi = info
-            # Labels name the weight, at most 3 decimals: more would not fit between columns.
-            label = fmt_operand(w, min(self.s.precision, 3))
-            self._place_label(label, x0, y0, x1, y1, hi, w)
-
-    def _place_label(
-        self, text: str, x0: int, y0: int, x1: int, y1: int, hi: bool, w: float
-    ) -> None:
-        for t in (0.72, 0.6, 0.82, 0.5, 0.4, 0.3, 0.9):
-            cx = round((x0 + (x1 - x0) * t) / 2) - len(text) // 2
-            cy = round((y0 + (y1 - y0) * t) / 4)
-            if self.grid.free(cx - 1, cy, len(text) + 2):
-                style = HI_LABEL if hi else (DIM if self.step is not None else LABEL)
-                if abs(w) >= 1 and not hi and self.step is None:
-                    style = TITLE
-                self.grid.put(cx, cy, text, style)
-                return
+                    # A weight of magnitude 1 or more is written in bold.
+                    label_style = lit if abs(w) >= 1 else (LABEL_POS if w >= 0 else LABEL_NEG)
+                start = ((src.x + src.width) * 2 + 1, src.mid * 4 + 2)
+                y = row * 4 + 2
+                if bend is None:
+                    lines.append((style, [start, (end, y)]))
+                    continue
+                lines.append((style, [start, (bend, y), (end, y)]))
+                text = fmt_operand(w, min(self.s.precision, 3))
+                labels.append((t.x - 1 - len(text), row, text, label_style))
+        for style, points in sorted(lines, key=lambda line: line[0]):
+            for (x0, y0), (x1, y1) in itertools.pairwise(points):
+                self.grid.line(x0, y0, x1, y1, style)
+        for x, y, text, style in labels:
+            self.grid.put(x, y, text, style)
