@@ -436,12 +436,12 @@ class _Drawing:
         # Boxes first: edges and labels then keep out of the cells they cover.
         heading_end = -1
         for k, column in enumerate(columns):
-            # Each heading may use half of the gap on either side of its column, and keeps a
-            # blank cell after the previous one: words of neighbouring headings never touch.
+            # Each heading may use half of the gap on either side of its column, and keeps two
+            # blank cells after the previous one: neighbouring headings never read as one.
             left = boxes[column][0].x - (gaps[k - 1] // 2 if k > 0 else boxes[column][0].x)
             right = boxes[column][0].x + widths[column]
             right += gaps[k] // 2 if k < len(gaps) else self.width - right
-            left = max(0, left, heading_end + 1)
+            left = max(0, left, heading_end + 2 if heading_end >= 0 else 0)
             heading_end = self._draw_heading(column, boxes[column], left, right) or heading_end
             for box in boxes[column]:
                 if box.image:
