@@ -1,7 +1,13 @@
 """The command line (SPEC §2): the debugger, `export`, `train`, `presets`.
 
 Every error is one line on stderr, `nntui: error: ...`, with exit status 2 and nothing on
-stdout; never a traceback. Textual is only imported when the debugger starts.
+stdout; never a traceback, never a NumPy warning. Textual is only imported when the debugger
+starts. Nothing from outside reaches the terminal raw: every line written goes through
+`printable` (a network's name, a path, an unknown key or argument echoed back), error lines
+are cut at `LINE_LIMIT` characters, and the JSON documents escape every control and format
+character (`\u001b`, `\u202e`) so they parse to the same strings. A file is written only
+through `write_text_atomic`: all or nothing, never over an existing file without `--force`,
+never over the network file being read.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import stat
 import sys
 import textwrap
 import time
@@ -17,6 +24,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from nntui import __version__
+from nntui.engine.spec import PARAMETER_STEPS_UP_TO
+from nntui.engine.text import LINE_LIMIT, printable
 
 COMMANDS = ("export", "train", "presets")
 EXPORT_FORMATS = ("json", "markdown", "latex")
@@ -38,9 +47,12 @@ NET_HELP = (
 EXIT_STATUS_TEXT = """exit status:
   0    success
   1    train: training stopped early because it diverged (the message says where);
-       export: the step overflows (a loss, gradient or new parameter is not finite)
-  2    bad input: a malformed network file, an unknown preset, bad arguments;
-       one line on stderr, 'nntui: error: ...', and nothing on stdout
+       export: the step overflows (one of its numbers is not finite: the message names
+       it); nothing is written
+  2    bad input: a malformed network file, an unknown preset, bad arguments, an
+       output file that exists (export without --force) or is the network itself,
+       no terminal for the debugger; one line on stderr, 'nntui: error: ...', and
+       nothing on stdout
   130  interrupted (ctrl+c)"""
 
 
@@ -132,11 +144,25 @@ def _export_parser() -> _Parser:
     parser.add_argument(
         "--granularity",
         choices=GRANULARITIES,
-        default="parameter",
-        help="one step per number (parameter, the default), per neuron or per layer",
+        default=None,
+        help=(
+            "one step per number (parameter, the document's way), per neuron, or per layer "
+            "in matrix form; default: what the debugger would choose for NET, parameter for "
+            "small networks and layer when parameters × samples exceed "
+            f"{PARAMETER_STEPS_UP_TO} (a note on stderr says so)"
+        ),
     )
     parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=(
+            "write to FILE instead of standard output, atomically (all or nothing); "
+            "an existing FILE is replaced only with --force, and never when it is NET itself"
+        ),
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with -o: replace FILE if it already exists"
     )
     return parser
 
@@ -192,12 +218,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
+    """One error line on stderr; returns EXIT_ERROR."""
+    _stderr_line(f"nntui: error: {printable(message, LINE_LIMIT)}")
+    return EXIT_ERROR
+
+
+def _note(message: str) -> None:
+    """One line on stderr that is not an error (stdout carries the document)."""
+    _stderr_line(f"nntui: note: {printable(message, LINE_LIMIT)}")
+
+
+def _stderr_line(line: str) -> None:
     try:
-        sys.stderr.write(f"nntui: error: {' '.join(message.split())}\n")
+        sys.stderr.write(line + "\n")
         sys.stderr.flush()
     except (OSError, AttributeError, ValueError):
         pass
-    return EXIT_ERROR
 
 
 def _silence_stdout() -> None:
@@ -262,48 +298,181 @@ def _debugger(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from nntui.engine.trace import build_trace, estimated_steps
+    from nntui.engine.trace import build_trace, default_granularity, estimated_steps
     from nntui.export import render_json, render_latex, render_markdown
 
+    read = _files_read(args.net)
     net = _resolve(args.net)
+    name = args.net or "worked-example"
+    # Before any work: an output that would destroy a file is refused now, not after tracing.
+    if args.output is not None:
+        _check_output(args.output, force=args.force, read=read)
+    else:
+        _check_stdout(read)
+    granularity = args.granularity or default_granularity(net)
     render = {"json": render_json, "markdown": render_markdown, "latex": render_latex}
-    steps = estimated_steps(net, args.granularity)
+    steps = estimated_steps(net, granularity)
     if steps > 5_000 and _stderr_is_terminal():
         # Long work shows that it is working (on stderr: stdout carries the document).
         from rich.console import Console
 
         note = f"tracing ~{steps:,} steps and writing them as {args.format}…"
         with Console(stderr=True).status(note):
-            trace = build_trace(net, args.granularity)
+            trace = build_trace(net, granularity)
             text = "" if trace.problem else render[args.format](trace, args.precision)
     else:
-        trace = build_trace(net, args.granularity)
+        trace = build_trace(net, granularity)
         text = "" if trace.problem else render[args.format](trace, args.precision)
     if trace.problem:
         # Not an exact step: inf and NaN have no place in the handout or the JSON contract.
-        _fail(f"{args.net or 'worked-example'}: this training step overflows: {trace.problem}")
+        _fail(f"{name}: this training step overflows: {trace.problem}")
         return EXIT_STOPPED
+    if args.granularity is None and granularity != "parameter":
+        every = estimated_steps(net, "parameter")
+        _note(
+            f"{name} is big ({net.n_params:,} parameters × {_count(net.n_samples, 'sample')}): "
+            f"one step per {granularity}, {len(trace.steps):,} steps; "
+            f"--granularity parameter writes every number (~{every:,} steps)"
+        )
+    text = _visible_document(text, args.format)
     if not text.endswith("\n"):
         text += "\n"
     if args.output is None:
         _emit(text)
         return EXIT_OK
-    try:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-    except OSError as err:
-        raise UsageError(f"{args.output}: cannot write: {err.strerror or err}") from None
+    _write(args.output, text, force=args.force)
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+# -- files ------------------------------------------------------------------------------------
+
+#: A file as the system knows it: (device, inode). Two paths name the same file, through a
+#: symbolic link, a hard link or another spelling (`./net.toml`, `dir/../net.toml`), exactly
+#: when their identities are equal.
+FileId = tuple[int, int]
+
+
+def _identity(status: os.stat_result) -> FileId:
+    return status.st_dev, status.st_ino
+
+
+def _files_read(net_arg: str | None) -> dict[FileId, str]:
+    """The network file NET names (none for a preset), by identity, with the path as typed.
+    NET names a file exactly when it exists (`resolve_source`)."""
+    if net_arg is None:
+        return {}
+    try:
+        return {_identity(os.stat(net_arg)): net_arg}
+    except (OSError, ValueError):
+        return {}
+
+
+def _check_output(output: str, *, force: bool, read: dict[FileId, str]) -> None:
+    """Refuse an output path that would destroy something (SPEC §8): a network file being
+    read (even with --force, whatever the path's spelling or links), any existing file
+    without --force, and anything that is not a regular file."""
+    try:
+        status = os.stat(output)
+    except FileNotFoundError:
+        if os.path.islink(output) and not force:  # a dangling link is still a name in use
+            raise UsageError(f"{output}: already exists (a symbolic link); add --force") from None
+        return
+    except (OSError, ValueError):
+        return  # the write names the problem (a path too long, a NUL, no permission)
+    source = read.get(_identity(status))
+    if source is not None:
+        same = "" if source == output else f" ({source})"
+        raise UsageError(
+            f"{output}: is the network file being exported{same}; "
+            "write to another file (--force never replaces it)"
+        )
+    if stat.S_ISDIR(status.st_mode):
+        raise UsageError(f"{output}: is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        from nntui.files import file_kind
+
+        raise UsageError(
+            f"{output}: not a regular file ({file_kind(status.st_mode)}); "
+            "leave out -o to write to standard output"
+        )
+    if not force:
+        raise UsageError(f"{output}: already exists; add --force to replace it")
+
+
+def _check_stdout(read: dict[FileId, str]) -> None:
+    """`nntui export net.toml >> net.toml` would append the handout to the network."""
+    try:
+        status = os.fstat(sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        return
+    source = read.get(_identity(status))
+    if source is not None and stat.S_ISREG(status.st_mode):
+        raise UsageError(f"{source}: standard output is this network file; write elsewhere")
+
+
+def _write(output: str, text: str, *, force: bool) -> None:
+    """`text` into `output`, atomically; one error line for anything that goes wrong."""
+    from nntui.files import write_text_atomic
+
+    try:
+        write_text_atomic(output, text, overwrite=force)
+    except FileExistsError:
+        raise UsageError(f"{output}: already exists; add --force to replace it") from None
+    except OSError as err:
+        raise UsageError(f"{output}: cannot write: {err.strerror or err}") from None
+    except ValueError:  # a NUL character in the path
+        raise UsageError(f"{output}: not a usable file name") from None
+
+
+# -- what reaches the terminal ----------------------------------------------------------------
+
+
+def _visible_document(text: str, fmt: str) -> str:
+    """A document with no character a terminal would act on, whatever its strings hold.
+
+    JSON: each control or format character is written as its `\\u` escape (json.dumps with
+    ensure_ascii=False escapes only U+0000-U+001F; it leaves DEL, the C1 controls such as
+    U+009B, a CSI to some terminals, the direction overrides U+202A-U+202E and U+2066-U+2069,
+    and the line separators U+2028/U+2029 raw); the document parses to the same strings.
+    Markdown and LaTeX: each is written visibly, as `printable` does (a handout already shows
+    outside text that way; this is the last line of defence). Line breaks stay.
+    """
+    lines = text.split("\n")
+    if all(line.isprintable() for line in lines):
+        return text
+    visible = _json_escape if fmt == "json" else printable
+    return "\n".join(visible(line) for line in lines)
+
+
+def _json_escape(line: str) -> str:
+    if line.isprintable():
+        return line
+    out = []
+    for char in line:
+        if printable(char) == char:
+            out.append(char)
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:  # a UTF-16 surrogate pair, as JSON writes a character beyond the BMP
+            code = ord(char) - 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+    return "".join(out)
 
 
 def _presets() -> int:
     from nntui.engine.presets import presets_listing
 
-    _emit("".join(line + "\n" for line in presets_listing()))
+    _emit("".join(printable(line) + "\n" for line in presets_listing()))
     return EXIT_OK
 
 
 def _train(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from nntui.engine.compute import forward
     from nntui.engine.presets import shape_text
     from nntui.engine.training import train
@@ -318,7 +487,8 @@ def _train(args: argparse.Namespace) -> int:
         result = train(net, steps)
     seconds = time.perf_counter() - start
     if args.format == "json":
-        after = forward(result.network)
+        with np.errstate(all="ignore"):  # a hidden layer may overflow; `stopped` says so
+            after = forward(result.network)
         document: dict[str, Any] = {
             "format": "nntui-train/1",
             "steps": result.steps_done,
@@ -333,9 +503,9 @@ def _train(args: argparse.Namespace) -> int:
         if result.message is not None:
             document["stopped"] = result.message
         text = json.dumps(json_safe(document), indent=2, ensure_ascii=False, allow_nan=False)
-        _emit(text + "\n")
+        _emit(_visible_document(text, "json") + "\n")
     else:
-        name = net.name or (args.net or "worked-example")
+        name = printable(net.name or (args.net or "worked-example"), LINE_LIMIT)
         rate = result.steps_done / seconds if seconds > 0 else float("inf")
         lines = [
             f"network: {name} ({shape_text(net)})",
@@ -347,7 +517,7 @@ def _train(args: argparse.Namespace) -> int:
         ]
         if result.message is not None:
             lines.append(f"stopped: {result.message}")
-        _emit("".join(line + "\n" for line in lines))
+        _emit("".join(printable(line) + "\n" for line in lines))
     return EXIT_STOPPED if result.diverged else EXIT_OK
 
 

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import tomllib
@@ -18,14 +20,15 @@ import pytest
 from nntui import __version__
 from nntui.cli import main
 from nntui.engine.compute import forward
-from nntui.engine.loader import load_network
+from nntui.engine.loader import dumps_toml, load_network
 from nntui.engine.presets import PRESETS, presets_listing, worked_example
-from nntui.engine.spec import NetworkSpec
+from nntui.engine.spec import PARAMETER_STEPS_UP_TO, NetworkSpec
 from nntui.engine.trace import build_trace
 
 MALFORMED = Path(__file__).parent / "malformed"
 EXPECTED_ERRORS: dict[str, str] = tomllib.loads((MALFORMED / "expected.toml").read_text())
 ROOT = Path(__file__).resolve().parent.parent
+POSIX_PATHS = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and devices")
 
 TRACE_KEYS = {
     "format",
@@ -346,6 +349,160 @@ def test_export_to_an_unwritable_file(capsys: pytest.CaptureFixture[str], tmp_pa
     target = tmp_path / "missing-dir" / "out.md"
     assert_error(*run(capsys, "export", "-o", str(target)), f"{target}: cannot write")
     assert_error(*run(capsys, "export", "--output", str(tmp_path)), str(tmp_path))
+
+
+# -- export never destroys a file (SPEC §8) -----------------------------------------------------
+
+
+def net_file(tmp_path: Path) -> Path:
+    path = tmp_path / "net.toml"
+    path.write_text(dumps_toml(worked_example()), encoding="utf-8")
+    return path
+
+
+@POSIX_PATHS
+@pytest.mark.parametrize("force", [False, True])
+def test_export_never_overwrites_the_network_it_reads(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    force: bool,
+) -> None:
+    """The same file by any name: as typed, another spelling, a symbolic or a hard link."""
+    monkeypatch.chdir(tmp_path)
+    path = net_file(tmp_path)
+    before = path.read_bytes()
+    (tmp_path / "dir").mkdir()
+    os.symlink("net.toml", "link.toml")
+    os.link("net.toml", "hard.toml")
+    spellings = [
+        "net.toml",
+        "./net.toml",
+        "dir/../net.toml",
+        str(path),
+        "link.toml",
+        "hard.toml",
+    ]
+    for output in spellings:
+        for fmt in ("markdown", "json"):
+            args = ["export", "net.toml", "--format", fmt, "-o", output]
+            code, out, err = run(capsys, *args, *(["--force"] if force else []))
+            assert_error(code, out, err, f"{output}: is the network file being exported")
+            assert path.read_bytes() == before, output
+    # Nor the other way round: the network through a link, the output by its own name.
+    assert_error(*run(capsys, "export", "link.toml", "-o", "net.toml", "--force"))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dir",
+        "hard.toml",
+        "link.toml",
+        "net.toml",
+    ]
+
+
+def test_export_never_overwrites_an_existing_file_without_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "handout.md"
+    target.write_text("the lecturer's notes\n", encoding="utf-8")
+    code, out, err = run(capsys, "export", "-o", str(target))
+    assert_error(code, out, err)
+    assert err == f"nntui: error: {target}: already exists; add --force to replace it\n"
+    assert target.read_text(encoding="utf-8") == "the lecturer's notes\n"
+    assert run(capsys, "export", "-o", str(target), "--force") == (0, "", "")
+    _, printed, _ = run(capsys, "export")
+    assert target.read_text(encoding="utf-8") == printed
+    assert [p.name for p in tmp_path.iterdir()] == ["handout.md"]  # no temporary file left
+
+
+@POSIX_PATHS
+def test_export_refuses_a_device_or_a_dangling_link_as_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert_error(
+        *run(capsys, "export", "-o", os.devnull, "--force"),
+        f"{os.devnull}: not a regular file (a character device)",
+    )
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    dangling = tmp_path / "gone.md"
+    dangling.symlink_to(tmp_path / "nowhere.md")
+    assert_error(*run(capsys, "export", "-o", str(dangling)), "already exists")
+    assert run(capsys, "export", "-o", str(dangling), "--force") == (0, "", "")
+    assert dangling.is_symlink() and (tmp_path / "nowhere.md").read_text().startswith("# ")
+
+
+def test_export_on_a_full_disk_keeps_the_old_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "handout.md"
+    target.write_text("the old handout\n", encoding="utf-8")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    code, out, err = run(capsys, "export", "-o", str(target), "--force")
+    assert_error(code, out, err, f"{target}: cannot write: {os.strerror(errno.ENOSPC)}")
+    assert target.read_text(encoding="utf-8") == "the old handout\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["handout.md"]
+
+
+@POSIX_PATHS
+def test_export_appending_to_its_own_network_is_refused(tmp_path: Path) -> None:
+    """`nntui export net.toml >> net.toml` would append the handout to the network."""
+    path = net_file(tmp_path)
+    before = path.read_bytes()
+    with open(path, "ab") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "nntui", "export", str(path)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"nntui: error: {path}: standard output is this network file; write elsewhere\n"
+    )
+    assert path.read_bytes() == before
+
+
+# -- export's default granularity (SPEC §2) -----------------------------------------------------
+
+
+def test_export_chooses_the_granularity_the_app_would(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """mnist-784 is exported a step per layer (a few dozen steps, not ~102,000), and stderr
+    says so in one line; a small network is exported a step per number, silently."""
+    code, out, err = run(capsys, "export", "mnist-784", "--format", "json")
+    assert code == 0
+    steps = strict_json(out)["steps"]
+    assert 10 < len(steps) < 100
+    assert len(steps) == len(build_trace(PRESETS["mnist-784"].build(), "layer").steps)
+    assert err.count("\n") == 1 and err.startswith("nntui: note: mnist-784 is big ")
+    assert "one step per layer" in err and "--granularity parameter" in err
+    assert f"{len(steps)} steps" in err
+    code, out, err = run(capsys, "export", "deep-4-16-16-3", "--granularity", "layer")
+    assert (code, err) == (0, "")  # asked for: no note
+    code, out, err = run(capsys, "export", "deep-4-16-16-3", "--granularity", "parameter")
+    assert (code, err) == (0, "")
+    assert out.count("**Step ") == len(build_trace(PRESETS["deep-4-16-16-3"].build()).steps)
+    for name in ("worked-example", "xor", "softmax-3class"):
+        code, out, err = run(capsys, "export", name, "--format", "json")
+        assert (code, err) == (0, "")
+        expected = build_trace(PRESETS[name].build(), "parameter")
+        assert len(strict_json(out)["steps"]) == len(expected.steps)
+
+
+def test_export_help_tells_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "export", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "--force" in flat and "never when it is NET itself" in flat
+    assert "default: what the debugger would choose for NET" in flat
+    assert f"exceed {PARAMETER_STEPS_UP_TO}" in flat
 
 
 def test_export_with_a_network_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import signal
 import struct
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +19,12 @@ from hypothesis import strategies as st
 
 from nntui.engine.compute import backward, forward, sgd_step
 from nntui.engine.loader import (
+    MAX_FILE_BYTES,
     NetworkFileError,
     dumps_json,
     dumps_toml,
     load_network,
+    load_spec,
     loads_network,
     parse_network,
     save_network,
@@ -32,6 +37,7 @@ from nntui.engine.presets import (
     shape_text,
     worked_example,
 )
+from nntui.engine.text import LINE_LIMIT
 
 MALFORMED = Path(__file__).parent / "malformed"
 EXPECTED = tomllib.loads((MALFORMED / "expected.toml").read_text(encoding="utf-8"))
@@ -291,6 +297,111 @@ def test_save_format_follows_extension(tmp_path: Path) -> None:
     assert (tmp_path / "a.net").read_text().startswith("name = ")
     with pytest.raises(NetworkFileError, match="cannot write"):
         save_network(net, tmp_path / "missing-dir" / "a.toml")
+
+
+def test_save_never_overwrites_unasked_and_is_atomic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "net.toml"
+    save_network(worked_example(), path)
+    before = path.read_bytes()
+    with pytest.raises(NetworkFileError, match=r"net\.toml: already exists; not overwritten$"):
+        save_network(PRESETS["xor"].build(), path)
+    assert path.read_bytes() == before
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(NetworkFileError, match="cannot write: No space left on device"):
+        save_network(PRESETS["xor"].build(), path, overwrite=True)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["net.toml"]
+    monkeypatch.undo()
+    save_network(PRESETS["xor"].build(), path, overwrite=True)
+    assert load_network(path).same_as(PRESETS["xor"].build())
+
+
+# -- what is not a regular file is refused before it is opened ---------------------------------
+POSIX = pytest.mark.skipif(os.name != "posix", reason="FIFOs and devices")
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging: a blocked open() of a FIFO is interrupted by the alarm."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@POSIX
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "net.json"
+    os.mkfifo(fifo)
+    with deadline(10), pytest.raises(NetworkFileError) as caught:
+        load_network(fifo)  # before the fix: waits in open() for a writer, forever
+    assert str(caught.value) == f"{fifo}: not a regular file (a FIFO)"
+    assert_one_line_error(caught.value, str(fifo))
+
+
+@POSIX
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/dev/zero", "a character device"), ("/dev/null", "a character device")]
+)
+def test_a_device_is_refused(path: str, kind: str) -> None:
+    if not os.path.exists(path):
+        pytest.skip(f"no {path}")
+    with pytest.raises(NetworkFileError, match=f"^{path}: not a regular file \\({kind}\\)$"):
+        load_spec(path)
+
+
+@POSIX
+def test_a_fifo_swapped_in_after_the_check_does_not_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: a regular file when checked, a FIFO when opened. The open does not wait
+    (O_NONBLOCK) and what was opened is checked again."""
+    fifo = tmp_path / "net.json"
+    os.mkfifo(fifo)
+    regular = os.stat(__file__)
+    monkeypatch.setattr(os, "stat", lambda *args, **kwargs: regular)
+    with deadline(10), pytest.raises(NetworkFileError, match=r"not a regular file \(a FIFO\)$"):
+        load_spec(fifo)
+
+
+@POSIX
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A 2 GB file (sparse: no disk used) is refused from its size, at once."""
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as file:
+        file.truncate(2 * 1024**3)
+    with pytest.raises(NetworkFileError) as caught:
+        load_spec(path)
+    assert str(caught.value) == (
+        f"{path}: too large for a network file (2.0 GB; the limit is 64 MB)"
+    )
+    just_over = tmp_path / "over.toml"
+    with open(just_over, "wb") as file:
+        file.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(NetworkFileError, match="too large for a network file"):
+        load_spec(just_over)
+
+
+def test_error_lines_are_capped_and_show_the_end_of_a_long_path(tmp_path: Path) -> None:
+    err = NetworkFileError("d/" * 200 + "net.toml", "x" * 1000, "name")
+    text = str(err)
+    assert len(text) <= LINE_LIMIT and text.endswith("…")
+    assert text.startswith("…") and "/d/d/net.toml: name: xxx" in text
+    err = NetworkFileError("net\x1b]0;PWNED\x07.toml", "unknown key \u202e", "a\u009bb")
+    assert str(err) == "net\\x1b]0;PWNED\\x07.toml: a\\x9bb: unknown key \\u202e"
 
 
 @settings(max_examples=200, deadline=None)

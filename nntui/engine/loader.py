@@ -19,8 +19,8 @@ import math
 import numbers
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from nntui.engine.spec import (
@@ -31,6 +31,8 @@ from nntui.engine.spec import (
     LayerSpec,
     NetworkSpec,
 )
+from nntui.engine.text import LINE_LIMIT, printable
+from nntui.files import file_kind, write_text_atomic
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,8 +48,13 @@ ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
 # The output activation each loss needs; how far a cross-entropy target may be from summing to 1.
 LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
 DISTRIBUTION_TOLERANCE = 1e-6
-# Far beyond any real network file (a 784-32-10 net is about half a megabyte); stops /dev/zero.
+#: The largest network file read. A 784-32-10 network is about half a megabyte; 64 MB of JSON
+#: samples (1.1 million 1-1 samples) already take about 1 GB of memory and 9 s to read and check,
+#: which is as far as a debugger stepping through arithmetic needs to go. A bigger file (a 2 GB
+#: data dump, /dev/zero behind a symbolic link) is refused before a byte of it is read.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: How much of a path an error line shows: its end, where the file's name is.
+SOURCE_LIMIT = 120
 
 
 class NetworkFileError(Exception):
@@ -62,7 +69,8 @@ class NetworkFileError(Exception):
         self.source = source
         self.message = message
         self.field = field
-        parts = [source, message] if field is None else [source, field, message]
+        shown = _shown_source(source)
+        parts = [shown, message] if field is None else [shown, field, message]
         super().__init__(_one_line(": ".join(parts)))
 
     def __reduce__(self) -> tuple[type[NetworkFileError], tuple[str, str, str | None]]:
@@ -124,8 +132,19 @@ def parse_spec(data: object, source: str) -> NetworkSpec:
 
 
 def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
+    """The file's bytes. Anything but a regular file (a FIFO, a directory, /dev/zero, a
+    terminal) is refused before it is opened, so nothing waits for a writer or reads forever,
+    and so is a file over `MAX_FILE_BYTES`."""
     try:
-        with open(path, "rb") as file:
+        _check_readable(os.stat(path), source)
+        # O_NONBLOCK: should a FIFO take the file's place after the check, opening it does not
+        # wait for a writer; the check is then made again on what was opened.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(path, flags)
+        with open(descriptor, "rb") as file:
+            _check_readable(os.fstat(descriptor), source)
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(descriptor, True)
             content = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise NetworkFileError(source, "no such file") from None
@@ -137,9 +156,25 @@ def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
         raise NetworkFileError(source, f"cannot read: {err.strerror or err}") from None
     except ValueError:  # e.g. a NUL character in the path
         raise NetworkFileError(source, "not a usable file name") from None
-    if len(content) > MAX_FILE_BYTES:
-        raise NetworkFileError(source, f"too large (over {MAX_FILE_BYTES} bytes)")
+    if len(content) > MAX_FILE_BYTES:  # it grew after the check
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise NetworkFileError(source, f"too large for a network file (over {limit} MB)")
     return content
+
+
+def _check_readable(status: os.stat_result, source: str) -> None:
+    if stat.S_ISDIR(status.st_mode):
+        raise NetworkFileError(source, "is a directory, not a network file")
+    if not stat.S_ISREG(status.st_mode):
+        raise NetworkFileError(source, f"not a regular file ({file_kind(status.st_mode)})")
+    if status.st_size > MAX_FILE_BYTES:
+        raise NetworkFileError(source, _too_large(status.st_size))
+
+
+def _too_large(size: int) -> str:
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    shown = f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+    return f"too large for a network file ({shown}; the limit is {limit} MB)"
 
 
 def _decode(content: bytes, source: str) -> str:
@@ -462,11 +497,21 @@ def _describe(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _one_line(text: str) -> str:
-    """Runs of line breaks and other non-space whitespace become one space; other unprintable
-    characters (escape sequences, lone surrogates) are shown escaped."""
+def _one_line(text: str, limit: int | None = LINE_LIMIT) -> str:
+    """Runs of line breaks and other non-space whitespace become one space; every other
+    character that is not printable (an escape sequence, a direction override, a lone
+    surrogate, an unassigned code point) is shown escaped, a stricter `printable`; and the
+    line is cut at `limit` characters."""
     flat = re.sub(r"[^\S ]+", " ", text)
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in flat)
+    if not flat.isprintable():
+        flat = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in flat)
+    return printable(flat, limit)
+
+
+def _shown_source(source: str) -> str:
+    """The path as typed, made printable; a very long one keeps its end (the file's name)."""
+    shown = _one_line(source, None)
+    return shown if len(shown) <= SOURCE_LIMIT else "…" + shown[-(SOURCE_LIMIT - 1) :]
 
 
 # -- saving ----------------------------------------------------------------------------------
@@ -519,17 +564,24 @@ def dumps_json(net: Network) -> str:
     )
 
 
-def save_network(net: Network, path: str | os.PathLike[str]) -> None:
-    """Write `net` to `path`: JSON for a `.json` path, TOML otherwise (UTF-8).
+def save_network(net: Network, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    """Write `net` to `path`: JSON for a `.json` path, TOML otherwise (UTF-8), atomically
+    (`nntui.files.write_text_atomic`): a full disk or a crash never leaves half a file.
 
-    Raises `NetworkFileError` when the file cannot be written.
+    An existing file is replaced only with `overwrite` (SPEC §8: `--force`, or the user said
+    yes). Raises `NetworkFileError` when the file cannot be written, exists (without
+    `overwrite`) or is not a regular file.
     """
     source = os.fsdecode(path)
     text = dumps_json(net) if _format_of(source) == "json" else dumps_toml(net)
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text, overwrite=overwrite)
+    except FileExistsError:
+        raise NetworkFileError(source, "already exists; not overwritten") from None
     except OSError as err:
         raise NetworkFileError(source, f"cannot write: {err.strerror or err}") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise NetworkFileError(source, "not a usable file name") from None
 
 
 def _toml_float(value: float) -> str:

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from nntui.engine.compute import backward, forward, reduce_factor, sgd_step
+from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
 from nntui.engine.functions import LEAKY_SLOPE, loss_per_sample, output_delta
-from nntui.engine.network import Network
+from nntui.engine.network import Network, ParamRef
 
 #: How often `should_stop` is polled when no `progress_every` is given.
 DEFAULT_POLL_EVERY = 1024
@@ -72,8 +72,11 @@ def train(
     `on_progress(done)` is called after every `progress_every` steps (0: never) and after the
     last one; `should_stop()` is polled at the same cadence (every `DEFAULT_POLL_EVERY` steps
     when `progress_every` is 0) and, when it returns True, training stops there (cancelled).
-    Training also stops at the first step whose gradient, new parameters or new loss is not
-    finite; the result then keeps the last state that was all finite and says why.
+    Training also stops at the first step whose gradient, new parameters, new loss or any
+    pre-activation is not finite (an overflow that a saturating activation hides from the
+    loss: σ(inf) = 1); the result then keeps the last state that was all finite and says why,
+    naming the number (`step_problem`), as the debugger and `nntui export` do for that step.
+    A start that is not finite does not train at all ("training cannot start: ...").
     No NumPy warning is ever emitted.
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
@@ -83,12 +86,18 @@ def train(
     engine = _Engine(net)
     with np.errstate(all="ignore"):
         first = engine.start()
-    if not math.isfinite(first):
+        hidden = math.isfinite(first) and not engine.forward_finite()
+    if not math.isfinite(first) or hidden:
+        why = (
+            step_problem(net, *_step_arrays(net))
+            if hidden
+            else f"the loss of the starting parameters is not finite ({first!r})"
+        )
         return TrainResult(
             net,
             np.array([first]),
             0,
-            f"training cannot start: the loss of the starting parameters is not finite ({first!r})",
+            f"training cannot start: {why}",
             diverged=True,
             cancelled=False,
         )
@@ -180,6 +189,9 @@ class _Engine:
                 z = np.empty((shapes[i][0], n))
                 pres.append(z)
                 forward_fns.append(_forward_fn(layer.activation, z, posts[i]))
+        # Every layer's z, checked after each forward pass: a saturating activation
+        # (σ(±inf) = 1 or 0, tanh(±inf) = ±1, relu(−inf) = 0) would hide an overflow from the loss.
+        self.pre_checks = [(z, np.ones_like(z)) for z in pres]
         deltas = [np.empty((s, n)) for s, _ in shapes]
         derivs = [
             _derivative_fn(layer.activation, pres[i], posts[i]) for i, layer in enumerate(layers)
@@ -222,6 +234,17 @@ class _Engine:
         self.history.append(loss)
         return loss
 
+    def forward_finite(self) -> bool:
+        """True when every pre-activation of the last forward pass is finite (hence every
+        activation: each activation function maps finite numbers to finite numbers)."""
+        vdot = np.vdot
+        for z, ones in self.pre_checks:
+            # One dot product per layer; a sum that overflows from finite numbers is checked
+            # element by element.
+            if not math.isfinite(vdot(z, ones)) and not np.isfinite(z).all():
+                return False
+        return True
+
     def run(self, count: int) -> bool:
         """`count` more steps; False (and `failure` set) at the first non-finite number."""
         mm = np.matmul
@@ -230,6 +253,7 @@ class _Engine:
         vdot = np.vdot
         isfinite = math.isfinite
         loss_fn = self.loss_fn
+        pre_checks = self.pre_checks
         grad = self.grad_flat
         rate = self.rate
         ones = np.ones_like(grad)
@@ -266,6 +290,13 @@ class _Engine:
                 self.failure = (done + 1, float(loss))
                 ok = False
                 break
+            for z, ones_z in pre_checks:
+                if not isfinite(vdot(z, ones_z)) and not np.isfinite(z).all():
+                    self.failure = (done + 1, float(loss))
+                    ok = False
+                    break
+            if not ok:
+                break
             append(loss)
             done += 1
             cur, nxt = nxt, cur
@@ -287,7 +318,10 @@ class _Engine:
             if iteration == 1
             else f"kept the parameters of iteration {iteration - 1}"
         )
-        why = diagnose_step(self.network(net), loss)
+        last = self.network(net)
+        # The engine's own arithmetic, run again on the last finite state, names the number;
+        # should it (rounded a little differently) find every number finite, say what failed.
+        why = step_problem(last, *_step_arrays(last)) or diagnose_step(last, loss)
         return f"training diverged at iteration {iteration}: {why}; {kept}"
 
 
@@ -327,6 +361,142 @@ def diagnose_step(net: Network, loss: float | None) -> str:
         f"the loss after the step is not finite ({loss!r}); the step moved {refs[k].name} "
         f"the most, by {float(moves[k]):.3g}"
     )
+
+
+#: Names a neuron's value in messages: (kind "pre" or "post", layer, neuron) → e.g. "h_pre0".
+Symbol = Callable[[str, int, int], str]
+
+
+def _target_symbol(kind: str, layer: int, neuron: int) -> str:
+    """The JSON trace's `target` naming (SPEC §4): `pre[0][1]`, `post[1][0]`."""
+    return f"{kind}[{layer}][{neuron}]"
+
+
+def _step_arrays(net: Network) -> tuple[Forward, Backward, Network, Forward]:
+    """One step of the engine from `net`: forward, backward, the update, forward again."""
+    with np.errstate(all="ignore"):
+        fwd = forward(net)
+        bwd = backward(net, fwd)
+        after = sgd_step(net, bwd)
+        return fwd, bwd, after, forward(after)
+
+
+def step_problem(
+    net: Network,
+    fwd: Forward,
+    bwd: Backward,
+    after: Network,
+    fwd_after: Forward,
+    symbol: Symbol | None = None,
+) -> str | None:
+    """Why one training step from `net` is not exact arithmetic, or None when every number of
+    it is finite: every layer's pre-activation and activation, each sample's loss and the
+    batch loss, every gradient (each sample's and the batch's, ∂E/∂a, ∂E/∂z, f′(z)), every
+    new parameter and the forward pass after the step.
+
+    The message names the first number that is not finite in the order the step is taught
+    (forward, loss, backward, update, check), e.g. "the pre-activation h_pre0 is not finite
+    (inf)"; a loss that is not finite is named before the values that made it. `symbol`
+    names a neuron's value (default: the JSON trace's `pre[0][1]`). The check costs one
+    `np.isfinite` per array; only a step that fails is searched number by number.
+    """
+    with np.errstate(all="ignore"):  # how far a parameter moved may itself overflow
+        return _step_problem(net, fwd, bwd, after, fwd_after, symbol or _target_symbol)
+
+
+def _step_problem(
+    net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward, name: Symbol
+) -> str | None:
+    several = net.n_samples > 1
+    refs = list(net.params())
+    if not math.isfinite(fwd.loss):
+        return f"the loss is not finite ({fwd.loss!r})"
+    found = _forward_problem(fwd, name, several, "")
+    if found is not None:
+        return found
+    found = _backward_problem(bwd, refs, name, several)
+    if found is not None:
+        return found
+    new = _flat(*_parameters(after))
+    bad = np.flatnonzero(~np.isfinite(new))
+    if bad.size:
+        k = int(bad[0])
+        return f"the update of {refs[k].name} is not finite ({float(new[k])!r})"
+    moves = new - _flat(*_parameters(net))
+    k = int(np.argmax(np.abs(moves))) if moves.size else 0
+    moved = f"the step moved {refs[k].name} the most, by {float(moves[k]):.3g}"
+    if not math.isfinite(fwd_after.loss):
+        return f"the loss after the step is not finite ({fwd_after.loss!r}); {moved}"
+    found = _forward_problem(fwd_after, name, several, "*")
+    if found is not None:
+        return f"after the step, {found}; {moved}"
+    return None
+
+
+def _all_finite(arrays: Sequence[np.ndarray | None]) -> bool:
+    return all(a is None or bool(np.isfinite(a).all()) for a in arrays)
+
+
+def _first_bad(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
+    bad = np.argwhere(~np.isfinite(array))
+    if not len(bad):
+        return None
+    index = tuple(int(i) for i in bad[0])
+    return index, float(array[index])
+
+
+def _forward_problem(fwd: Forward, name: Symbol, several: bool, star: str) -> str | None:
+    """The first pre-activation, activation or sample loss that is not finite."""
+    if _all_finite((*fwd.pre, *fwd.post, fwd.losses)):
+        return None
+    for s in range(fwd.losses.shape[0]):
+        of_sample = f" for sample {s}" if several else ""
+        for layer, (pre, post) in enumerate(zip(fwd.pre, fwd.post, strict=True)):
+            for what, kind, array in (("pre-activation", "pre", pre), ("activation", "post", post)):
+                bad = _first_bad(array[s])
+                if bad is not None:
+                    (j,), value = bad
+                    symbol = name(kind, layer, j) + star
+                    return f"the {what} {symbol} is not finite ({value!r}){of_sample}"
+        if not math.isfinite(fwd.losses[s]):
+            return f"the loss of sample {s} is not finite ({float(fwd.losses[s])!r})"
+    return None
+
+
+def _backward_problem(
+    bwd: Backward, refs: list[ParamRef], name: Symbol, several: bool
+) -> str | None:
+    """The first gradient that is not finite: each sample's, output layer first, then the
+    batch's."""
+    per_sample = (*bwd.grad_post, *bwd.grad_pre, *bwd.local, *bwd.sample_weights)
+    if _all_finite((*per_sample, *bwd.sample_biases, *bwd.weights, *bwd.biases)):
+        return None
+    layers = len(bwd.grad_pre)
+    for s in range(bwd.grad_pre[0].shape[0]):
+        of_sample = f" for sample {s}" if several else ""
+        for layer in reversed(range(layers)):
+            checks = (
+                ("∂E/∂{post}", bwd.grad_post[layer]),
+                ("∂{post}/∂{pre}", bwd.local[layer]),
+                ("∂E/∂{pre}", bwd.grad_pre[layer]),
+            )
+            for template, array in checks:
+                bad = None if array is None else _first_bad(array[s])
+                if bad is not None:
+                    (j,), value = bad
+                    what = template.format(post=name("post", layer, j), pre=name("pre", layer, j))
+                    return f"{what} is not finite ({value!r}){of_sample}"
+        sample = _flat([w[s] for w in bwd.sample_weights], [b[s] for b in bwd.sample_biases])
+        bad_k = np.flatnonzero(~np.isfinite(sample))
+        if bad_k.size:
+            k = int(bad_k[0])
+            return f"the gradient of {refs[k].name} is not finite ({float(sample[k])!r}){of_sample}"
+    gradient = _flat(bwd.weights, bwd.biases)
+    bad_k = np.flatnonzero(~np.isfinite(gradient))
+    if bad_k.size:
+        k = int(bad_k[0])
+        return f"the gradient of {refs[k].name} is not finite ({float(gradient[k])!r})"
+    return None
 
 
 def _parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
