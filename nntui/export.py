@@ -353,6 +353,27 @@ def _verdict(before: float, after: float, precision: int, *, samples: int, moved
     )
 
 
+def _phase_intro(net: Network, phase: Phase) -> str:
+    """What a phase does, said for this network (several samples, fixed biases)."""
+    text = _PHASE_INTROS[phase]
+    many = net.n_samples > 1
+    if phase == "loss" and many:
+        text = (
+            "How far each sample's output is from its target; then the batch loss, the "
+            f"{net.reduction} over the samples."
+        )
+    elif phase == "backward" and many:
+        text += (
+            f" Each sample's gradients first, then their {net.reduction}: the gradient of "
+            "the batch loss."
+        )
+    elif phase == "update" and not net.update_biases:
+        text = text.replace("Every parameter takes", "Every weight takes") + (
+            " The biases are fixed (update_biases = false)."
+        )
+    return text
+
+
 def _settings(net: Network) -> list[str]:
     name, formula = _LOSS_TEXT[net.loss]
     lines = [f"Loss per sample: {name}, {formula}."]
@@ -417,7 +438,7 @@ def render_markdown(trace: Trace, precision: int = 3) -> str:
     out: list[str] = [f"# {_md(_title(net))}", "", _md(_intro(trace, precision)), ""]
     out += _md_network(net, precision)
     for number, phase, steps in _phases(trace):
-        out += [f"## {number}. {PHASE_TITLES[phase]}", "", _md(_PHASE_INTROS[phase]), ""]
+        out += [f"## {number}. {PHASE_TITLES[phase]}", "", _md(_phase_intro(net, phase)), ""]
         labelled = _labelled(net, steps)
         for headed, sample, group in _blocks(net, steps):
             if headed:
@@ -713,7 +734,8 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
     ]
     out += _tex_network(net, precision)
     for _, phase, steps in _phases(trace):
-        out += [rf"\section{{{_tex(PHASE_TITLES[phase])}}}", "", _tex(_PHASE_INTROS[phase]), ""]
+        title, intro = _tex(PHASE_TITLES[phase]), _tex(_phase_intro(net, phase))
+        out += [rf"\section{{{title}}}", "", intro, ""]
         labelled = _labelled(net, steps)
         for headed, sample, group in _blocks(net, steps):
             if headed:

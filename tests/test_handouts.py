@@ -388,3 +388,18 @@ def test_latex_keeps_neighbouring_operands_apart() -> None:
     assert r"weighted activations $h^{*}$ 0.188, bias $b_{10}^{*}$ $-0.113$." in latex
     assert r"relu gives 0 because $h_{\mathrm{pre},1} \le 0$" in latex  # still one formula
     assert r"$\theta^{*} = \theta + \Delta$" in latex
+
+
+def test_phase_introductions_fit_the_network() -> None:
+    """With several samples the loss and backpropagation say what happens per sample and for
+    the batch; with fixed biases the update does not claim that every parameter moves."""
+    many = render_markdown(build_trace(network("mse", samples=3)))
+    assert "How far each sample's output is from its target" in phase_section(many, "Loss")
+    backward = phase_section(many, "Backpropagation")
+    assert "Each sample's gradients first, then their mean" in backward
+    fixed = build_trace(replace(network(samples=1), update_biases=False))
+    update = phase_section(render_markdown(fixed), "Parameter update")
+    assert "Every parameter takes" not in update
+    assert "Every weight takes one step" in update and "biases are fixed" in update
+    one = render_markdown(build_trace(network()))
+    assert "How far the output is from the target." in phase_section(one, "Loss")
