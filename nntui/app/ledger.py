@@ -74,26 +74,31 @@ class Ledger(SessionView, ScrollView, can_focus=False):
     def describe_row(self, row: int) -> str:
         s = self.session
         p = s.precision
-        param = s.index.params[row]
+        name = s.index.params.name_of(s.index.params[row])
         old, grad, new = self._data()
-        parts = [f"{param.name} = {fmt_result(old[row], p)}"]
+        parts = [f"{name} = {fmt_result(old[row], p)}"]
         if s.index.grad_at[row] <= s.cursor:
-            parts.append(f"∂E/∂{param.name} = {fmt_result(grad[row], p)}")
+            parts.append(f"∂E/∂{name} = {fmt_result(grad[row], p)}")
         else:
             parts.append("gradient not computed yet")
         if s.index.new_at[row] <= s.cursor:
-            parts.append(f"{param.name}* = {fmt_result(new[row], p)}")
+            parts.append(f"{name}* = {fmt_result(new[row], p)}")
         return " · ".join(parts)
 
     def _data(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]:
         return self.session.ledger_columns()
 
     def _cell(self) -> int:
-        return self.session.precision + 5
+        # −1.234 at 3 decimals; below 2 decimals a small number may take 7 cells (−0.0004).
+        return max(self.session.precision + 5, 7)
+
+    def _name_cell(self) -> int:
+        """The name column: as wide as the network's longest name (never cut), at least 7."""
+        return max(7, self.session.index.params.name_width)
 
     def row_width(self) -> int:
         """Cells one full row needs at the current precision."""
-        return 8 + 4 * (self._cell() + 1)
+        return self._name_cell() + 1 + 4 * (self._cell() + 1)
 
     _styles: dict[str, Style] | None = None
 
@@ -125,7 +130,8 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         base = styles["base"]
         cell = self._cell()
         if y == 0:
-            titles = ["param".ljust(7)] + [t.rjust(cell) for t in ("value", "grad", "Δ", "new")]
+            titles = ["param".ljust(self._name_cell())]
+            titles += [t.rjust(cell) for t in ("value", "grad", "Δ", "new")]
             return Strip([Segment(" ".join(titles), styles["header"])]).adjust_cell_length(
                 width, base
             )
@@ -146,7 +152,7 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         rate = s.network.learning_rate
         fixed = params[row].kind == "bias" and not s.network.update_biases
         segments = [
-            Segment(params[row].name.ljust(7)[:7] + " ", style),
+            Segment(params.name_of(params[row]).ljust(self._name_cell()) + " ", style),
             Segment(fmt_result(old[row], p).rjust(cell) + " ", style),
         ]
         if grad_known:

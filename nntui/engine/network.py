@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,6 +18,7 @@ from nntui.engine.spec import (
     ParamRef,
     layer_params,
     param_value,
+    separated_names,
 )
 
 # Re-exported: the names and the parameter references are NumPy-free, in `spec`.
@@ -100,6 +102,16 @@ class Network:
 
     def value_of(self, ref: ParamRef) -> float:
         return param_value(self.layers, ref)
+
+    @functools.cached_property
+    def separated_names(self) -> bool:
+        """Whether this network's parameter names separate their indices (`separated_names`)."""
+        return separated_names(self.layers)
+
+    def param_name(self, ref: ParamRef) -> str:
+        """`ref`'s name in this network's one naming style: `w100`, or `w1_0_0` beside `w1_0_10`.
+        Every name shown of a parameter of this network (traces, ledger, messages) is this."""
+        return ref.label(self.separated_names)
 
     # -- derived networks --------------------------------------------------------------------
     def with_parameters(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> Network:

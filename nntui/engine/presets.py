@@ -141,31 +141,31 @@ def _seeded_layer(
     return activation, weights, np.zeros(size)
 
 
-def _digit_images() -> np.ndarray:
-    """Two 28×28 drawings, flattened: a ring (a 0) and an upright stroke (a 1), ink 1.0."""
-    import numpy as np
+def mnist_digits() -> tuple[list[int], list[list[int]]]:
+    """The handwritten MNIST digits shipped in `nntui/presets/mnist-digits.toml` (its header
+    names the source and the licence): their labels, and 784 grey levels 0–255 each."""
+    import tomllib
+    from importlib.resources import files
 
-    rows, cols = np.mgrid[0:28, 0:28]
-    radius = np.hypot((rows - 13.5) / 1.3, cols - 13.5)
-    zero = ((radius > 6.0) & (radius < 9.0)).astype(np.float64)
-    one = ((cols >= 13) & (cols <= 14) & (rows >= 4) & (rows <= 23)).astype(np.float64)
-    return np.stack([zero.ravel(), one.ravel()])
+    text = files("nntui").joinpath("presets", "mnist-digits.toml").read_text(encoding="utf-8")
+    digits = tomllib.loads(text)["digits"]
+    return [d["label"] for d in digits], [d["pixels"] for d in digits]
 
 
 def mnist_784() -> Network:
-    """The shape of an MNIST digit classifier, for the collapsed drawing of a big network."""
+    """An MNIST digit classifier's shape on two real handwritten digits (a 0 and a 1, grey
+    levels scaled to [0, 1]), one-hot targets of their labels; seeded weights."""
     import numpy as np
 
     rng = np.random.default_rng(0)
-    targets = np.zeros((2, 10))
-    targets[0, 0] = targets[1, 1] = 1.0
+    labels, pixels = mnist_digits()
     return _network(
-        "MNIST-sized: 784-32-10, ReLU then softmax",
+        "MNIST: 784-32-10, ReLU then softmax",
         "cross_entropy",
         0.1,
         [_seeded_layer(rng, "relu", 784, 32), _seeded_layer(rng, "softmax", 32, 10)],
-        _digit_images(),
-        targets,
+        np.asarray(pixels, dtype=np.float64) / 255.0,
+        np.eye(10)[labels],
     )
 
 
@@ -206,7 +206,9 @@ PRESETS: dict[str, Preset] = {
             "a 3-class classifier, six samples, cross-entropy",
             softmax_3class_spec,
         ),
-        Preset("mnist-784", "MNIST-sized, two drawn digits, to see a big net collapse", mnist_784),
+        Preset(
+            "mnist-784", "two handwritten MNIST digits (a 0, a 1); a big net collapses", mnist_784
+        ),
         Preset(
             "deep-4-16-16-3", "two tanh hidden layers, eight samples, 3 classes", deep_4_16_16_3
         ),

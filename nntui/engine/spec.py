@@ -12,6 +12,7 @@ Both classes answer the same questions about shape and values (`layers[l].weight
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -29,6 +30,16 @@ Granularity = Literal["parameter", "neuron", "layer"]
 GRANULARITIES: tuple[Granularity, ...] = ("parameter", "neuron", "layer")
 #: Up to this many parameter × sample products a network is stepped one parameter at a time.
 PARAMETER_STEPS_UP_TO = 400
+
+
+def separated_names(layers: Sequence[_LayerLike]) -> bool:
+    """Whether the parameter names of a network of these layers separate their indices.
+
+    One style for the whole network: when any index — layer, neuron or input — reaches 10,
+    every name is separated (`w2_0_0` beside `w2_0_10`, `b1_3`); otherwise every name is
+    compact, as in the worked example (`w100`, `b10`). Compact names of bigger networks would
+    collide (`w1110` is both w1,1,10 and w1,11,0)."""
+    return len(layers) > 10 or any(layer.size > 10 or layer.fan_in > 10 for layer in layers)
 
 
 def default_granularity_for(n_params: int, n_samples: int) -> Granularity:
@@ -49,18 +60,25 @@ class ParamRef:
     neuron: int | None
     input: int | None = None
 
-    @property
-    def name(self) -> str:
-        """`w100`, `b10`; indices of 10 or more are separated (`w0_12_3`) to stay readable.
-        A row is `W1[0]`, a whole layer `W1` (`b1` for its biases)."""
+    def label(self, separated: bool) -> str:
+        """This parameter's name in a network whose names are `separated` (`w2_0_10`) or
+        compact (`w100`, `b10`: the worked example's); see `separated_names`. A row is
+        `W1[0]`, a whole layer `W1` (`b1` for its biases) in either style."""
         letter = "w" if self.kind == "weight" else "b"
         if self.neuron is None:
             return f"{letter.upper() if letter == 'w' else letter}{self.layer}"
         if self.kind == "weight" and self.input is None:
             return f"W{self.layer}[{self.neuron}]"
         indices = [self.layer, self.neuron] + ([] if self.input is None else [self.input])
-        sep = "_" if max(indices) >= 10 else ""
-        return letter + sep.join(map(str, indices))
+        return letter + ("_" if separated else "").join(map(str, indices))
+
+    @property
+    def name(self) -> str:
+        """The name on its own, separated only when one of its own indices reaches 10.
+
+        Inside a network use `network.param_name(ref)`: one style for all its names."""
+        indices = [self.layer, self.neuron or 0, self.input or 0]
+        return self.label(max(indices) >= 10)
 
     def covers(self, other: ParamRef) -> bool:
         """True when this (possibly row or layer) reference includes the parameter `other`."""
@@ -166,6 +184,15 @@ class NetworkSpec:
 
     def value_of(self, ref: ParamRef) -> float:
         return param_value(self.layers, ref)
+
+    @functools.cached_property
+    def separated_names(self) -> bool:
+        """Whether this network's parameter names separate their indices (`separated_names`)."""
+        return separated_names(self.layers)
+
+    def param_name(self, ref: ParamRef) -> str:
+        """`ref`'s name in this network's one naming style: `w100`, or `w1_0_0` beside `w1_0_10`."""
+        return ref.label(self.separated_names)
 
 
 class _LayerLike(Protocol):

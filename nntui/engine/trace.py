@@ -15,20 +15,19 @@ the update of every parameter; the check (forward again with the new parameters,
 from __future__ import annotations
 
 import functools
-import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
 from nntui.engine.functions import ACTIVATION_SYMBOLS
 from nntui.engine.network import Network, ParamRef
-from nntui.engine.numbers import fmt_value
+from nntui.engine.numbers import ARRAY_EDGE, fmt_value
 from nntui.engine.spec import GRANULARITIES, Granularity, default_granularity_for
-from nntui.engine.training import diagnose_step
+from nntui.engine.training import step_problem
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")
@@ -65,7 +64,7 @@ class Step:
     symbol: str
     formula: str
     op: Literal["sum", "product", "update", "apply"]
-    operands: tuple[Operand, ...]
+    operands: Sequence[Operand]  # a tuple, or `_SumTerms` making a long sum's terms when read
     value: Number
     why: str
     template: str  # the formula with numbers: "{0}·{1} + {2}" filled from `numbers`
@@ -74,21 +73,30 @@ class Step:
     nodes: frozenset[Node] = frozenset()
     edges: frozenset[Edge] = frozenset()
     why_numbers: tuple[Number, ...] = ()  # filled into `why`'s {0}, {1}… by `reason()`
+    #: How the entries of an array number are named when a long one is shortened (`"x{}"`,
+    #: `"w0_{}_{}"`): one label per number of `numbers`, of `value`, of `why_numbers`.
+    labels: tuple[str | None, ...] = ()
+    value_label: str | None = None
+    why_labels: tuple[str | None, ...] = ()
 
     def substituted(self, precision: int = 3) -> str:
         """The formula with every number written in: `0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1)`."""
-        return _fill(self.template, self.numbers, precision)
+        return _fill(self.template, self.numbers, precision, self.labels)
 
     def result(self, precision: int = 3) -> str:
-        return fmt_value(self.value, precision)
+        return fmt_value(self.value, precision, label=self.value_label)
 
     def reason(self, precision: int = 3) -> str:
         """The sentence of why, with its numbers (if any) at `precision` decimals."""
         if not self.why_numbers:
             return self.why
-        return _PLACEHOLDER.sub(
-            lambda m: fmt_value(self.why_numbers[int(m.group(1))], precision), self.why
-        )
+
+        def number(match: re.Match[str]) -> str:
+            k = int(match.group(1))
+            label = self.why_labels[k] if k < len(self.why_labels) else None
+            return fmt_value(self.why_numbers[k], precision, label=label)
+
+        return _PLACEHOLDER.sub(number, self.why)
 
     def text(self, precision: int = 3) -> str:
         """`h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.290`."""
@@ -209,13 +217,15 @@ def build_trace(net: Network, granularity: Granularity = "parameter") -> Trace:
 def _problem(
     net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward
 ) -> str | None:
-    """Why this training step cannot be taken, or None when every number is finite."""
-    if not math.isfinite(fwd.loss):
-        return f"the loss is not finite ({fwd.loss!r})"
-    arrays = (*bwd.weights, *bwd.biases, *(p for layer in after.layers for p in layer.params))
-    if all(np.all(np.isfinite(a)) for a in arrays) and math.isfinite(fwd_after.loss):
-        return None
-    return diagnose_step(net, fwd_after.loss)
+    """Why this training step cannot be taken, or None when every number of it is finite:
+    the first number that is not (pre/post of every layer, every loss, every gradient, every
+    new parameter, the check), named as the steps name it (`step_problem`)."""
+    names = _Names(net)
+
+    def symbol(kind: str, layer: int, neuron: int) -> str:
+        return names.pre(layer, neuron) if kind == "pre" else names.post(layer, neuron)
+
+    return step_problem(net, fwd, bwd, after, fwd_after, symbol)
 
 
 def estimated_steps(net: Network, granularity: Granularity) -> int:
@@ -241,9 +251,15 @@ def default_granularity(net: Network) -> Granularity:
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
 
-def _fill(template: str, numbers: Sequence[Number], precision: int) -> str:
-    """Substitute numbers, short form; a negative scalar gets parentheses unless it stands
-    first or alone inside brackets already."""
+def _fill(
+    template: str,
+    numbers: Sequence[Number],
+    precision: int,
+    labels: Sequence[str | None] = (),
+) -> str:
+    """Substitute numbers, short form (a long array named by its entry in `labels`); a
+    negative scalar gets parentheses unless it stands first, alone inside brackets already,
+    or after a colon (`(781 more: −0.3)`)."""
 
     def neighbour(start: int, step: int) -> str:
         """The nearest non-space character from `start` going by `step` ("" at an end)."""
@@ -252,10 +268,11 @@ def _fill(template: str, numbers: Sequence[Number], precision: int) -> str:
         return template[start] if 0 <= start < len(template) else ""
 
     def sub(match: re.Match[str]) -> str:
-        value = numbers[int(match.group(1))]
-        text = fmt_value(value, precision, short=True)
+        k = int(match.group(1))
+        label = labels[k] if k < len(labels) else None
+        text = fmt_value(numbers[k], precision, short=True, label=label)
         before, after = neighbour(match.start() - 1, -1), neighbour(match.end(), 1)
-        bare = before == "" or (before == "(" and after == ")")
+        bare = before in ("", ":") or (before == "(" and after == ")")
         if text.startswith("−") and not bare:
             return f"({text})"
         return text
@@ -273,44 +290,151 @@ def _seq(count: int, start: int = 0, per: str = "{}", joiner: str = " + ") -> st
     return joiner.join(per.format(start + k) for k in range(count))
 
 
+#: A sum of more than this many terms is written with its ARRAY_EDGE largest terms (by
+#: magnitude) and what the others add up to: `0.21·0.99 + … + (781 more, 144 non-zero: 0.912)`.
+#: Its `operands` keep every term.
+SUM_TERMS = 8
+
+
+def _sum_parts(terms: np.ndarray) -> tuple[list[int], str | None, float]:
+    """Which terms of a sum to write (all, or the ARRAY_EDGE largest, largest first), the
+    note for the others (`781 more, 144 non-zero`; None when none is left out) and their sum."""
+    count = len(terms)
+    if count <= SUM_TERMS:
+        return list(range(count)), None, 0.0
+    size = np.where(np.isnan(terms), np.inf, np.abs(terms))
+    shown = np.argsort(-size, kind="stable")[:ARRAY_EDGE]
+    others = np.ones(count, dtype=bool)
+    others[shown] = False
+    left = count - len(shown)
+    nonzero = int(np.count_nonzero(terms[others]))
+    note = f"{left} more" if nonzero == left else f"{left} more, {nonzero} non-zero"
+    return [int(i) for i in shown], note, float(np.sum(terms[others]))
+
+
+def _products_text(terms: Sequence[Operand]) -> tuple[str, str, tuple[Number, ...]]:
+    """A sum of products — its formula, template and numbers (each term's `parts`); a long
+    one written as `_sum_parts` says."""
+    shown, note, rest = _sum_parts(np.array([float(t.value) for t in terms]))
+    formula: list[str] = []
+    template: list[str] = []
+    numbers: list[Number] = []
+    for i in shown:
+        factors = terms[i].parts or (terms[i].value,)
+        formula.append(terms[i].symbol)
+        template.append("·".join(f"{{{len(numbers) + k}}}" for k in range(len(factors))))
+        numbers += factors
+    if note is not None:
+        formula.append(f"({len(terms) - len(shown)} more terms)")
+        template.append(f"({note}: {{{len(numbers)}}})")
+        numbers.append(rest)
+    return " + ".join(formula), " + ".join(template), tuple(numbers)
+
+
+class _SumTerms(Sequence[Operand]):
+    """The terms of a neuron's weighted sum — each weight times its input, then the bias —
+    made when read: a 784-input neuron's 785 terms cost nothing until an export asks."""
+
+    def __init__(
+        self,
+        w_name: Callable[[int], str],
+        in_names: Sequence[str],
+        weights: np.ndarray,
+        inputs: np.ndarray,
+        b_name: str,
+        bias: float,
+    ) -> None:
+        self._w_name, self._in_names = w_name, in_names
+        self._weights, self._inputs = weights, inputs
+        self._b_name, self._bias = b_name, bias
+
+    def __len__(self) -> int:
+        return len(self._weights) + 1
+
+    @overload
+    def __getitem__(self, k: int) -> Operand: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[Operand]: ...
+    def __getitem__(self, k: int | slice) -> Operand | Sequence[Operand]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        fan_in = len(self._weights)
+        if k < 0:
+            k += fan_in + 1
+        if k == fan_in:
+            return Operand(self._b_name, self._bias)
+        if not 0 <= k < fan_in:
+            raise IndexError(k)
+        w, a = float(self._weights[k]), float(self._inputs[k])
+        return Operand(f"{self._w_name(k)}·{self._in_names[k]}", w * a, (w, a))
+
+
 # -- names ----------------------------------------------------------------------------------
 
 
 class _Names:
-    """Symbols in the worked example's style: x0, h_pre0, h0, o_pre, o, E, w100, b10."""
+    """Symbols in the worked example's style: x0, h_pre0, h0, o_pre, o, E, w100, b10.
+
+    Neurons carry one index after their layer's stem (`h_pre10`, `h1_10`: never ambiguous);
+    parameters take the network's one naming style (`Network.param_name`: `w100`, or
+    `w1_0_0` beside `w1_0_10`). The `*_each` methods give the label naming every entry of a
+    layer's vector or matrix (`"h{0}"`, `"w0_{0}_{1}"`) for a shortened array."""
 
     def __init__(self, net: Network) -> None:
         self.n_layers = len(net.layers)
         self.sizes = [layer.size for layer in net.layers]
         self.many_samples = net.n_samples > 1
+        self.separated = net.separated_names
+
+    def param(self, ref: ParamRef, star: str = "") -> str:
+        return ref.label(self.separated) + star
+
+    def param_each(self, layer: int, kind: str, neuron: int | None = None) -> str:
+        """The label of a layer's weights (`"w0_{}_{}"`), a row of them (`"w0_3_{}"`) or its
+        biases (`"b0_{}"`)."""
+        sep = "_" if self.separated else ""
+        if kind == "bias":
+            return f"b{layer}{sep}{{0}}"
+        if neuron is None:
+            return f"w{layer}{sep}{{0}}{sep}{{1}}"
+        return f"w{layer}{sep}{neuron}{sep}{{0}}"
 
     def _stem(self, layer: int) -> str:
         if layer == self.n_layers - 1:
             return "o"
         return "h" if self.n_layers == 2 else f"h{layer}_"
 
-    def _index(self, layer: int, neuron: int | None) -> str:
+    def _index(self, layer: int, neuron: int | str | None) -> str:
         if neuron is None or (layer == self.n_layers - 1 and self.sizes[layer] == 1):
             return ""
         return str(neuron)
 
-    def pre(self, layer: int, neuron: int | None, star: str = "") -> str:
+    def pre(self, layer: int, neuron: int | str | None, star: str = "") -> str:
         stem = self._stem(layer)
         stem = stem.rstrip("_") + "_pre" if stem.endswith("_") else stem + "_pre"
         return f"{stem}{self._index(layer, neuron)}{star}"
 
-    def post(self, layer: int, neuron: int | None, star: str = "") -> str:
+    def post(self, layer: int, neuron: int | str | None, star: str = "") -> str:
         stem = self._stem(layer)
         index = self._index(layer, neuron)
         if stem.endswith("_") and not index:
             stem = stem[:-1]
         return f"{stem}{index}{star}"
 
-    def input(self, layer: int, i: int | None, star: str = "") -> str:
+    def input(self, layer: int, i: int | str | None, star: str = "") -> str:
         """What layer `layer` reads: x_i, or the previous layer's activation."""
         if layer == 0:
             return "x" if i is None else f"x{i}"
         return self.post(layer - 1, i, star)
+
+    def pre_each(self, layer: int, star: str = "") -> str:
+        return self.pre(layer, "{0}", star)
+
+    def post_each(self, layer: int, star: str = "") -> str:
+        return self.post(layer, "{0}", star)
+
+    def input_each(self, layer: int, star: str = "") -> str:
+        return self.input(layer, "{0}", star)
 
     def loss(self, sample: int | None) -> str:
         return f"E_{sample}" if (self.many_samples and sample is not None) else "E"
@@ -356,7 +480,8 @@ class _Builder:
         self.steps.append(Step(index=len(self.steps), **kw))
 
     def add_product(self, ops: Sequence[Operand], **kw: Any) -> None:
-        """A chain-rule product: its formula, template and numbers all come from `ops`."""
+        """A chain-rule product: its formula, template and numbers all come from `ops`
+        (`labels`, if given, name the entries of each)."""
         self.add(
             formula=" · ".join(o.symbol for o in ops),
             op="product",
@@ -410,17 +535,26 @@ class _Builder:
         a_prev = fwd.layer_input(li)[s]
         in_star = star if li > 0 else ""
         in_names = self._input_names(li, in_star)
-        weights, inputs = layer.weights[j].tolist(), a_prev.tolist()
-        terms = [
-            Operand(f"{ParamRef(li, 'weight', j, i).name}{star}·{in_names[i]}", w * a, (w, a))
-            for i, (w, a) in enumerate(zip(weights, inputs, strict=True))
-        ]
+        w_row = layer.weights[j]
         b = float(layer.biases[j])
-        terms.append(Operand(ParamRef(li, "bias", j).name + star, b))
-        numbers = [v for pair in zip(weights, inputs, strict=True) for v in pair]
-        numbers.append(b)
-        template = _sum_template(layer.fan_in)
-        b_name = ParamRef(li, "bias", j).name + star
+        b_name = n.param(ParamRef(li, "bias", j), star)
+
+        def w_name(i: int) -> str:
+            return n.param(ParamRef(li, "weight", j, i), star)
+
+        shown, note, rest = _sum_parts(w_row * a_prev)
+        if note is None:  # every term written out, as the document does
+            template = _sum_template(layer.fan_in)
+            pairs = zip(w_row.tolist(), a_prev.tolist(), strict=True)
+            numbers = [*(v for pair in pairs for v in pair), b]
+        else:
+            template = " + ".join(f"{{{2 * q}}}·{{{2 * q + 1}}}" for q in range(len(shown)))
+            template += f" + ({note}: {{{2 * len(shown)}}}) + {{{2 * len(shown) + 1}}}"
+            numbers = [*(float(v) for i in shown for v in (w_row[i], a_prev[i])), rest, b]
+        formula = " + ".join(f"{w_name(i)}·{in_names[i]}" for i in shown)
+        if note is not None:
+            formula += f" + ({layer.fan_in - len(shown)} more terms)"
+        formula += f" + {b_name}"
         what = "inputs" if li == 0 else f"activations {n.input(li, None, in_star)}"
         # The document's intermediate numbers too: the weighted inputs before the bias (0.39).
         why = (
@@ -432,7 +566,6 @@ class _Builder:
                 "The same sum with the updated weights: "
                 f"weighted {what} {{0}}, bias {b_name} {{1}}."
             )
-        why_numbers = (float(layer.weights[j] @ a_prev), b)
         self.add(
             phase=phase,
             sample=s,
@@ -441,12 +574,12 @@ class _Builder:
             neuron=j,
             target=f"pre[{li}][{j}]",
             symbol=n.pre(li, j, star),
-            formula=" + ".join(t.symbol for t in terms),
+            formula=formula,
             op="sum",
-            operands=tuple(terms),
+            operands=_SumTerms(w_name, in_names, w_row, a_prev, b_name, b),
             value=float(fwd.pre[li][s, j]),
             why=why,
-            why_numbers=why_numbers,
+            why_numbers=(float(w_row @ a_prev), b),
             template=template,
             numbers=tuple(numbers),
             nodes=frozenset({(li, None), (li + 1, j)}),
@@ -485,8 +618,15 @@ class _Builder:
             value=fwd.pre[li][s].copy(),
             why=why,
             why_numbers=(terms[0].value, terms[1].value),
+            why_labels=(f"({w_sym}·{a_sym})_{{0}}", n.param_each(li, "bias") + star),
             template="{0}·{1} + {2}",
             numbers=(layer.weights, a_prev, layer.biases),
+            labels=(
+                n.param_each(li, "weight") + star,
+                n.input_each(li, in_star),
+                n.param_each(li, "bias") + star,
+            ),
+            value_label=n.pre_each(li, star),
             nodes=frozenset({(li, None), (li + 1, None)}),
             edges=frozenset({(li, None, None)}),
         )
@@ -518,6 +658,8 @@ class _Builder:
             why=why,
             template=f"{fn}({{0}})",
             numbers=(z,),
+            labels=(n.pre_each(li, star),),
+            value_label=n.post_each(li, star),
             nodes=frozenset({(li + 1, j)}),
         )
 
@@ -564,7 +706,7 @@ class _Builder:
             Operand(f"E_{s}{star}" + (f"/{count}" if mean else ""), float(fwd.losses[s]) * scale)
             for s in range(count)
         )
-        template, numbers = _reduction_template([float(v) for v in fwd.losses], mean)
+        template, numbers, _ = _reduction_template([float(v) for v in fwd.losses], mean)
         why = f"The batch loss is the {'mean' if mean else 'sum'} of the {count} samples' losses."
         self.add(
             phase=phase,
@@ -645,6 +787,8 @@ class _Builder:
             why=_LOSS_GRADIENT_WHY[self.net.loss],
             template=template,
             numbers=(o, y),
+            labels=(n.post_each(li), "y{0}"),
+            value_label=self._grad_sym(s, n.post_each(li)),
             nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
         )
 
@@ -677,6 +821,8 @@ class _Builder:
             why=why,
             template="{0} − {1}" if total == 1.0 else "{0}·" + f"{total:g}" + " − {1}",
             numbers=(o, y),
+            labels=(n.post_each(li), "y{0}"),
+            value_label=self._grad_sym(s, n.pre_each(li)),
             nodes=frozenset({(self.loss_column, None), (li + 1, j)}),
         )
 
@@ -707,7 +853,8 @@ class _Builder:
             delta = self.bwd.grad_pre[li + 1][s]
             terms = tuple(
                 Operand(
-                    f"δ{li + 1}_{k}·{ParamRef(li + 1, 'weight', k).name}", delta[k] * nxt.weights[k]
+                    f"δ{li + 1}_{k}·{n.param(ParamRef(li + 1, 'weight', k))}",
+                    delta[k] * nxt.weights[k],
                 )
                 for k in range(nxt.size)
             )
@@ -729,6 +876,8 @@ class _Builder:
                 ),
                 template="{0}ᵀ·{1}",
                 numbers=(nxt.weights, delta),
+                labels=(n.param_each(li + 1, "weight"), f"δ{li + 1}_{{0}}"),
+                value_label=self._grad_sym(s, n.post_each(li)),
                 nodes=frozenset({(li + 1, None), (li + 2, None)}),
                 edges=frozenset({(li + 1, None, None)}),
             )
@@ -738,7 +887,7 @@ class _Builder:
         for k in range(nxt.size):
             ops = self._delta_operands(s, li + 1, k)
             w = ParamRef(li + 1, "weight", k, j)
-            ops.append(Operand(w.name, float(nxt.weights[k, j])))
+            ops.append(Operand(n.param(w), float(nxt.weights[k, j])))
             chains.append(ops)
         via = n.pre(li + 1, None) if nxt.size > 1 else n.pre(li + 1, 0)
         nodes = frozenset({(li + 1, j), (li + 2, None)})
@@ -763,14 +912,15 @@ class _Builder:
                 edges=edges,
             )
             return
-        terms, numbers, template = [], [], []
-        for ops in chains:
-            product = float(np.prod([o.value for o in ops]))
-            terms.append(
-                Operand("·".join(o.symbol for o in ops), product, tuple(o.value for o in ops))
+        terms = [
+            Operand(
+                "·".join(o.symbol for o in ops),
+                float(np.prod([o.value for o in ops])),
+                tuple(o.value for o in ops),
             )
-            template.append("·".join(f"{{{len(numbers) + i}}}" for i in range(len(ops))))
-            numbers += [o.value for o in ops]
+            for ops in chains
+        ]
+        formula, template, numbers = _products_text(terms)
         self.add(
             phase="backward",
             sample=s,
@@ -779,7 +929,7 @@ class _Builder:
             neuron=j,
             target=_t("grad_post", li, j),
             symbol=self._grad_sym(s, a_sym),
-            formula=" + ".join(t.symbol for t in terms),
+            formula=formula,
             op="sum",
             operands=tuple(terms),
             value=value,
@@ -787,8 +937,8 @@ class _Builder:
                 f"{a_sym} feeds every neuron of the next layer, so its gradient adds "
                 "up what comes back along each outgoing weight."
             ),
-            template=" + ".join(template),
-            numbers=tuple(numbers),
+            template=template,
+            numbers=numbers,
             nodes=nodes,
             edges=edges,
         )
@@ -819,6 +969,8 @@ class _Builder:
             why=_derivative_why(act, pre, post, value),
             template=template,
             numbers=(a if use_post else z,),
+            labels=(n.post_each(li) if use_post else n.pre_each(li),),
+            value_label=f"∂{n.post_each(li)}/∂{n.pre_each(li)}",
             nodes=frozenset({(li + 1, j)}),
         )
 
@@ -836,6 +988,7 @@ class _Builder:
                 for i in k_range
             )
             value: Number = self.bwd.grad_pre[li][s].copy()
+            formula = " + ".join(t.symbol for t in terms)
             template, numbers = "J·{0}", (g.copy(),)
         else:
             terms = tuple(
@@ -847,8 +1000,7 @@ class _Builder:
                 for i in k_range
             )
             value = float(self.bwd.grad_pre[li][s, j])
-            template = " + ".join(f"{{{2 * i}}}·{{{2 * i + 1}}}" for i in k_range)
-            numbers = tuple(x for i in k_range for x in (float(g[i]), float(jacobian[i, j])))
+            formula, template, numbers = _products_text(terms)
         self.add(
             phase="backward",
             sample=s,
@@ -857,7 +1009,7 @@ class _Builder:
             neuron=j,
             target=_t("grad_pre", li, j),
             symbol=self._grad_sym(s, n.pre(li, j)),
-            formula=" + ".join(t.symbol for t in terms),
+            formula=formula,
             op="sum",
             operands=terms,
             value=value,
@@ -867,6 +1019,8 @@ class _Builder:
             ),
             template=template,
             numbers=numbers,
+            labels=(f"∂E/∂{n.post_each(li)}",),
+            value_label=self._grad_sym(s, n.pre_each(li)),
             nodes=frozenset({(li + 1, None)}),
         )
 
@@ -897,6 +1051,8 @@ class _Builder:
             ),
             template="{0} ⊙ {1}",
             numbers=(g, d),
+            labels=(f"∂E/∂{n.post_each(li)}", f"∂{n.post_each(li)}/∂{n.pre_each(li)}"),
+            value_label=f"δ{li}_{{0}}",
             nodes=frozenset({(li + 1, None)}),
         )
 
@@ -909,7 +1065,7 @@ class _Builder:
         if self.g == "neuron":
             param = _param(li, "weight", j)
             in_sym = n.input(li, None)
-            ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", a_prev.copy()))
+            ops = (*chain, Operand(f"∂{z_sym}/∂{n.param(param)}", a_prev.copy()))
             self.add_product(
                 ops,
                 phase="backward",
@@ -918,8 +1074,10 @@ class _Builder:
                 layer=li,
                 neuron=j,
                 target=f"gradients.layers[{li}].weights[{j}]",
-                symbol=self._grad_sym(s, param.name),
+                symbol=self._grad_sym(s, n.param(param)),
                 value=self.bwd.sample_weights[li][s, j].copy(),
+                labels=(*(None for _ in chain), n.input_each(li)),
+                value_label=self._grad_sym(s, n.param_each(li, "weight", j)),
                 why=(
                     f"Neuron {z_sym}'s whole row of weights at once: the gradient "
                     f"reaching {z_sym} times each input ({in_sym})."
@@ -931,7 +1089,7 @@ class _Builder:
             return
         for i in range(layer.fan_in):
             param = _param(li, "weight", j, i)
-            ops = (*chain, Operand(f"∂{z_sym}/∂{param.name}", float(a_prev[i])))
+            ops = (*chain, Operand(f"∂{z_sym}/∂{n.param(param)}", float(a_prev[i])))
             self.add_product(
                 ops,
                 phase="backward",
@@ -940,7 +1098,7 @@ class _Builder:
                 layer=li,
                 neuron=j,
                 target=f"gradients.layers[{li}].weights[{j}][{i}]",
-                symbol=self._grad_sym(s, param.name),
+                symbol=self._grad_sym(s, n.param(param)),
                 value=float(self.bwd.sample_weights[li][s, j, i]),
                 why=self._param_why(s, li, j, i, param),
                 param=param,
@@ -952,7 +1110,7 @@ class _Builder:
         n = self.names
         param = _param(li, "bias", j)
         z_sym = n.pre(li, j)
-        ops = (*self._delta_operands(s, li, j), Operand(f"∂{z_sym}/∂{param.name}", 1.0))
+        ops = (*self._delta_operands(s, li, j), Operand(f"∂{z_sym}/∂{n.param(param)}", 1.0))
         self.add_product(
             ops,
             phase="backward",
@@ -961,7 +1119,7 @@ class _Builder:
             layer=li,
             neuron=j,
             target=f"gradients.layers[{li}].biases[{j}]",
-            symbol=self._grad_sym(s, param.name),
+            symbol=self._grad_sym(s, n.param(param)),
             value=float(self.bwd.sample_biases[li][s, j]),
             why=self._param_why(s, li, j, None, param),
             param=param,
@@ -976,24 +1134,24 @@ class _Builder:
         if layer.activation == "relu" and local is not None and local[s, j] == 0:
             return (
                 f"Zero: {a_sym} is an inactive ReLU ({z_sym} ≤ 0, relu′ = 0), so no "
-                f"gradient reaches {param.name}."
+                f"gradient reaches {n.param(param)}."
             )
         if i is not None:
             a_prev = float(self.fwd.layer_input(li)[s, i])
             in_sym = n.input(li, i)
             if a_prev == 0 and li > 0 and self.net.layers[li - 1].activation == "relu":
                 return (
-                    f"Zero: {in_sym} = 0 from an inactive ReLU, so {param.name} "
+                    f"Zero: {in_sym} = 0 from an inactive ReLU, so {n.param(param)} "
                     f"contributed nothing to {z_sym} and its gradient is 0."
                 )
             if a_prev == 0:
                 return (
-                    f"Zero: the input {in_sym} is 0, so {param.name} contributed "
+                    f"Zero: the input {in_sym} is 0, so {n.param(param)} contributed "
                     f"nothing to {z_sym}."
                 )
             return (
                 f"Chain rule: the gradient reaching {z_sym}, times {z_sym}'s slope "
-                f"in {param.name}, which is the input {in_sym} it multiplies."
+                f"in {n.param(param)}, which is the input {in_sym} it multiplies."
             )
         return (
             "A bias is a weight whose input is always 1: its gradient is the "
@@ -1006,6 +1164,7 @@ class _Builder:
         a_prev = self.fwd.layer_input(li)[s]
         in_sym = n.input(li, None)
         d_sym = self._grad_sym(s, n.pre(li, None)) if self._through_delta(li) else f"δ{li}"
+        d_each = self._grad_sym(s, n.pre_each(li)) if self._through_delta(li) else f"δ{li}_{{0}}"
         w = _param(li, "weight", None)
         b = _param(li, "bias", None)
         self.add(
@@ -1015,7 +1174,7 @@ class _Builder:
             layer=li,
             neuron=None,
             target=f"gradients.layers[{li}].weights",
-            symbol=self._grad_sym(s, w.name),
+            symbol=self._grad_sym(s, n.param(w)),
             formula=f"{d_sym}·{in_sym}ᵀ",
             op="product",
             operands=(
@@ -1029,6 +1188,8 @@ class _Builder:
             ),
             template="{0}·{1}ᵀ",
             numbers=(delta.copy(), a_prev.copy()),
+            labels=(d_each, n.input_each(li)),
+            value_label=self._grad_sym(s, n.param_each(li, "weight")),
             param=w,
             nodes=frozenset({(li, None), (li + 1, None)}),
             edges=frozenset({(li, None, None)}),
@@ -1041,8 +1202,10 @@ class _Builder:
             layer=li,
             neuron=None,
             target=f"gradients.layers[{li}].biases",
-            symbol=self._grad_sym(s, b.name),
+            symbol=self._grad_sym(s, n.param(b)),
             value=self.bwd.sample_biases[li][s].copy(),
+            labels=(d_each, None),
+            value_label=self._grad_sym(s, n.param_each(li, "bias")),
             why="A bias is a weight whose input is always 1: its gradient is δ itself.",
             param=b,
             nodes=frozenset({(li + 1, None)}),
@@ -1078,22 +1241,32 @@ class _Builder:
     def _edges_of(self, p: ParamRef) -> frozenset[Edge]:
         return frozenset({(p.layer, p.neuron, p.input)}) if p.kind == "weight" else frozenset()
 
+    def _label_of(self, p: ParamRef) -> str | None:
+        """The label of the entries of `p`'s numbers: `"w0_3_{0}"` for a row, `"w0_{0}_{1}"`
+        or `"b0_{0}"` for a layer; None for a single parameter."""
+        if p.neuron is None:
+            return self.names.param_each(p.layer, p.kind)
+        if p.kind == "weight" and p.input is None:
+            return self.names.param_each(p.layer, p.kind, p.neuron)
+        return None
+
     def reduce_layer(self, li: int) -> None:
         count = self.net.n_samples
         mean = self.net.reduction == "mean"
         scale = reduce_factor(self.net)
         how = "mean" if mean else "sum"
         for p in self._params_of(li):
+            name, label = self.names.param(p), self._label_of(p)
             per_sample = (
                 self.bwd.sample_weights[li] if p.kind == "weight" else self.bwd.sample_biases[li]
             )
             batch = self.bwd.weights[li] if p.kind == "weight" else self.bwd.biases[li]
             values = [self._select(per_sample[s], p) for s in range(count)]
             terms = tuple(
-                Operand(f"∂E_{s}/∂{p.name}" + (f"/{count}" if mean else ""), v * scale)
+                Operand(f"∂E_{s}/∂{name}" + (f"/{count}" if mean else ""), v * scale)
                 for s, v in enumerate(values)
             )
-            template, numbers = _reduction_template(values, mean)
+            template, numbers, shown = _reduction_template(values, mean)
             self.add(
                 phase="backward",
                 sample=None,
@@ -1101,7 +1274,7 @@ class _Builder:
                 layer=li,
                 neuron=p.neuron,
                 target=_param_target("gradients", p),
-                symbol=f"∂E/∂{p.name}",
+                symbol=f"∂E/∂{name}",
                 formula=" + ".join(t.symbol for t in terms),
                 op="sum",
                 operands=terms,
@@ -1112,6 +1285,8 @@ class _Builder:
                 ),
                 template=template,
                 numbers=numbers,
+                labels=tuple(label and f"∂E_{s}/∂{label}" for s in shown),
+                value_label=label and f"∂E/∂{label}",
                 param=p,
                 nodes=frozenset({(li + 1, p.neuron)}),
                 edges=self._edges_of(p),
@@ -1121,6 +1296,7 @@ class _Builder:
         rate = self.net.learning_rate
         old_layer, new_layer = self.net.layers[li], self.after.layers[li]
         for p in self._params_of(li):
+            name, label = self.names.param(p), self._label_of(p)
             old_array = old_layer.weights if p.kind == "weight" else old_layer.biases
             new_array = new_layer.weights if p.kind == "weight" else new_layer.biases
             grad_array = self.bwd.weights[li] if p.kind == "weight" else self.bwd.biases[li]
@@ -1133,13 +1309,13 @@ class _Builder:
                     "keeps its value."
                 )
             elif np.all(np.asarray(grad) == 0):
-                why = f"The gradient is 0, so {p.name} does not change."
+                why = f"The gradient is 0, so {name} does not change."
             elif rate == 0:
                 why = "The learning rate is 0, so nothing moves."
             else:
                 why = (
-                    f"One step against the gradient: {p.name} moves by "
-                    f"−µ·∂E/∂{p.name}, downhill on the loss."
+                    f"One step against the gradient: {name} moves by "
+                    f"−µ·∂E/∂{name}, downhill on the loss."
                 )
             self.add(
                 phase="update",
@@ -1148,18 +1324,20 @@ class _Builder:
                 layer=li,
                 neuron=p.neuron,
                 target=_param_target("layers", p),
-                symbol=f"{p.name}*",
-                formula=f"{p.name} − {'µ' if not fixed else '0'}·∂E/∂{p.name}",
+                symbol=f"{name}*",
+                formula=f"{name} − {'µ' if not fixed else '0'}·∂E/∂{name}",
                 op="update",
                 operands=(
-                    Operand(p.name, old),
+                    Operand(name, old),
                     Operand("µ" if not fixed else "µ (fixed bias: 0)", mu),
-                    Operand(f"∂E/∂{p.name}", grad),
+                    Operand(f"∂E/∂{name}", grad),
                 ),
                 value=new,
                 why=why,
                 template="{0} − {1}·{2}",
                 numbers=(old, mu, grad),
+                labels=(label, None, label and f"∂E/∂{label}"),
+                value_label=label and f"{label}*",
                 param=p,
                 nodes=frozenset({(li + 1, p.neuron)}),
                 edges=self._edges_of(p),
@@ -1194,8 +1372,11 @@ def _scalar_or_copy(array: np.ndarray) -> Number:
     return float(array[0]) if array.shape == (1,) else array.copy()
 
 
-def _reduction_template(values: Sequence[Number], mean: bool) -> tuple[str, tuple[Number, ...]]:
-    """`(a + b + c)/3` for a mean, `a + b + c` for a sum; long ones elided after six terms."""
+def _reduction_template(
+    values: Sequence[Number], mean: bool
+) -> tuple[str, tuple[Number, ...], list[int]]:
+    """`(a + b + c)/3` for a mean, `a + b + c` for a sum; long ones elided after six terms.
+    Also which samples' values it shows."""
     count = len(values)
     shown = list(range(count)) if count <= 6 else [0, 1, 2, count - 1]
     parts = [f"{{{k}}}" for k in range(len(shown))]
@@ -1203,7 +1384,7 @@ def _reduction_template(values: Sequence[Number], mean: bool) -> tuple[str, tupl
         parts.insert(3, "…")
     body = " + ".join(parts)
     template = f"({body})/{count}" if mean else body
-    return template, tuple(values[k] for k in shown)
+    return template, tuple(values[k] for k in shown), shown
 
 
 def _loss_text(
