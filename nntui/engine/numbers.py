@@ -13,7 +13,7 @@ One rule for every number of a line, at every precision (0–8 decimals):
 
 Arrays with more than ARRAY_EDGE + 2 entries along a dimension are shortened to what matters:
 their ARRAY_EDGE largest entries by magnitude, each named (`h17`, from a label such as
-`"h{}"`, or its index `#17`), then how many are non-zero —
+`"h{0}"`, or its index `#17`), then how many are non-zero —
 `[h17 = 1.204, h3 = 0.877, h9 = 0.512, … 14 of 32 non-zero]`, or `… 29 more` when every
 entry is non-zero, `[32 zeros]` when none is. Arrays are NumPy arrays or nested sequences of
 floats; this module does not import NumPy.

@@ -6,6 +6,11 @@ number it produced as a frozen `Step`: what it computes (`symbol`, `target`), ho
 engine's own number) and one sentence of why. The export and the debugger both read this one
 object, so what the class sees on screen is what `nntui export` prints.
 
+Texts stay one readable line however big the network: a sum of more than SUM_TERMS terms is
+written as its largest terms and what the others add up to, a long vector as its largest
+entries by name (`numbers.fmt_value`); `operands` always keep every term, every number. A
+weighted sum's terms are made only when read, so tracing a 784-input layer per neuron is cheap.
+
 Order (SPEC §4): per sample, forward (each neuron's sum, then its activation) and its loss; the
 batch loss; per sample, backward a layer at a time from the output (∂E/∂a of each neuron, each
 activation derivative, then each parameter's chain-rule product); the reduction over samples;
@@ -73,8 +78,8 @@ class Step:
     nodes: frozenset[Node] = frozenset()
     edges: frozenset[Edge] = frozenset()
     why_numbers: tuple[Number, ...] = ()  # filled into `why`'s {0}, {1}… by `reason()`
-    #: How the entries of an array number are named when a long one is shortened (`"x{}"`,
-    #: `"w0_{}_{}"`): one label per number of `numbers`, of `value`, of `why_numbers`.
+    #: How the entries of an array number are named when a long one is shortened (`"x{0}"`,
+    #: `"w0_{0}_{1}"`): one label per number of `numbers`, of `value`, of `why_numbers`.
     labels: tuple[str | None, ...] = ()
     value_label: str | None = None
     why_labels: tuple[str | None, ...] = ()
@@ -286,10 +291,6 @@ def _json_number(value: Number) -> Any:
     return float(value)
 
 
-def _seq(count: int, start: int = 0, per: str = "{}", joiner: str = " + ") -> str:
-    return joiner.join(per.format(start + k) for k in range(count))
-
-
 #: A sum of more than this many terms is written with its ARRAY_EDGE largest terms (by
 #: magnitude) and what the others add up to: `0.21·0.99 + … + (781 more, 144 non-zero: 0.912)`.
 #: Its `operands` keep every term.
@@ -390,8 +391,8 @@ class _Names:
         return ref.label(self.separated) + star
 
     def param_each(self, layer: int, kind: str, neuron: int | None = None) -> str:
-        """The label of a layer's weights (`"w0_{}_{}"`), a row of them (`"w0_3_{}"`) or its
-        biases (`"b0_{}"`)."""
+        """The label of a layer's weights (`"w0_{0}_{1}"`), a row of them (`"w0_3_{0}"`) or its
+        biases (`"b0_{0}"`)."""
         sep = "_" if self.separated else ""
         if kind == "bias":
             return f"b{layer}{sep}{{0}}"
