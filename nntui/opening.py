@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, overload
 
 from nntui.engine.numbers import START_PRECISION
-from nntui.engine.spec import Granularity, NetworkSpec, default_granularity_for
+from nntui.engine.spec import TRACE_SAMPLES, Granularity, NetworkSpec, default_granularity_for
 from nntui.trace_index import TraceIndex, empty_index
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ class Opening:
     can_back = False
     loss_history: tuple[float, ...] = ()
     shown_loss: float | None = None
+    sample_window = 0
+
+    @property
+    def sample_windows(self) -> int:
+        return -(-self.network.n_samples // TRACE_SAMPLES)
 
     def __init__(self, network: NetworkSpec, precision: int = START_PRECISION) -> None:
         self.network = network

@@ -20,6 +20,7 @@ import numpy as np
 
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
+from nntui.engine.spec import TRACE_SAMPLES
 from nntui.engine.trace import (
     GRANULARITIES,
     Granularity,
@@ -53,6 +54,7 @@ class _Snapshot:
     granularity: Granularity
     network: Network
     trace: Trace | None  # None once it is old: traced again on restore
+    samples: tuple[int, ...] | None
     iteration: int
     cursor: int
     points: tuple[float, ...]
@@ -149,6 +151,8 @@ class Session:
     iteration: int = field(init=False, default=1)
     cursor: int = field(init=False, default=-1)
     message: str | None = field(init=False, default=None)
+    #: The samples whose own steps are traced; None: the first ones (`default_samples`).
+    samples: tuple[int, ...] | None = field(init=False, default=None)
     _points: tuple[float, ...] = field(init=False, default=())
     _past: list[_Snapshot] = field(init=False, default_factory=list)
     _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
@@ -162,7 +166,7 @@ class Session:
 
     def _start(self, network: Network) -> None:
         self.network = network
-        self._set_trace(build_trace(network, self._granularity))
+        self._set_trace(build_trace(network, self._granularity, self.samples))
         self.cursor = -1
 
     def _set_trace(self, trace: Trace) -> None:
@@ -243,6 +247,7 @@ class Session:
             self.loss_history,
             self.message,
             id(self.network),  # with the granularity, this says which trace is on screen
+            self.trace.samples,
         )
 
     # -- moving ---------------------------------------------------------------------------------
@@ -318,6 +323,7 @@ class Session:
         self._push()
         self.initial = network
         self.granularity = default_granularity(network)
+        self.samples = None
         self.iteration = 1
         self._points = ()
         self.message = None
@@ -339,7 +345,7 @@ class Session:
             known |= atoms
             if step.index <= self.cursor:
                 seen |= atoms
-        self._set_trace(build_trace(net, granularity))
+        self._set_trace(build_trace(net, granularity, self.samples))
         # Numbers only one granularity shows (a layer's δ) follow from the ones both show.
         cursor = -1
         for step in self.trace.steps:
@@ -367,6 +373,28 @@ class Session:
                 self.set_granularity(candidate)
                 break
         return self._granularity
+
+    # -- which samples are stepped through -------------------------------------------------------
+    @property
+    def sample_windows(self) -> int:
+        """How many windows of `TRACE_SAMPLES` samples the data set has (1: all are traced)."""
+        return -(-self.network.n_samples // TRACE_SAMPLES)
+
+    @property
+    def sample_window(self) -> int:
+        """Which window of samples the trace steps through (0 for the first)."""
+        return self.trace.samples[0] // TRACE_SAMPLES
+
+    def show_samples(self, window: int) -> None:
+        """Step through window `window` of the samples (samples 16·window … 16·window + 15)
+        from the start of this iteration; `back` returns to the samples before."""
+        window = max(0, min(self.sample_windows - 1, window))
+        if window == self.sample_window:
+            return
+        self._push()
+        first = window * TRACE_SAMPLES
+        self.samples = tuple(range(first, min(first + TRACE_SAMPLES, self.network.n_samples)))
+        self._start(self.network)
 
     def more_precision(self) -> None:
         self.precision = min(MAX_PRECISION, self.precision + 1)
@@ -418,6 +446,7 @@ class Session:
                 self._granularity,
                 self.network,
                 self.trace,
+                self.samples,
                 self.iteration,
                 self.cursor,
                 self._points,
@@ -436,9 +465,10 @@ class Session:
         self.iteration = snap.iteration
         self._points = snap.points
         self.message = snap.message
+        self.samples = snap.samples
         trace = snap.trace
         if trace is None or trace.granularity != snap.granularity:
-            trace = build_trace(snap.network, snap.granularity)
+            trace = build_trace(snap.network, snap.granularity, snap.samples)
         self._set_trace(trace)
         self.cursor = snap.cursor
 

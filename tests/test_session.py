@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pytest
 
-from nntui.engine.network import Network, ParamRef
+from nntui.engine.network import Layer, Network, ParamRef
 from nntui.engine.presets import PRESETS
 from nntui.engine.trace import GRANULARITIES, Step, Trace
 from nntui.engine.training import train
@@ -894,3 +894,52 @@ def test_the_history_keeps_only_the_latest_traces_and_back_still_restores_exactl
         while session.cursor >= 0:
             session.back()
     assert session.iteration == 1
+
+
+# -- big data sets: a bounded trace, any window of samples (issue 9.10) -------------------------
+
+
+def _many_samples(count: int) -> Network:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, size=(count, 1))
+    layer = Layer("linear", [[0.5]], [0.1])
+    return Network((layer,), x, 2 * x + 1, "half_sse", 0.1)
+
+
+def test_a_big_data_set_is_stepped_through_sixteen_samples_with_every_sample_in_the_batch() -> None:
+    from nntui.engine.spec import TRACE_SAMPLES
+
+    net = _many_samples(10_000)
+    session = Session(net)
+    trace = session.trace
+    assert trace.samples == tuple(range(TRACE_SAMPLES))
+    assert {s.sample for s in trace.steps} == {*range(TRACE_SAMPLES), None}
+    assert len(trace.steps) < 200
+    batch = next(s for s in trace.steps if s.kind == "batch_loss")
+    assert len(batch.operands) == TRACE_SAMPLES + 1  # the others' losses as one term
+    assert "other 9,984 samples" in batch.operands[-1].symbol
+    assert sum(o.value for o in batch.operands) == pytest.approx(trace.loss, rel=1e-12, abs=1e-12)
+    assert batch.value == trace.loss
+    for grad in (s for s in trace.steps if s.kind == "batch_grad"):
+        assert sum(o.value for o in grad.operands) == pytest.approx(grad.value, rel=1e-9, abs=1e-12)
+
+
+def test_other_samples_are_chosen_by_window_and_back_returns() -> None:
+    net = _many_samples(40)
+    session = Session(net)
+    assert (session.sample_windows, session.sample_window) == (3, 0)
+    before = session.state()
+    loss = session.trace.loss
+    session.show_samples(2)
+    assert session.trace.samples == tuple(range(32, 40))
+    assert session.cursor == -1
+    assert session.trace.loss == loss  # the batch is the same; only its own steps differ
+    session.finish()
+    session.next()
+    assert session.trace.samples == tuple(range(32, 40))  # the next iteration keeps the window
+    session.back()
+    session.previous_phase()
+    while session.cursor >= 0:
+        session.back()
+    session.back()
+    assert session.state() == before

@@ -42,9 +42,23 @@ def separated_names(layers: Sequence[_LayerLike]) -> bool:
     return len(layers) > 10 or any(layer.size > 10 or layer.fan_in > 10 for layer in layers)
 
 
+#: A network with more samples than this is stepped through this many of them (the first, by
+#: default; any others on request): the batch's numbers still come from every sample, but
+#: the per-sample steps of thousands of samples are nothing a class reads — and would take
+#: minutes and gigabytes to build.
+TRACE_SAMPLES = 16
+
+
+def traced_sample_count(n_samples: int) -> int:
+    """How many samples a trace steps through by default."""
+    return min(n_samples, TRACE_SAMPLES)
+
+
 def default_granularity_for(n_params: int, n_samples: int) -> Granularity:
-    """One step per parameter for small networks (the document's way), per layer for big ones."""
-    return "parameter" if n_params * n_samples <= PARAMETER_STEPS_UP_TO else "layer"
+    """One step per parameter for small networks (the document's way), per layer for big ones
+    (counting the samples a trace steps through)."""
+    traced = traced_sample_count(n_samples)
+    return "parameter" if n_params * traced <= PARAMETER_STEPS_UP_TO else "layer"
 
 
 @dataclass(frozen=True)

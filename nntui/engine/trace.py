@@ -31,7 +31,12 @@ from nntui.engine.compute import Backward, Forward, backward, forward, reduce_fa
 from nntui.engine.functions import ACTIVATION_SYMBOLS
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, fmt_value
-from nntui.engine.spec import GRANULARITIES, Granularity, default_granularity_for
+from nntui.engine.spec import (
+    GRANULARITIES,
+    Granularity,
+    default_granularity_for,
+    traced_sample_count,
+)
 from nntui.engine.training import step_problem
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
@@ -142,6 +147,14 @@ class Trace:
     #: Why this step cannot be taken, when a loss, gradient or new parameter is not finite
     #: (e.g. "the gradient of w012 is not finite (inf)"); None for a healthy step.
     problem: str | None = None
+    #: The samples whose own steps are traced, in order (every sample's numbers are computed
+    #: and enter the batch's steps either way).
+    samples: tuple[int, ...] = ()
+
+    @property
+    def all_samples(self) -> bool:
+        """True when every sample has its own steps (as SPEC §4 describes for the export)."""
+        return len(self.samples) == self.network.n_samples
 
     @property
     def loss(self) -> float:
@@ -196,13 +209,33 @@ class Trace:
             "steps": [step.to_json(precision) for step in self.steps],
             "network_after": self.network_after.to_dict(),
             "loss_after": self.loss_after,
+            # Only when some samples have no steps of their own: which ones do.
+            **({} if self.all_samples else {"traced_samples": list(self.samples)}),
         }
 
 
-def build_trace(net: Network, granularity: Granularity = "parameter") -> Trace:
-    """Run one training step of `net` and trace it at `granularity`."""
+def default_samples(net: Network) -> tuple[int, ...]:
+    """The samples a trace steps through unless told: all of them, or the first
+    `TRACE_SAMPLES` of a big data set."""
+    return tuple(range(traced_sample_count(net.n_samples)))
+
+
+def build_trace(
+    net: Network, granularity: Granularity = "parameter", samples: Sequence[int] | None = None
+) -> Trace:
+    """Run one training step of `net` and trace it at `granularity`, with the own steps of
+    `samples` (distinct sample indices, in increasing order; default `default_samples`).
+    Batch steps (the batch loss, the reduced gradients) always cover every sample: the
+    samples without steps of their own enter them as one term, their sum."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
+    chosen = default_samples(net) if samples is None else tuple(int(k) for k in samples)
+    if (
+        not chosen
+        or list(chosen) != sorted(set(chosen))
+        or not 0 <= chosen[0] <= chosen[-1] < net.n_samples
+    ):
+        raise ValueError(f"samples must be distinct sample indices in order, got {samples!r}")
     # A diverging network overflows on purpose: the numbers say inf, `problem` says why,
     # and NumPy stays quiet.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -210,13 +243,13 @@ def build_trace(net: Network, granularity: Granularity = "parameter") -> Trace:
         bwd = backward(net, fwd)
         after = sgd_step(net, bwd)
         fwd_after = forward(after)
-        builder = _Builder(net, granularity, fwd, bwd, after, fwd_after)
+        builder = _Builder(net, granularity, fwd, bwd, after, fwd_after, chosen)
         steps = tuple(builder.build())
     starts: dict[Phase, int] = {}
     for step in steps:
         starts.setdefault(step.phase, step.index)
     problem = _problem(net, fwd, bwd, after, fwd_after)
-    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts, problem)
+    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts, problem, chosen)
 
 
 def _problem(
@@ -233,9 +266,10 @@ def _problem(
     return step_problem(net, fwd, bwd, after, fwd_after, symbol)
 
 
-def estimated_steps(net: Network, granularity: Granularity) -> int:
-    """About how many steps one iteration has at `granularity`, without building it."""
-    n = net.n_samples
+def estimated_steps(net: Network, granularity: Granularity, samples: int | None = None) -> int:
+    """About how many steps one iteration has at `granularity` stepping through `samples`
+    samples (default: as many as `default_samples`), without building it."""
+    n = traced_sample_count(net.n_samples) if samples is None else samples
     neurons = sum(layer.size for layer in net.layers)
     params = net.n_params
     layers = len(net.layers)
@@ -459,9 +493,15 @@ class _Builder:
         bwd: Backward,
         after: Network,
         fwd_after: Forward,
+        samples: tuple[int, ...],
     ) -> None:
         self.net = net
         self.g = granularity
+        self.samples = samples
+        #: The samples without steps of their own (they enter the batch steps as one sum).
+        self.untraced = np.ones(net.n_samples, dtype=bool)
+        self.untraced[list(samples)] = False
+        self.n_untraced = net.n_samples - len(samples)
         self.fwd = fwd
         self.bwd = bwd
         self.after = after
@@ -494,12 +534,12 @@ class _Builder:
 
     def build(self) -> list[Step]:
         net = self.net
-        for s in range(net.n_samples):
+        for s in self.samples:
             self.forward_sample(s, self.net, self.fwd, "forward", "")
             self.loss_step(s, self.fwd, "loss", "")
         if net.n_samples > 1:
             self.batch_loss(self.fwd, "loss", "")
-        for s in range(net.n_samples):
+        for s in self.samples:
             for layer in reversed(range(self.n_layers)):
                 self.backward_layer(s, layer)
         if net.n_samples > 1:
@@ -507,7 +547,7 @@ class _Builder:
                 self.reduce_layer(layer)
         for layer in reversed(range(self.n_layers)):
             self.update_layer(layer)
-        for s in range(net.n_samples):
+        for s in self.samples:
             self.forward_sample(s, self.after, self.fwd_after, "check", "*")
             self.loss_step(s, self.fwd_after, "check", "*")
         if net.n_samples > 1:
@@ -699,15 +739,29 @@ class _Builder:
             nodes=frozenset({(self.loss_column, None), (last + 1, None)}),
         )
 
-    def batch_loss(self, fwd: Forward, phase: Phase, star: str) -> None:
+    def _batch_terms(
+        self, symbol: Callable[[str], str], per_sample: np.ndarray, mean: bool
+    ) -> tuple[Operand, ...]:
+        """The terms of a batch sum: each traced sample's share, then (if any sample has no
+        steps of its own) the others' shares summed into one term."""
         count = self.net.n_samples
         scale = reduce_factor(self.net)
+        per = f"/{count}" if mean else ""
+        terms = [
+            Operand(symbol(str(s)) + per, _scalar_or_copy_of(per_sample[s]) * scale)
+            for s in self.samples
+        ]
+        if self.n_untraced:
+            rest = np.sum(per_sample[self.untraced], axis=0)
+            name = f"(the other {self.n_untraced:,} samples)"
+            terms.append(Operand(f"Σ {symbol(name)}" + per, _scalar_or_copy_of(rest) * scale))
+        return tuple(terms)
+
+    def batch_loss(self, fwd: Forward, phase: Phase, star: str) -> None:
+        count = self.net.n_samples
         mean = self.net.reduction == "mean"
-        terms = tuple(
-            Operand(f"E_{s}{star}" + (f"/{count}" if mean else ""), float(fwd.losses[s]) * scale)
-            for s in range(count)
-        )
-        template, numbers, _ = _reduction_template([float(v) for v in fwd.losses], mean)
+        terms = self._batch_terms(lambda k: f"E_{k}{star}", fwd.losses, mean)
+        template, numbers, _ = _reduction_template(count, lambda k: float(fwd.losses[k]), mean)
         why = f"The batch loss is the {'mean' if mean else 'sum'} of the {count} samples' losses."
         self.add(
             phase=phase,
@@ -1239,6 +1293,18 @@ class _Builder:
             return float(array[p.neuron, p.input])
         return float(array[p.neuron])
 
+    @staticmethod
+    def _select_samples(per_sample: np.ndarray, p: ParamRef) -> np.ndarray:
+        """`_select` for every sample at once: (samples, …) → the samples' values of `p`
+        (a view, so a big data set is not copied)."""
+        if p.neuron is None:
+            return per_sample
+        if p.kind == "weight" and p.input is None:
+            return per_sample[:, p.neuron]
+        if p.kind == "weight":
+            return per_sample[:, p.neuron, p.input]
+        return per_sample[:, p.neuron]
+
     def _edges_of(self, p: ParamRef) -> frozenset[Edge]:
         return frozenset({(p.layer, p.neuron, p.input)}) if p.kind == "weight" else frozenset()
 
@@ -1254,7 +1320,6 @@ class _Builder:
     def reduce_layer(self, li: int) -> None:
         count = self.net.n_samples
         mean = self.net.reduction == "mean"
-        scale = reduce_factor(self.net)
         how = "mean" if mean else "sum"
         for p in self._params_of(li):
             name, label = self.names.param(p), self._label_of(p)
@@ -1262,12 +1327,11 @@ class _Builder:
                 self.bwd.sample_weights[li] if p.kind == "weight" else self.bwd.sample_biases[li]
             )
             batch = self.bwd.weights[li] if p.kind == "weight" else self.bwd.biases[li]
-            values = [self._select(per_sample[s], p) for s in range(count)]
-            terms = tuple(
-                Operand(f"∂E_{s}/∂{name}" + (f"/{count}" if mean else ""), v * scale)
-                for s, v in enumerate(values)
+            selected = self._select_samples(per_sample, p)
+            terms = self._batch_terms(lambda k, name=name: f"∂E_{k}/∂{name}", selected, mean)
+            template, numbers, shown = _reduction_template(
+                count, lambda k, selected=selected: _scalar_or_copy_of(selected[k]), mean
             )
-            template, numbers, shown = _reduction_template(values, mean)
             self.add(
                 phase="backward",
                 sample=None,
@@ -1373,19 +1437,23 @@ def _scalar_or_copy(array: np.ndarray) -> Number:
     return float(array[0]) if array.shape == (1,) else array.copy()
 
 
+def _scalar_or_copy_of(value: Any) -> Number:
+    """A float for a scalar (a NumPy 0-d value included), else a copy of the array."""
+    return value.copy() if isinstance(value, np.ndarray) and value.ndim else float(value)
+
+
 def _reduction_template(
-    values: Sequence[Number], mean: bool
+    count: int, value_of: Callable[[int], Number], mean: bool
 ) -> tuple[str, tuple[Number, ...], list[int]]:
-    """`(a + b + c)/3` for a mean, `a + b + c` for a sum; long ones elided after six terms.
-    Also which samples' values it shows."""
-    count = len(values)
+    """`(a + b + c)/3` for a mean, `a + b + c` for a sum, over `count` samples' values
+    (`value_of(sample)`); long ones elided after six terms. Also which samples it shows."""
     shown = list(range(count)) if count <= 6 else [0, 1, 2, count - 1]
     parts = [f"{{{k}}}" for k in range(len(shown))]
     if count > 6:
         parts.insert(3, "…")
     body = " + ".join(parts)
     template = f"({body})/{count}" if mean else body
-    return template, tuple(values[k] for k in shown), shown
+    return template, tuple(value_of(k) for k in shown), shown
 
 
 def _loss_text(
