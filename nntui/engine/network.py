@@ -172,6 +172,16 @@ class Network:
 
 
 def _frozen(array: Any, ndim: int) -> np.ndarray:
+    if (
+        isinstance(array, np.ndarray)
+        and array.ndim == ndim
+        and array.dtype == np.float64
+        and not array.flags.writeable
+        and array.base is None
+    ):
+        # Already one of ours (a read-only copy that owns its data): shared, not copied, so
+        # a network's next iterations do not each copy a data set of 100,000 samples.
+        return array
     out = np.array(array, dtype=np.float64, copy=True)
     if out.ndim != ndim:
         raise ValueError(f"expected a {ndim}-dimensional array, got shape {out.shape}")
