@@ -603,6 +603,7 @@ _TEXT_ESCAPES = {
     "&": r"\&",
     "_": r"\_",
     "~": r"\textasciitilde{}",
+    "`": r"\textasciigrave{}",  # not an opening quote: text from a file is shown as it is
     "^": r"\textasciicircum{}",
     "<": r"\textless{}",
     ">": r"\textgreater{}",

@@ -333,6 +333,7 @@ _TEX_ESCAPE_COMMANDS = {
     "textbackslash",
     "textasciitilde",
     "textasciicircum",
+    "textasciigrave",
     "textless",
     "textgreater",
     "textbar",
@@ -350,6 +351,7 @@ def test_latex_shows_a_hostile_name_visible_and_inert(tmp_path: Path) -> None:
     assert not re.search(r"[{}$&%#_^~\\]", bare), bare
     assert r"\textbackslash{}input\{/etc/passwd\}" in title
     assert r"\textbackslash{}x1b]0;PWNED" in title
+    assert r"\textasciigrave{}code\textasciigrave{}" in title  # not typeset as quotes
     if HAVE_PDFLATEX:
         (tmp_path / "h.tex").write_text(latex, encoding="utf-8")
         result = subprocess.run(
