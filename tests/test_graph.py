@@ -408,3 +408,27 @@ def test_the_picture_is_painted_in_grey_in_the_app() -> None:
     # Ink (sample 0's inked top-left quarter) and paper are painted in different colours.
     colours = {(s.style.color, s.style.bgcolor) for s in cells if s.style is not None}
     assert len(colours) >= 2
+
+
+def test_the_widget_redraws_the_picture_of_each_sample() -> None:
+    """The widget keeps pictures from frame to frame; stepping to sample 1 still shows it."""
+
+    async def run() -> list[list[int]]:
+        app = NntuiApp(image_spec().build(), source="picture")
+        seen = []
+        async with app.run_test(size=(200, 60)) as pilot:
+            await pilot.pause()
+            second = next(s for s in app.session.steps if s.sample == 1)
+            for cursor in (0, second.index, 0):
+                app.session.cursor = cursor
+                app.refresh_views()
+                await pilot.pause()
+                graph = app.query_one(GraphView)
+                graph._current_grid()
+                assert graph._drawing is not None
+                seen.append(picture(graph._drawing)[2][0])
+        return seen
+
+    first, second, again = asyncio.run(run())
+    assert first == again != second
+    assert first[0] == cell(15, 15) and second[0] == cell(0, 0)

@@ -224,6 +224,7 @@ class GraphView(SessionView, Widget):
         self._key: tuple[object, ...] | None = None
         self._styles: dict[int, Style] = {}
         self._drawing: _Drawing | None = None
+        self._pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] = {}
 
     def on_click(self, event: Click) -> None:
         """Clicking a box tells everything known about that node so far."""
@@ -320,7 +321,7 @@ class GraphView(SessionView, Widget):
         s = self.session
         key = (id(s), id(s.trace), s.cursor, s.precision, self.size.width, self.size.height)
         if self._grid is None or key != self._key:
-            drawing = _Drawing(s, self.size.width, self.size.height)
+            drawing = _Drawing(s, self.size.width, self.size.height, self._pictures)
             self._grid = drawing.draw()
             self._drawing = drawing
             self._key = key
@@ -330,8 +331,17 @@ class GraphView(SessionView, Widget):
 class _Drawing:
     """One frame of the graph for the session as it is now."""
 
-    def __init__(self, session: Shown, width: int, height: int) -> None:
+    def __init__(
+        self,
+        session: Shown,
+        width: int,
+        height: int,
+        pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] | None = None,
+    ) -> None:
         self.s = session
+        # (sample, columns) → (the network drawn, its picture's grey levels): kept by the
+        # widget from frame to frame, as a key press rarely changes the picture.
+        self.pictures = {} if pictures is None else pictures
         self.net = session.network
         self.width, self.height = max(width, 1), max(height, 1)
         self.grid = _Grid(self.width, self.height)
@@ -658,7 +668,12 @@ class _Drawing:
         top, background the bottom), then a caption lit while a step reads the inputs."""
         g = self.grid
         cols = self.image_cols
-        levels = grey_levels(self.net.inputs[self.sample], self.image_side, cols)
+        net, levels = self.pictures.get((self.sample, cols), (None, []))
+        if net is not self.net:
+            levels = grey_levels(self.net.inputs[self.sample], self.image_side, cols)
+            if len(self.pictures) > 16:
+                self.pictures.clear()
+            self.pictures[(self.sample, cols)] = (self.net, levels)
         for r in range(0, cols, 2):
             top = levels[r]
             bottom = levels[r + 1] if r + 1 < cols else [-1] * cols
