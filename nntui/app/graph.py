@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from nntui.engine.trace import Edge, Node, Step
 
 # Style keys of the cell grid, in rising priority (a crossing shows the higher one).
-BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, LABEL, BOX, VALUE = range(9)
-HI_EDGE_POS, HI_EDGE_NEG, HI_EDGE_NEUTRAL, HI_LABEL, HI_BOX, ZERO, INACTIVE, TITLE = range(9, 17)
-HEAD, LABEL_POS, LABEL_NEG = 17, 18, 19
+BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, BOX, VALUE = range(8)
+HI_EDGE_POS, HI_EDGE_NEG, HI_EDGE_NEUTRAL, HI_LABEL, HI_BOX, ZERO, INACTIVE, TITLE = range(8, 16)
+HEAD, LABEL_POS, LABEL_NEG = 16, 17, 18  # weight labels: in their edge's colour, not dimmed
 #: Image cells: IMAGE + top · 17 + bottom + 1, with grey levels 0…15 and −1 for no pixel.
 IMAGE = 100
 _LEVELS = 16
@@ -175,7 +175,6 @@ class GraphView(SessionView, Widget):
         "graph--edge-negative",
         "graph--edge-neutral",
         "graph--text",
-        "graph--label",
         "graph--box",
         "graph--value",
         "graph--active",
@@ -188,14 +187,15 @@ class GraphView(SessionView, Widget):
     | Class | Description |
     | :- | :- |
     | `graph--dim` | Boxes and edges the current step does not touch. |
-    | `graph--edge-positive` / `graph--edge-negative` | Edges by the sign of their weight. |
-    | `graph--edge-neutral` | Edges into the loss, which carry no weight. |
-    | `graph--label` | Weight labels on edges. |
+    | `graph--edge-positive` / `graph--edge-negative` | Edges and weight labels, by sign. |
+    | `graph--edge-neutral` | Edges into the loss, which carry no weight, and from a picture. |
     | `graph--box` / `graph--value` / `graph--title` | Node boxes, their values and names. |
     | `graph--active` | What the current step reads and writes. |
     | `graph--zero` | A zero gradient. |
     | `graph--inactive` | An inactive ReLU. |
     | `graph--head` | Column headings. |
+
+    An input picture's greys run from the widget's background (0) to its text colour (1).
     """
 
     DEFAULT_CSS = """
@@ -208,7 +208,6 @@ class GraphView(SessionView, Widget):
     GraphView > .graph--edge-negative { color: $error; }
     GraphView > .graph--edge-neutral { color: $text-muted; }
     GraphView > .graph--text { color: $text-muted; }
-    GraphView > .graph--label { color: $text; }
     GraphView > .graph--box { color: $text-muted; }
     GraphView > .graph--value { color: $text; }
     GraphView > .graph--active { color: $accent; text-style: bold; }
@@ -299,7 +298,6 @@ class GraphView(SessionView, Widget):
             EDGE_NEG: base + get("graph--edge-negative") + Style(dim=True),
             EDGE_NEUTRAL: base + get("graph--edge-neutral"),
             TEXT: base + get("graph--text"),
-            LABEL: base + get("graph--label"),
             BOX: base + get("graph--box"),
             VALUE: base + get("graph--value"),
             HI_EDGE_POS: base + get("graph--edge-positive") + Style(bold=True),
