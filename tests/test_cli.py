@@ -210,10 +210,13 @@ def test_export_precision(capsys: pytest.CaptureFixture[str]) -> None:
     assert "= 0.290" in out3 and "= 0.29000" not in out3
     assert "h_pre0 = 0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1) = 0.29000" in out5
     assert "E = ½·(0 − 0.52573)² = 0.13819" in out5
-    assert re.search(r"^h_pre0 = .* = 0$", out0, re.M)
+    # 0 decimals: a number that is not 0 keeps its first significant digit, never reads −0.
+    assert "h_pre0 = 0.2·0.9 + (−1)·0.2 + 0.9·0.5 + (−0.1) = 0.3" in out0
+    assert not re.search(r"−0(?![.\d])", out0)
     trace = build_trace(worked_example())
     for step in trace.steps:
         assert step.text(5) in out5
+        assert step.text(0) in out0
     _, json5, _ = run(capsys, "export", "--format", "json", "--precision", "5")
     assert strict_json(json5)["steps"][0]["text"].endswith("= 0.29000")
 
