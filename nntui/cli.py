@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from nntui import __version__
-from nntui.engine.spec import PARAMETER_STEPS_UP_TO
+from nntui.engine.spec import PARAMETER_STEPS_UP_TO, TRACE_SAMPLES
 from nntui.engine.text import LINE_LIMIT, printable
 
 COMMANDS = ("export", "train", "presets")
@@ -148,8 +148,8 @@ def _export_parser() -> _Parser:
         help=(
             "one step per number (parameter, the document's way), per neuron, or per layer "
             "in matrix form; default: what the debugger would choose for NET, parameter for "
-            "small networks and layer when parameters × samples exceed "
-            f"{PARAMETER_STEPS_UP_TO} (a note on stderr says so)"
+            "small networks and layer when parameters × samples traced (at most "
+            f"{TRACE_SAMPLES}) exceed {PARAMETER_STEPS_UP_TO} (a note on stderr says so)"
         ),
     )
     parser.add_argument(

@@ -22,7 +22,7 @@ from nntui.cli import main
 from nntui.engine.compute import forward
 from nntui.engine.loader import dumps_toml, load_network
 from nntui.engine.presets import PRESETS, presets_listing, worked_example
-from nntui.engine.spec import PARAMETER_STEPS_UP_TO, NetworkSpec
+from nntui.engine.spec import PARAMETER_STEPS_UP_TO, TRACE_SAMPLES, NetworkSpec
 from nntui.engine.trace import build_trace
 
 MALFORMED = Path(__file__).parent / "malformed"
@@ -505,6 +505,7 @@ def test_export_help_tells_the_defaults(capsys: pytest.CaptureFixture[str]) -> N
     flat = " ".join(out.split())
     assert "--force" in flat and "never when it is NET itself" in flat
     assert "default: what the debugger would choose for NET" in flat
+    assert f"parameters × samples traced (at most {TRACE_SAMPLES})" in flat
     assert f"exceed {PARAMETER_STEPS_UP_TO}" in flat
 
 
