@@ -153,6 +153,18 @@ def _export_parser() -> _Parser:
         ),
     )
     parser.add_argument(
+        "--samples",
+        metavar="WHICH",
+        type=_samples,
+        default=None,
+        help=(
+            "the samples whose own steps are traced: 'all', or indices and ranges from 0 "
+            f"like '0-15' or '3,7,20-29'; default: all, or the first {TRACE_SAMPLES} of a "
+            "bigger data set (a note on stderr says so). The batch's steps always use every "
+            "sample."
+        ),
+    )
+    parser.add_argument(
         "-o",
         "--output",
         metavar="FILE",
@@ -297,8 +309,32 @@ def _debugger(args: argparse.Namespace) -> int:
     return run_app(net, source=args.net or "worked-example")
 
 
+def _samples(text: str) -> tuple[int, ...] | str:
+    """`--samples`: 'all', or indices and inclusive ranges like '0-15' or '3,7,20-29'."""
+    if text.strip() == "all":
+        return "all"
+    chosen: set[int] = set()
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low, high = int(first), int(last) if dash else int(first)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected 'all' or indices and ranges like 0-15,20, got {text!r}"
+            ) from None
+        if low < 0 or high < low or high - low > 10_000_000:
+            raise argparse.ArgumentTypeError(f"not a range of sample indices: {part.strip()!r}")
+        chosen.update(range(low, high + 1))
+    return tuple(sorted(chosen))
+
+
 def _export(args: argparse.Namespace) -> int:
-    from nntui.engine.trace import build_trace, default_granularity, estimated_steps
+    from nntui.engine.trace import (
+        build_trace,
+        default_granularity,
+        default_samples,
+        estimated_steps,
+    )
     from nntui.export import render_json, render_latex, render_markdown
 
     read = _files_read(args.net)
@@ -311,17 +347,18 @@ def _export(args: argparse.Namespace) -> int:
         _check_stdout(read)
     granularity = args.granularity or default_granularity(net)
     render = {"json": render_json, "markdown": render_markdown, "latex": render_latex}
-    steps = estimated_steps(net, granularity)
+    chosen = _chosen_samples(args, net, default_samples(net))
+    steps = estimated_steps(net, granularity, len(chosen))
     if steps > 5_000 and _stderr_is_terminal():
         # Long work shows that it is working (on stderr: stdout carries the document).
         from rich.console import Console
 
         note = f"tracing ~{steps:,} steps and writing them as {args.format}…"
         with Console(stderr=True).status(note):
-            trace = build_trace(net, granularity)
+            trace = build_trace(net, granularity, chosen)
             text = "" if trace.problem else render[args.format](trace, args.precision)
     else:
-        trace = build_trace(net, granularity)
+        trace = build_trace(net, granularity, chosen)
         text = "" if trace.problem else render[args.format](trace, args.precision)
     if trace.problem:
         # Not an exact step: inf and NaN have no place in the handout or the JSON contract.
@@ -334,6 +371,11 @@ def _export(args: argparse.Namespace) -> int:
             f"one step per {granularity}, {len(trace.steps):,} steps; "
             f"--granularity parameter writes every number (~{every:,} steps)"
         )
+    if args.samples is None and not trace.all_samples:
+        _note(
+            f"{name} has {net.n_samples:,} samples: the steps of samples {chosen[0]}–{chosen[-1]} "
+            "are traced, the batch's steps use every sample; --samples all traces each one"
+        )
     text = _visible_document(text, args.format)
     if not text.endswith("\n"):
         text += "\n"
@@ -342,6 +384,23 @@ def _export(args: argparse.Namespace) -> int:
         return EXIT_OK
     _write(args.output, text, force=args.force)
     return EXIT_OK
+
+
+def _chosen_samples(
+    args: argparse.Namespace, net: Any, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The samples `--samples` names, checked against NET; its default when not given."""
+    given = args.samples
+    if given is None:
+        return default
+    if given == "all":
+        return tuple(range(net.n_samples))
+    if given[-1] >= net.n_samples:
+        count = _count(net.n_samples, "sample")
+        raise UsageError(
+            f"--samples: sample {given[-1]} does not exist (NET has {count}, numbered from 0)"
+        )
+    return given
 
 
 def _count(n: int, noun: str) -> str:

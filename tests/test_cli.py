@@ -801,3 +801,58 @@ def test_closed_stdout_is_one_error_line() -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "nntui: error: cannot write the output: standard output is closed\n"
+
+
+# -- big data sets: which samples are traced (issue 9.10) ---------------------------------------
+
+
+def _many_samples_file(tmp_path: Path, count: int) -> Path:
+    samples = [{"x": [k / count], "y": [2 * k / count + 1]} for k in range(count)]
+    document = {
+        "loss": "half_sse",
+        "learning_rate": 0.1,
+        "layers": [{"activation": "linear", "weights": [[0.5]], "biases": [0.1]}],
+        "samples": samples,
+    }
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_export_traces_sixteen_samples_of_a_big_data_set_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _many_samples_file(tmp_path, 1000)
+    assert main(["export", str(path), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert document["traced_samples"] == list(range(16))
+    assert {s["sample"] for s in document["steps"]} == {*range(16), None}
+    assert len(document["per_sample"]) == 1000  # every sample's numbers are still there
+    assert err.count("\n") == 1 and "samples 0–15 are traced" in err and "--samples all" in err
+
+
+@pytest.mark.parametrize(
+    ("which", "expected"), [("all", list(range(40))), ("3,5-7", [3, 5, 6, 7]), ("39", [39])]
+)
+def test_export_samples_chooses_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str, expected: list[int]
+) -> None:
+    path = _many_samples_file(tmp_path, 40)
+    assert main(["export", str(path), "--format", "json", "--samples", which]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert document.get("traced_samples", list(range(40))) == expected
+    assert {s["sample"] for s in document["steps"]} - {None} == set(expected)
+    assert err == ""
+
+
+@pytest.mark.parametrize("which", ["x", "5-3", "-1", "40", "0-40", "1,,2"])
+def test_export_samples_refuses_what_does_not_name_samples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str
+) -> None:
+    path = _many_samples_file(tmp_path, 40)
+    assert main(["export", str(path), "--samples", which]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("nntui: error: ") and err.count("\n") == 1 and "samples" in err
