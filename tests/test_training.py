@@ -400,3 +400,12 @@ def test_loss_properties() -> None:
     assert result.loss_before == result.loss_history[0]
     assert result.loss_after == result.loss_history[-1]
     assert math.isfinite(result.loss_after)
+
+
+def test_a_divergence_names_the_parameter_in_the_networks_one_naming_style() -> None:
+    """In a network with an index of 10 or more, every name is separated (w0_0_0, not w000)."""
+    weights = [[1.0] * 11]
+    net = Network((Layer("linear", weights, [0.0]),), [[1e100] * 11], [[3.0]], "half_sse", 0.1)
+    result = train(net, 5)
+    assert result.diverged and result.message is not None
+    assert "w0_0_0" in result.message, result.message

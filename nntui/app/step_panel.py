@@ -34,8 +34,8 @@ class StepPanel(SessionView, Static):
         warning = s.blocked or s.message
         if step is None:
             net = s.network
-            x = fmt_value(net.inputs[0], p, short=True)
-            y = fmt_value(net.targets[0], p, short=True)
+            x = fmt_value(net.inputs[0], p, short=True, label="x{0}")
+            y = fmt_value(net.targets[0], p, short=True, label="y{0}")
             # Samples are named from 0, like x0 and w000; counts are counts (docs/conventions.md).
             samples = "" if net.n_samples == 1 else f" (sample 0, the first of {net.n_samples})"
             text.append(f"Iteration {s.iteration} is ready.", style="bold")

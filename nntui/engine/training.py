@@ -30,7 +30,7 @@ import numpy as np
 
 from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
 from nntui.engine.functions import LEAKY_SLOPE, loss_per_sample, output_delta
-from nntui.engine.network import Network, ParamRef
+from nntui.engine.network import Network
 
 #: How often `should_stop` is polled when no `progress_every` is given.
 DEFAULT_POLL_EVERY = 1024
@@ -335,11 +335,26 @@ def _views(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
     return out
 
 
+class ParamNames:
+    """The names of a network's parameters in their flat order (`Network.params`), in the
+    network's one naming style; listed only when a name is first asked for (a healthy
+    step never asks)."""
+
+    def __init__(self, net: Network) -> None:
+        self._net = net
+        self._names: list[str] | None = None
+
+    def __getitem__(self, k: int) -> str:
+        if self._names is None:
+            self._names = [self._net.param_name(ref) for ref in self._net.params()]
+        return self._names[k]
+
+
 def diagnose_step(net: Network, loss: float | None) -> str:
     """Why the step from `net` (the last finite state) failed, naming a parameter: the first
     whose gradient (or new value) is not finite; or, when it is the loss after the step that
     is not finite (`loss`), the parameter that step moved the most."""
-    refs = list(net.params())
+    refs = ParamNames(net)
     with np.errstate(all="ignore"):
         grads = backward(net, forward(net))
         after = sgd_step(net, grads)
@@ -348,17 +363,17 @@ def diagnose_step(net: Network, loss: float | None) -> str:
     bad = np.flatnonzero(~np.isfinite(gradient))
     if bad.size:
         k = int(bad[0])
-        return f"the gradient of {refs[k].name} is not finite ({float(gradient[k])!r})"
+        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
     bad = np.flatnonzero(~np.isfinite(new))
     if bad.size:
         k = int(bad[0])
-        return f"the update of {refs[k].name} is not finite ({float(new[k])!r})"
+        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
     if loss is None:
         return "the parameters are no longer finite"
     moves = new - _flat(*_parameters(net))
     k = int(np.argmax(np.abs(moves)))
     return (
-        f"the loss after the step is not finite ({loss!r}); the step moved {refs[k].name} "
+        f"the loss after the step is not finite ({loss!r}); the step moved {refs[k]} "
         f"the most, by {float(moves[k]):.3g}"
     )
 
@@ -408,7 +423,7 @@ def _step_problem(
     net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward, name: Symbol
 ) -> str | None:
     several = net.n_samples > 1
-    refs = list(net.params())
+    refs = ParamNames(net)
     if not math.isfinite(fwd.loss):
         return f"the loss is not finite ({fwd.loss!r})"
     found = _forward_problem(fwd, name, several, "")
@@ -421,10 +436,10 @@ def _step_problem(
     bad = np.flatnonzero(~np.isfinite(new))
     if bad.size:
         k = int(bad[0])
-        return f"the update of {refs[k].name} is not finite ({float(new[k])!r})"
+        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
     moves = new - _flat(*_parameters(net))
     k = int(np.argmax(np.abs(moves))) if moves.size else 0
-    moved = f"the step moved {refs[k].name} the most, by {float(moves[k]):.3g}"
+    moved = f"the step moved {refs[k]} the most, by {float(moves[k]):.3g}"
     if not math.isfinite(fwd_after.loss):
         return f"the loss after the step is not finite ({fwd_after.loss!r}); {moved}"
     found = _forward_problem(fwd_after, name, several, "*")
@@ -463,9 +478,7 @@ def _forward_problem(fwd: Forward, name: Symbol, several: bool, star: str) -> st
     return None
 
 
-def _backward_problem(
-    bwd: Backward, refs: list[ParamRef], name: Symbol, several: bool
-) -> str | None:
+def _backward_problem(bwd: Backward, refs: ParamNames, name: Symbol, several: bool) -> str | None:
     """The first gradient that is not finite: each sample's, output layer first, then the
     batch's."""
     per_sample = (*bwd.grad_post, *bwd.grad_pre, *bwd.local, *bwd.sample_weights)
@@ -490,12 +503,12 @@ def _backward_problem(
         bad_k = np.flatnonzero(~np.isfinite(sample))
         if bad_k.size:
             k = int(bad_k[0])
-            return f"the gradient of {refs[k].name} is not finite ({float(sample[k])!r}){of_sample}"
+            return f"the gradient of {refs[k]} is not finite ({float(sample[k])!r}){of_sample}"
     gradient = _flat(bwd.weights, bwd.biases)
     bad_k = np.flatnonzero(~np.isfinite(gradient))
     if bad_k.size:
         k = int(bad_k[0])
-        return f"the gradient of {refs[k].name} is not finite ({float(gradient[k])!r})"
+        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
     return None
 
 
