@@ -421,7 +421,8 @@ class NntuiApp(App[int]):
     def action_help(self) -> None:
         from nntui.app.screens import HelpScreen  # dialogs load on first use: a faster start
 
-        self.push_screen(HelpScreen(self.key_help()))
+        if not any(isinstance(screen, HelpScreen) for screen in self.screen_stack):
+            self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every binding, as the help screen lists them."""
@@ -458,8 +459,12 @@ class NntuiApp(App[int]):
 
     # -- training -------------------------------------------------------------------------------
     def action_train(self) -> None:
+        if self.training or len(self.screen_stack) > 1:
+            return  # a `t` in a burst of keys, arriving after a dialog opened
+
         def start(steps: int | None) -> None:
-            if steps and self._open():
+            # The dialog hands back one result; training that runs already is never doubled.
+            if steps and not self.training and self._open():
                 self._cancel.clear()
                 self.training = True
                 self.refresh_bindings()
@@ -471,7 +476,7 @@ class NntuiApp(App[int]):
 
         from nntui.app.screens import TrainDialog
 
-        self.push_screen(TrainDialog(), start)
+        self.push_screen(TrainDialog(on_result=start))
 
     @work(thread=True, exclusive=True, group="train")
     def _train(self, network: Network, steps: int, progress: TrainProgress) -> None:
@@ -494,8 +499,9 @@ class NntuiApp(App[int]):
         self.training = False
         from nntui.app.screens import TrainProgress
 
-        if isinstance(self.screen, TrainProgress):
-            self.pop_screen()
+        # The progress screen closes itself, now or once the help open over it is closed.
+        for progress in [x for x in self.screen_stack if isinstance(x, TrainProgress)]:
+            progress.finish()
         s = self.session
         s.apply_training(result.network, result.loss_history, result.steps_done, result.message)
         self.refresh_views()
@@ -524,21 +530,33 @@ class NntuiApp(App[int]):
         yield SystemCommand("Open network file…", "Load a .toml or .json network", self._ask_file)
 
     def _ask_file(self) -> None:
-        def opened(path: str | None) -> None:
-            if path:
-                self.open_path(path)
-
+        """The open-file dialog, which loads the network itself and hands it back."""
         from nntui.app.screens import OpenFileDialog
 
-        self.push_screen(OpenFileDialog(), opened)
+        if self.training or any(isinstance(s, OpenFileDialog) for s in self.screen_stack):
+            return
 
-    def open_path(self, path: str) -> None:
-        from nntui.engine.loader import NetworkFileError, load_network
+        def opened(chosen: tuple[Network, str] | None) -> None:
+            if chosen is not None:
+                self.open_network(*chosen)
 
+        self.push_screen(OpenFileDialog(on_result=opened))
+
+    def open_path(self, path: str | Path) -> None:
+        """Open the network file at `path` (or the preset it names); a problem is one error
+        notification, the file's text shown with control characters escaped."""
+        import os
+
+        from nntui.engine.loader import NetworkFileError
+        from nntui.engine.presets import resolve_network
+        from nntui.engine.text import LINE_LIMIT, printable
+
+        path = os.fspath(path)
         try:
-            network = load_network(Path(path).expanduser())
+            network = resolve_network(os.path.expanduser(path))
         except NetworkFileError as error:
-            self.notify(str(error), title="cannot open", severity="error", timeout=10)
+            message = printable(str(error), LINE_LIMIT)
+            self.notify(message, title="cannot open", severity="error", timeout=10, markup=False)
             return
         self.open_network(network, path)
 
@@ -548,4 +566,7 @@ class NntuiApp(App[int]):
         self.source = source
         self.session.open(network)
         self.refresh_views()
-        self.notify(f"Opened {network.name or source} (← returns).", timeout=3)
+        from nntui.engine.text import printable
+
+        name = printable(network.name or source, 80)
+        self.notify(f"Opened {name} (← returns).", timeout=3, markup=False)

@@ -1,16 +1,78 @@
-"""Modal screens: help, asking how many iterations to train, training progress, opening a file."""
+"""Modal screens: help, asking how many iterations to train, training progress, opening a file.
+
+Every one of them closes at most once (`Dialog.close`): a second enter or escape in the same
+burst of keys, or a key that arrives while the screen is closing, does nothing — it can neither
+hand the app a second result nor pop a screen that is not its own.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import itertools
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
 from rich.table import Table
+from rich.text import Text, TextType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.widgets import DirectoryTree, Input, Label, ProgressBar, Static
+
+from nntui.engine.text import LINE_LIMIT, printable
+
+if TYPE_CHECKING:
+    from nntui.engine.network import Network
+
+ResultT = TypeVar("ResultT")
+
+#: The most iterations `t` trains in one run.
+MAX_ITERATIONS = 10_000_000
+#: After this many seconds of reading a file, the open-file dialog says it is still at it.
+SLOW_OPEN_SECONDS = 2.0
 
 
-class HelpScreen(ModalScreen[None]):
+class Dialog(ModalScreen[ResultT]):
+    """A modal screen that is dismissed at most once, and only while it is on top.
+
+    `on_result`, if given, is called with the result as the screen closes, at once: a key
+    that arrives right after (the second enter of a burst) meets what the result opened —
+    the training progress screen, say — not the screen beneath the dialog."""
+
+    _dismissing = False
+
+    def __init__(self, *, on_result: Callable[[ResultT | None], None] | None = None) -> None:
+        super().__init__()
+        self._on_result = on_result
+
+    @property
+    def closing(self) -> bool:
+        """True once the screen has handed back its result (or is about to)."""
+        return self._dismissing
+
+    def close(self, result: ResultT | None = None) -> None:
+        """Dismiss with `result`, unless that already happened or another screen is on top."""
+        if self._dismissing or not self.is_active:
+            return
+        self._dismissing = True
+        self.dismiss(result)
+        if self._on_result is not None:
+            self._on_result(result)
+
+    async def action_dismiss(self, result: ResultT | None = None) -> None:
+        self.close(result)
+
+
+class HelpScreen(Dialog[None]):
     """Every key of the debugger, read from the app's own bindings so it cannot go stale."""
 
     BINDINGS = [
@@ -40,8 +102,42 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Mouse: click a box of the graph or a ledger row for its values so far.")
 
 
-class TrainDialog(ModalScreen[int | None]):
-    """Asks how many iterations to train; dismisses with the number or None."""
+def parse_iterations(text: str) -> int:
+    """The number of iterations `text` asks for: a whole number from 1 to MAX_ITERATIONS,
+    digits with `,` or `_` between groups allowed (`1,000`, `1_000`), or a number written
+    another way that is exactly such a whole number (`1e3`, `100.0`). Anything else raises
+    ValueError saying why, quoting the text with control characters made visible."""
+    typed = text.strip()
+    shown = printable(typed, 40)
+    if not typed:
+        raise ValueError(f"type a whole number from 1 to {MAX_ITERATIONS:,}")
+    value: Decimal | None = None
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+(_[0-9]+)*", typed):
+        digits = typed.replace(",", "").replace("_", "").lstrip("0") or "0"
+        # More digits than the limit has is too many, whatever they are (and int() of
+        # thousands of digits is refused by Python itself).
+        value = Decimal(digits) if len(digits) <= len(str(MAX_ITERATIONS)) else None
+        if value is None:
+            raise ValueError(f"{shown} is more than {MAX_ITERATIONS:,}")
+    elif re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", typed):
+        try:
+            value = Decimal(typed)
+        except InvalidOperation:  # an exponent beyond what Decimal holds
+            value = None
+    if value is None:
+        raise ValueError(f"{shown} is not a number: type a whole number, 1 to {MAX_ITERATIONS:,}")
+    if value > MAX_ITERATIONS:
+        raise ValueError(f"{shown} is more than {MAX_ITERATIONS:,}")
+    if value != value.to_integral_value():
+        raise ValueError(f"{shown} is not a whole number")
+    if value < 1:
+        raise ValueError(f"{shown} is less than 1: type a whole number, 1 to {MAX_ITERATIONS:,}")
+    return int(value)
+
+
+class TrainDialog(Dialog[int | None]):
+    """Asks how many iterations to train; dismisses with the number or None. Text that is not
+    such a number keeps the dialog open, as typed, with a line saying why it is refused."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
     DEFAULT_CSS = """
@@ -52,30 +148,43 @@ class TrainDialog(ModalScreen[int | None]):
     TrainDialog #error { color: $error; height: auto; }
     """
 
-    def __init__(self, default: int = 100) -> None:
-        super().__init__()
+    def __init__(
+        self, default: int = 100, *, on_result: Callable[[int | None], None] | None = None
+    ) -> None:
+        super().__init__(on_result=on_result)
         self.default = default
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Train how many iterations at full speed?")
-            yield Input(str(self.default), id="steps", type="integer")
-            yield Label("", id="error")
-            yield Label("enter starts · esc cancels", classes="hint")
+            # A plain Input: one of type "integer" drops what it does not accept as it is
+            # typed, so 1e12 would become 112 and 1.5 would become 15.
+            yield Input(str(self.default), id="steps")
+            yield Label("", id="error", markup=False)
+            yield Label(f"1 to {MAX_ITERATIONS:,} · enter starts · esc cancels", classes="hint")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#error", Label).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
-            self.query_one("#error", Label).update("a whole number from 1 to 10,000,000")
+        event.stop()
+        if self.closing:
             return
-        self.dismiss(int(text))
+        try:
+            steps = parse_iterations(event.value)
+        except ValueError as why:
+            self.query_one("#error", Label).update(Content(str(why)))
+            return
+        self.close(steps)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class TrainProgress(ModalScreen[None]):
-    """Shows training progress; escape asks the worker to stop."""
+class TrainProgress(Dialog[None]):
+    """Shows training progress; escape asks the worker to stop. The app calls `finish` when
+    the run has ended: the screen closes then, or as soon as it is on top again (the help
+    screen may be open over it)."""
 
     BINDINGS = [Binding("escape,c", "cancel_training", "cancel", key_display="esc")]
     DEFAULT_CSS = """
@@ -85,10 +194,11 @@ class TrainProgress(ModalScreen[None]):
     }
     """
 
-    def __init__(self, total: int, on_cancel: object) -> None:
+    def __init__(self, total: int, on_cancel: Callable[[], None]) -> None:
         super().__init__()
         self.total = total
         self._on_cancel = on_cancel
+        self._finished = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -97,35 +207,197 @@ class TrainProgress(ModalScreen[None]):
             yield Label("esc cancels (the iterations done so far are kept)")
 
     def advance_to(self, done: int) -> None:
-        self.query_one(ProgressBar).update(progress=done)
+        if not self._finished:
+            self.query_one(ProgressBar).update(progress=done)
 
     def action_cancel_training(self) -> None:
+        if self._finished:
+            return
         self.query_one("#title", Label).update("Cancelling…")
-        callback = self._on_cancel
-        if callable(callback):
-            callback()
+        self._on_cancel()
+
+    def finish(self) -> None:
+        """The training run has ended: close now, or when the screen over this one closes."""
+        self._finished = True
+        self.close()
+
+    def on_screen_resume(self) -> None:
+        if self._finished:
+            self.close()
 
 
-class OpenFileDialog(ModalScreen[str | None]):
-    """Asks for the path of a network file (TOML or JSON)."""
+class NetworkTree(DirectoryTree):
+    """The folders under a directory and the network files (.toml, .json) in them: no hidden
+    entries, nothing that is not a regular file (a FIFO would block whoever reads it), at most
+    MAX_ENTRIES entries read per folder. Names are shown with control characters visible."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    MAX_ENTRIES = 2000
+    SUFFIXES = (".toml", ".json")
+    # Plain marks: Textual's folder and page emoji are missing from many terminal fonts.
+    ICON_NODE = "▸ "
+    ICON_NODE_EXPANDED = "▾ "
+    ICON_FILE = "  "
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        kept = []
+        for path in itertools.islice(paths, self.MAX_ENTRIES):
+            if path.name.startswith("."):
+                continue
+            try:
+                if path.is_dir() or (path.suffix.lower() in self.SUFFIXES and path.is_file()):
+                    kept.append(path)
+            except OSError:  # cannot even be looked at: not offered
+                continue
+        return kept
+
+    def process_label(self, label: TextType) -> Text:
+        # Tree's own reads a str as markup: a file named "[b]x.toml" would be restyled.
+        plain = label.plain if isinstance(label, Text) else label
+        return Text(printable(plain))
+
+
+class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
+    """Asks for a network file (TOML or JSON) or a preset name, typed or picked from the tree
+    of the current directory, and loads it. It closes only when the network is loaded,
+    handing it back with the text that named it; a file that cannot be loaded keeps it open
+    with the typed path as it was and one line saying why. Files are read in a thread, so a
+    slow one cannot freeze the screen: after SLOW_OPEN_SECONDS the dialog says it is still
+    reading, and esc cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        # The screen's own: the app acts on next to nothing while a dialog is open.
+        Binding("tab", "switch_field", "files", show=False),
+        Binding("shift+tab", "switch_field", "path", show=False),
+    ]
     DEFAULT_CSS = """
     OpenFileDialog { align: center middle; }
     OpenFileDialog > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface; padding: 0 1;
+        width: 80; max-width: 95%; height: auto; max-height: 95%;
+        border: round $primary; background: $surface; padding: 0 1;
     }
+    OpenFileDialog #status { height: auto; color: $text-muted; }
+    OpenFileDialog #status.-error { color: $error; }
+    OpenFileDialog NetworkTree { height: 12; max-height: 40vh; background: $surface; }
     """
+
+    class Loaded(Message):
+        """A file read in the loading thread: the network, or why there is none."""
+
+        def __init__(self, attempt: int, typed: str, outcome: Network | str) -> None:
+            super().__init__()
+            self.attempt = attempt
+            self.typed = typed
+            self.outcome = outcome
+
+    def __init__(
+        self, *, on_result: Callable[[tuple[Network, str] | None], None] | None = None
+    ) -> None:
+        super().__init__(on_result=on_result)
+        self._attempt = 0
+        self._loading: str | None = None  # what is being read now
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a network file (.toml or .json):")
-            yield Input(placeholder="path/to/network.toml", id="path")
-            yield Label("enter opens · esc cancels")
+            yield Label("Open a network file (.toml or .json) or a preset name:")
+            yield Input(placeholder="path/to/network.toml, or xor", id="path")
+            yield Label("", id="status", markup=False)
+            yield NetworkTree(_start_directory(), id="tree")
+            yield Label("enter opens · tab goes to the files · esc cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        event.stop()
+        self.load(event.value)
+
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        typed = _relative(event.path)
+        self.query_one("#path", Input).value = typed
+        self.load(typed)
+
+    def load(self, typed: str) -> None:
+        """Read the network `typed` names (a path or a preset name) in a thread; the result
+        comes back as a `Loaded` message. The same text asked for again while it is being
+        read (a second enter) is not read twice."""
+        if self.closing:
+            return
+        name = typed.strip()
+        if not name:
+            self._say("type the path of a network file, or a preset name", error=True)
+            return
+        if name == self._loading:
+            return
+        self._attempt += 1
+        self._loading = name
+        attempt = self._attempt
+        self._say(f"reading {printable(name, LINE_LIMIT)}…")
+        # In the app's context, so the thread can find the app to post its result to.
+        context = contextvars.copy_context()
+        threading.Thread(
+            target=context.run, args=(self._read, attempt, name), name="nntui-open", daemon=True
+        ).start()
+        self.set_timer(SLOW_OPEN_SECONDS, lambda: self._still_reading(attempt, name))
+
+    def _read(self, attempt: int, name: str) -> None:
+        """In the loading thread (a daemon: one stuck on a file never keeps the app from
+        ending). Posting a message is safe from any thread."""
+        from nntui.engine.loader import NetworkFileError
+        from nntui.engine.presets import resolve_network
+
+        outcome: Network | str
+        try:
+            outcome = resolve_network(_expand(name))
+        except NetworkFileError as error:
+            outcome = str(error)
+        except Exception as error:  # e.g. MemoryError building a huge network: say so
+            outcome = f"{name}: cannot open: {type(error).__name__}: {error}"
+        with contextlib.suppress(RuntimeError):  # the app has ended: nobody to tell
+            self.post_message(self.Loaded(attempt, name, outcome))
+
+    def on_open_file_dialog_loaded(self, message: Loaded) -> None:
+        message.stop()
+        if message.attempt != self._attempt or self.closing:
+            return  # a read that was asked for again, or cancelled
+        self._loading = None
+        if isinstance(message.outcome, str):
+            self._say(printable(message.outcome, LINE_LIMIT), error=True)
+            return
+        self.close((message.outcome, message.typed))
+
+    def _still_reading(self, attempt: int, name: str) -> None:
+        if attempt == self._attempt and self._loading == name and not self.closing:
+            self._say(f"still reading {printable(name, LINE_LIMIT)}… (esc cancels)")
+
+    def _say(self, line: str, *, error: bool = False) -> None:
+        status = self.query_one("#status", Label)
+        status.set_class(error, "-error")
+        status.update(Content(line))
+
+    def action_switch_field(self) -> None:
+        """From the path to the tree of files, and back."""
+        self.focus_next()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._attempt += 1  # whatever is still being read is dropped when it arrives
+        self.close(None)
+
+
+def _start_directory() -> Path:
+    """The current directory, or the home directory if the current one is gone."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path.home()
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the current directory when it is under it, as a user would type it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except (OSError, ValueError):
+        return str(path)
+
+
+def _expand(name: str) -> str:
+    """`~` and `~user` expanded (a `~user` that names no user stays as typed)."""
+    return os.path.expanduser(name)
