@@ -338,8 +338,8 @@ def _verdict(before: float, after: float, precision: int, *, samples: int, moved
     if _rounds_to_zero(diff, precision):
         return (
             f"The loss {'fell' if diff < 0 else 'rose'} by only {change.lstrip(MINUS)}, below "
-            f"the {_decimals(precision)} shown (it reads {was} before and after). Change in "
-            f"loss: {change}."
+            f"the {_decimals(precision) if precision else 'whole numbers'} shown (it reads "
+            f"{was} before and after). Change in loss: {change}."
         )
     if diff < 0:
         more = " (and with more examples)" if samples == 1 else ""
@@ -409,9 +409,10 @@ def _intro(trace: Trace, precision: int) -> str:
         f"through by hand: the forward pass, the loss, backpropagation, the update of every "
         f"parameter, and the forward pass again to check whether the loss fell. "
         f"{len(trace.steps)} steps, {granularity}. Numbers are rounded to "
-        f"{_decimals(precision)}; every "
-        f"result is computed from the unrounded numbers, so its last digit may differ from a "
-        f"calculation with the rounded numbers shown."
+        f"{_decimals(precision) if precision else 'whole numbers'} (a number too small for "
+        f"that keeps its first significant digit); every result is computed from the "
+        f"unrounded numbers, so its last digit may differ from a calculation with the rounded "
+        f"numbers shown."
     )
     if net.n_samples > 1:
         text += (

@@ -188,6 +188,7 @@ def test_no_bare_negative_zero_change_at_zero_decimals() -> None:
     markdown = render_markdown(trace, precision=0)
     change = re.search(r"Change in loss: ([^ ]+)", markdown)
     assert change is not None and change.group(1) == "−0.0036.", change
+    assert "below the whole numbers shown" in markdown and "0 decimals" not in markdown
     deltas = [delta for _, delta, _ in _md_param_rows(markdown).values()]
     assert "−0.0083" in deltas and "−0.013" in deltas  # w000, b10: never a bare −0
     assert not [d for d in deltas if re.fullmatch(r"[−-]0", d)], deltas
@@ -265,10 +266,6 @@ def test_big_network_table_lists_the_largest_changes() -> None:
 # -- 5. layer mode: every symbol defined, every sample's symbols subscripted ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the symbols come from nntui/engine/trace.py: the change is in the h4 report",
-)
 @pytest.mark.parametrize("preset", ["softmax-3class", "xor", "deep-4-16-16-3"])
 def test_layer_mode_symbols_are_defined_and_carry_the_sample(preset: str) -> None:
     trace = build_trace(PRESETS[preset].build(), "layer")
