@@ -382,3 +382,25 @@ def test_saturated_bce_sigmoid_products_hold(granularity: str, x: float, y: floa
     errors = [e for step in trace.steps for e in op_errors(step)]
     assert not errors, "\n".join(errors)
     assert math.isfinite(trace.loss)
+
+
+def test_layer_steps_name_each_gradient_as_it_was_defined_and_by_its_sample() -> None:
+    """softmax-3class at layer granularity: ∂E_1/∂h reads the output's ∂E_1/∂o_pre (not a δ1
+    never defined), and δ0 inside sample 1's steps reads ∂E_1/∂h (not the batch's ∂E/∂h)."""
+    from nntui.engine.presets import PRESETS
+
+    trace = build_trace(PRESETS["softmax-3class"].build(), "layer")
+    defined: set[str] = set()
+    for step in trace.steps:
+        if step.phase != "backward" or step.sample is None:
+            continue
+        for operand in step.operands:
+            symbol = operand.symbol
+            if symbol.startswith(("δ", "∂E")) and "·" not in symbol:
+                assert symbol in defined, (step.symbol, symbol)
+        if step.symbol.startswith(("δ", "∂E")):
+            defined.add(step.symbol)
+        if step.sample == 1 and step.symbol.startswith("δ"):
+            assert "∂E_1/∂h" in step.formula and "∂E/∂" not in step.formula
+        if step.sample == 1 and step.kind == "grad_post":
+            assert step.formula == "W1ᵀ·∂E_1/∂o_pre"

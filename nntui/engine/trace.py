@@ -906,9 +906,18 @@ class _Builder:
         a_sym = n.post(li, j)
         if j is None:
             delta = self.bwd.grad_pre[li + 1][s]
+            # The next layer's δ under the name its own step gave it: δ1, or ∂E_1/∂o_pre where
+            # that layer works through an explicit ∂E/∂z (softmax, the fused output).
+            if self._through_delta(li + 1):
+                d_sym = self._grad_sym(s, n.pre(li + 1, None))
+                d_each = self._grad_sym(s, n.pre_each(li + 1))
+                d_entry = [self._grad_sym(s, n.pre(li + 1, k)) for k in range(nxt.size)]
+            else:
+                d_sym, d_each = f"δ{li + 1}", f"δ{li + 1}_{{0}}"
+                d_entry = [f"δ{li + 1}_{k}" for k in range(nxt.size)]
             terms = tuple(
                 Operand(
-                    f"δ{li + 1}_{k}·{n.param(ParamRef(li + 1, 'weight', k))}",
+                    f"{d_entry[k]}·{n.param(ParamRef(li + 1, 'weight', k))}",
                     delta[k] * nxt.weights[k],
                 )
                 for k in range(nxt.size)
@@ -921,7 +930,7 @@ class _Builder:
                 neuron=None,
                 target=_t("grad_post", li, None),
                 symbol=self._grad_sym(s, a_sym),
-                formula=f"W{li + 1}ᵀ·δ{li + 1}",
+                formula=f"W{li + 1}ᵀ·{d_sym}",
                 op="sum",
                 operands=terms,
                 value=self.bwd.grad_post[li][s].copy(),
@@ -931,7 +940,7 @@ class _Builder:
                 ),
                 template="{0}ᵀ·{1}",
                 numbers=(nxt.weights, delta),
-                labels=(n.param_each(li + 1, "weight"), f"δ{li + 1}_{{0}}"),
+                labels=(n.param_each(li + 1, "weight"), d_each),
                 value_label=self._grad_sym(s, n.post_each(li)),
                 nodes=frozenset({(li + 1, None), (li + 2, None)}),
                 edges=frozenset({(li + 1, None, None)}),
@@ -1085,6 +1094,7 @@ class _Builder:
         local = self.bwd.local[li]
         assert local is not None
         g, d = self.bwd.grad_post[li][s].copy(), local[s].copy()
+        grad_a = self._grad_sym(s, n.post(li, None))  # ∂E_1/∂h inside sample 1's steps
         self.add(
             phase="backward",
             sample=s,
@@ -1093,10 +1103,10 @@ class _Builder:
             neuron=None,
             target=_t("grad_pre", li, None),
             symbol=f"δ{li}",
-            formula=f"∂E/∂{n.post(li, None)} ⊙ ∂{n.post(li, None)}/∂{n.pre(li, None)}",
+            formula=f"{grad_a} ⊙ ∂{n.post(li, None)}/∂{n.pre(li, None)}",
             op="product",
             operands=(
-                Operand(f"∂E/∂{n.post(li, None)}", g),
+                Operand(grad_a, g),
                 Operand(f"∂{n.post(li, None)}/∂{n.pre(li, None)}", d),
             ),
             value=self.bwd.grad_pre[li][s].copy(),
@@ -1106,7 +1116,7 @@ class _Builder:
             ),
             template="{0} ⊙ {1}",
             numbers=(g, d),
-            labels=(f"∂E/∂{n.post_each(li)}", f"∂{n.post_each(li)}/∂{n.pre_each(li)}"),
+            labels=(self._grad_sym(s, n.post_each(li)), f"∂{n.post_each(li)}/∂{n.pre_each(li)}"),
             value_label=f"δ{li}_{{0}}",
             nodes=frozenset({(li + 1, None)}),
         )
