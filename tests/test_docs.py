@@ -230,3 +230,18 @@ def test_every_command_is_documented() -> None:
     text = (DOCS / "command-line.md").read_text(encoding="utf-8")
     for command in COMMANDS:
         assert f"`nntui {command}" in text, command
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_option_of_every_command_is_documented(
+    command: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `--help` offers, docs/command-line.md explains: no option goes undocumented."""
+    help_text = _help([] if command is None else [command], capsys)
+    options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", help_text))
+    text = (DOCS / "command-line.md").read_text(encoding="utf-8")
+    documented = {
+        word for span in CODE_SPAN.findall(text) for word in re.findall(r"--[a-z][a-z-]+", span)
+    }
+    assert options, help_text
+    assert options <= documented, sorted(options - documented)
