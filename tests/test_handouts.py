@@ -266,12 +266,6 @@ def test_big_network_table_lists_the_largest_changes() -> None:
 # -- 5. layer mode: every symbol defined, every sample's symbols subscripted ---------------------
 
 
-_SOFTMAX_MSE = pytest.mark.xfail(
-    strict=True,
-    reason="softmax without cross-entropy: trace.py's softmax step writes ∂E/∂o_i (h4 report)",
-)
-
-
 @pytest.mark.parametrize(
     ("net", "granularity"),
     [
@@ -279,8 +273,8 @@ _SOFTMAX_MSE = pytest.mark.xfail(
         ("xor", "layer"),
         ("deep-4-16-16-3", "layer"),
         ("softmax-3class", "parameter"),
-        pytest.param("softmax+mse", "layer", marks=_SOFTMAX_MSE),
-        pytest.param("softmax+mse", "parameter", marks=_SOFTMAX_MSE),
+        ("softmax+mse", "layer"),
+        ("softmax+mse", "parameter"),
     ],
 )
 def test_symbols_are_defined_before_use_and_carry_the_sample(net: str, granularity: str) -> None:
@@ -306,10 +300,6 @@ def test_symbols_are_defined_before_use_and_carry_the_sample(net: str, granulari
 # -- 6. prediction sentences only for classifiers -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sentence comes from nntui/engine/trace.py: the change is in the h4 report",
-)
 def test_regression_is_not_told_a_prediction() -> None:
     net = network("mse", samples=2, targets=[[0.01], [0.3]])
     markdown = render_markdown(build_trace(net))

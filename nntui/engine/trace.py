@@ -516,6 +516,11 @@ class _Builder:
         # Softmax + cross-entropy and sigmoid + bce go straight to ∂E/∂o_pre = o − y: the
         # factors ∂E/∂o and ∂o/∂o_pre underflow where the output saturates, their product not.
         self.direct_delta = fused
+        # A classifier's output is read as a class: bce and cross-entropy, or a sigmoid output
+        # trained on 0/1 targets (the worked example). Anything else is a regression.
+        self.classifier = net.loss in ("bce", "cross_entropy") or (
+            last == "sigmoid" and bool(np.isin(net.targets, (0.0, 1.0)).all())
+        )
 
     def add(self, **kw: Any) -> None:
         self.steps.append(Step(index=len(self.steps), **kw))
@@ -683,7 +688,13 @@ class _Builder:
         else:
             z, a = float(fwd.pre[li][s, j]), float(fwd.post[li][s, j])
         pre, post = n.pre(li, j, star), n.post(li, j, star)
-        why = _activation_why(act, pre, post, z, a, last=li == self.n_layers - 1)
+        last = li == self.n_layers - 1
+        why = _activation_why(act, pre, post, z, a, last=last and self.classifier)
+        why_numbers: tuple[Number, ...] = ()
+        if last and j is not None and not self.classifier:
+            y_sym = "y" if self.net.layers[li].size == 1 else f"y{j}"
+            why += f" The output is {post} = {{0}}, against the target {y_sym} = {{1}}."
+            why_numbers = (a, float(self.net.targets[s, j]))
         self.add(
             phase=phase,
             sample=s,
@@ -697,6 +708,7 @@ class _Builder:
             operands=(Operand(pre, z),),
             value=a,
             why=why,
+            why_numbers=why_numbers,
             template=f"{fn}({{0}})",
             numbers=(z,),
             labels=(n.pre_each(li, star),),
@@ -1047,7 +1059,8 @@ class _Builder:
         if j is None:
             terms = tuple(
                 Operand(
-                    f"∂E/∂{n.post(li, i)}·∂{n.post(li, i)}/∂{n.pre(li, None)}", g[i] * jacobian[i]
+                    f"{self._grad_sym(s, n.post(li, i))}·∂{n.post(li, i)}/∂{n.pre(li, None)}",
+                    g[i] * jacobian[i],
                 )
                 for i in k_range
             )
@@ -1057,7 +1070,7 @@ class _Builder:
         else:
             terms = tuple(
                 Operand(
-                    f"∂E/∂{n.post(li, i)}·∂{n.post(li, i)}/∂{n.pre(li, j)}",
+                    f"{self._grad_sym(s, n.post(li, i))}·∂{n.post(li, i)}/∂{n.pre(li, j)}",
                     float(g[i] * jacobian[i, j]),
                     (float(g[i]), float(jacobian[i, j])),
                 )
@@ -1083,7 +1096,7 @@ class _Builder:
             ),
             template=template,
             numbers=numbers,
-            labels=(f"∂E/∂{n.post_each(li)}",),
+            labels=(self._grad_sym(s, n.post_each(li)),),
             value_label=self._grad_sym(s, n.pre_each(li)),
             nodes=frozenset({(li + 1, None)}),
         )
