@@ -69,9 +69,11 @@ async def burst(pilot: Pilot, *keys: str) -> None:
 async def settle(pilot: Pilot) -> None:
     """Wait for training and for files being read to end, and for the app to be idle."""
     app = pilot.app
-    # Not app.workers.wait_for_complete(): the file tree's loader is a worker that never ends.
-    await wait_for(pilot, lambda: not app.training and not any_loading(app), timeout=20)
-    await pilot.pause()
+    if app.training or any_loading(app):
+        # Not app.workers.wait_for_complete(): the file tree's loader is a worker that never
+        # ends. The result of a run or a read is applied once the flag is down.
+        await wait_for(pilot, lambda: not app.training and not any_loading(app), timeout=20)
+        await pilot.pause()
 
 
 def any_loading(app: NntuiApp) -> bool:

@@ -273,12 +273,12 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
     DEFAULT_CSS = """
     OpenFileDialog { align: center middle; }
     OpenFileDialog > Vertical {
-        width: 80; max-width: 95%; height: auto; max-height: 95%;
+        width: 80; max-width: 95%; height: 24; max-height: 95%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     OpenFileDialog #status { height: auto; color: $text-muted; }
     OpenFileDialog #status.-error { color: $error; }
-    OpenFileDialog NetworkTree { height: 12; max-height: 40vh; background: $surface; }
+    OpenFileDialog NetworkTree { height: 1fr; background: $surface; }
     """
 
     class Loaded(Message):
