@@ -148,6 +148,8 @@ class NntuiApp(App[int]):
         Binding("plus,equals_sign", "more_precision", "decimals", key_display="+"),
         Binding("minus", "less_precision", "decimals", key_display="-"),
         Binding("r", "reset", "reset"),
+        Binding("greater_than_sign", "samples(1)", "samples▸", key_display=">"),
+        Binding("less_than_sign", "samples(-1)", "◂samples", key_display="<"),
         Binding("d", "toggle_theme", "theme"),
     ]
 
@@ -350,6 +352,9 @@ class NntuiApp(App[int]):
             return not s.complete
         if action == "pane":
             return self.main_screen.has_class("narrow") and parameters[0] != self.pane
+        if action == "samples":
+            windows, window = s.sample_windows, s.sample_window
+            return windows > 1 and 0 <= window + int(str(parameters[0])) < windows
         if action == "more_precision":
             return s.precision < MAX_PRECISION
         if action == "less_precision":
@@ -410,6 +415,20 @@ class NntuiApp(App[int]):
         )
         self.notify(f"One step per {granularity}.{note}", timeout=4 if note else 2)
 
+    def action_samples(self, direction: int) -> None:
+        """Step through the next (or previous) samples of a big data set."""
+        if not self._open():
+            return
+        s = self.session
+        s.show_samples(s.sample_window + direction)
+        self.refresh_views()
+        first, last = s.trace.samples[0], s.trace.samples[-1]
+        self.notify(
+            f"Stepping through samples {first}–{last} of {s.network.n_samples:,} "
+            "(the batch steps use them all; ← returns).",
+            timeout=3,
+        )
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
@@ -438,6 +457,8 @@ class NntuiApp(App[int]):
             "more_precision": "more decimals",
             "less_precision": "fewer decimals",
             "reset": "reset to the starting network",
+            "samples(1)": "big data sets: step through the next 16 samples",
+            "samples(-1)": "big data sets: step through the previous 16 samples",
             "toggle_theme": "dark / light theme (for projectors)",
             "pane('graph')": "narrow terminals: show the graph",
             "pane('ledger')": "narrow terminals: show the parameter ledger",
