@@ -619,18 +619,26 @@ def test_command_palette_opens_a_network_file(tmp_path: Path) -> None:
     drive(body)
 
 
-def test_a_bad_network_file_is_an_error_notification(tmp_path: Path) -> None:
+def test_a_bad_network_file_is_said_in_the_dialog_which_stays_open(tmp_path: Path) -> None:
+    """The loader's one line appears in the open-file dialog, which keeps the typed path; esc
+    closes it and the debugger goes on where it was (tests/test_dialogs.py has the rest)."""
     path = tmp_path / "broken.json"
     path.write_text('{"name": "Broken", loss: "half_sse"}', encoding="utf-8")
 
     async def body(app: NntuiApp, pilot: Pilot) -> None:
         before = app.session.state()
         await _open_file(app, pilot, path)
-        assert app.is_running
+        dialog = app.screen
+        assert isinstance(dialog, OpenFileDialog)
+        for _ in range(100):  # the file is read in a worker
+            shown = str(dialog.query_one("#status", Label).render())
+            if shown.startswith(str(path)):
+                break
+            await pilot.pause(0.05)
+        assert shown.startswith(f"{path}: not valid JSON")
+        assert dialog.query_one(Input).value == str(path)
         assert app.session.state() == before
-        errors = [message for severity, message in notifications(app) if severity == "error"]
-        assert len(errors) == 1
-        assert errors[0].startswith(f"{path}: not valid JSON")
+        await pilot.press("escape")
         await pilot.press("space")  # and it keeps working
         assert app.session.cursor == 0
 
