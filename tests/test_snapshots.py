@@ -180,10 +180,12 @@ class TestBigNetworks:
     def test_mnist_784_collapsed(self, snap_compare) -> None:
         """You should see the 784-32-10 network after its first two layer-granularity steps
         (FORWARD 2/8 · step 2/46 · layer): the step panel "sample 0 · h = relu(h_pre)" with
-        vectors shortened by "..", the inputs collapsed to x0…x4, "⋮ 778 more", x783 (all
-        0.000: the corner of the drawing), the hidden layer to h0, h1, "⋮ 29 more", h31 —
-        each highlighted and, for this sample, off (dashed) — the outputs to o0, o1,
-        "⋮ 7 more", o9, still empty; labels only on the 9 visible hidden → output edges; the
-        ledger's first rows w100…w1_0_15 of the 25,450 parameters with a scrollbar."""
+        long vectors written by their largest entries ("[h20 = 0.675, h4 = 0.620, h30 =
+        0.601, … 15 of 32 non-zero]"); the input column as a picture of the real handwritten
+        0 ("28×28 pixels" under it); the hidden layer collapsed to h0, h1, "⋮ 29 more", h31 —
+        highlighted, h0 and h31 off (dashed), h1 active (0.160) — each box's bias in its
+        bottom border; the outputs o0, o1, "⋮ 7 more", o9 still empty, each hidden → output
+        label at the receiving box; the ledger's first rows w1_0_0… (one naming style for the
+        whole network, never cut) of the 25,450 parameters with a scrollbar."""
         app = app_for(mnist_784(), source="mnist-784")
         assert snap_compare(app, terminal_size=WIDE, run_before=at_step(1))
