@@ -611,6 +611,10 @@ def test_command_palette_opens_a_network_file(tmp_path: Path) -> None:
 
     async def body(app: NntuiApp, pilot: Pilot) -> None:
         await _open_file(app, pilot, path)
+        for _ in range(100):  # the file is read in a worker
+            if not isinstance(app.screen, OpenFileDialog):
+                break
+            await pilot.pause(0.05)
         assert not isinstance(app.screen, OpenFileDialog)
         assert app.session.network.name == "Tiny from a file"
         assert app.source == str(path)
@@ -674,6 +678,17 @@ def test_title_and_footer_keep_what_matters_at_every_size(size: tuple[int, int])
         assert len(helped) >= len(bar.actions)
 
     drive(body, size=size)
+
+
+@pytest.mark.parametrize("name", ["[/] x", "[bold]not bold[/bold]", "[link=x]y"])
+def test_a_name_that_looks_like_markup_is_shown_as_written(name: str) -> None:
+    """A name is text, never markup: "[/] x" made the first frame raise MarkupError."""
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        assert app.is_running
+        assert title(app).endswith(name)
+
+    drive(body, network=dataclasses.replace(worked_example(), name=name))
 
 
 def test_title_shows_a_control_character_name_escaped() -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -120,8 +121,9 @@ class TitleBar(Widget):
     parts: reactive[tuple[str, ...]] = reactive((), layout=False)
     """The title's parts, most important first (text from a file already made printable)."""
 
-    def render(self) -> str:
-        return fit_title(self.parts, self.content_size.width)
+    def render(self) -> Text:
+        # Text, not a str: a str would be read as markup, and a name like "[/] x" is not.
+        return Text(fit_title(self.parts, self.content_size.width), no_wrap=True, end="")
 
 
 class NntuiApp(App[int]):
@@ -342,7 +344,7 @@ class NntuiApp(App[int]):
         s = self.shown
         # Under a dialog (help, train, open file, training progress) only these act.
         busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
-        if busy and action not in ("quit", "toggle_theme", "help"):
+        if busy and action not in ("quit", "toggle_theme", "help", "focus_next", "focus_previous"):
             return False
         if action == "back":
             return s.can_back
