@@ -36,6 +36,7 @@ class Opening:
     loss_history: tuple[float, ...] = ()
     shown_loss: float | None = None
     sample_window = 0
+    first_sample = 0
 
     @property
     def sample_windows(self) -> int:

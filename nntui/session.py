@@ -381,6 +381,11 @@ class Session:
         return -(-self.network.n_samples // TRACE_SAMPLES)
 
     @property
+    def first_sample(self) -> int:
+        """The sample the ready state shows: the first one the trace steps through."""
+        return self.trace.samples[0]
+
+    @property
     def sample_window(self) -> int:
         """Which window of samples the trace steps through (0 for the first)."""
         return self.trace.samples[0] // TRACE_SAMPLES

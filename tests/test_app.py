@@ -471,6 +471,8 @@ KEY_NAMES = {
     "left_square_bracket": "[",
     "plus": "+",
     "equals_sign": "=",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
     "minus": "-",
     "question_mark": "?",
 }
@@ -721,3 +723,27 @@ def test_t_one_at_the_end_of_an_iteration_trains_one() -> None:
         assert "iteration 3" in title(app)
 
     drive(body)
+
+
+def test_another_window_of_samples_is_shown_from_its_first_sample() -> None:
+    """A data set of 40 samples: > steps through samples 16–31, and the ready state shows
+    sample 16 (graph, step panel); help lists > and < as they are typed."""
+    import numpy as np
+
+    from nntui.engine.network import Layer
+
+    x = np.linspace(-1, 1, 40).reshape(40, 1)
+    net = Network((Layer("linear", [[0.5]], [0.1]),), x, 2 * x + 1, "half_sse", 0.1)
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        assert "(sample 0 of samples 0–39)" in panel_lines(app)[0]
+        await pilot.press("greater_than_sign")
+        assert app.session.trace.samples[0] == 16
+        assert "(sample 16 of samples 0–39)" in panel_lines(app)[0]
+        assert "sample 16" in app.query_one("#graph").render_line(0).text
+        keys = [keys for keys, _ in app.key_help()]
+        assert ">" in keys and "<" in keys
+        await pilot.press("left")
+        assert app.session.trace.samples[0] == 0
+
+    drive(body, network=net)

@@ -473,7 +473,7 @@ class NntuiApp(App[int]):
             keys = ", ".join(
                 {"space": "space", "right": "→", "left": "←", "right_square_bracket": "]",
                  "left_square_bracket": "[", "plus": "+", "equals_sign": "=", "minus": "-",
-                 "question_mark": "?"}.get(k, k)
+                 "question_mark": "?", "greater_than_sign": ">", "less_than_sign": "<"}.get(k, k)
                 for k in binding.key.split(",")
             )  # fmt: skip
             rows.append((keys, descriptions.get(binding.action, binding.description)))

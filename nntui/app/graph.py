@@ -345,7 +345,9 @@ class _Drawing:
         self.grid = _Grid(self.width, self.height)
         self.step: Step | None = session.step
         self.cursor = session.cursor
-        self.sample = 0 if self.cursor < 0 else session.index.display_sample[self.cursor]
+        self.sample = (
+            session.first_sample if self.cursor < 0 else session.index.display_sample[self.cursor]
+        )
         self.n_columns = len(self.net.layers) + 2
         p = session.precision
         self.inner = max(10, 5 + p + 3)

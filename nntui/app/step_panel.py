@@ -34,10 +34,15 @@ class StepPanel(SessionView, Static):
         warning = s.blocked or s.message
         if step is None:
             net = s.network
-            x = fmt_value(net.inputs[0], p, short=True, label="x{0}")
-            y = fmt_value(net.targets[0], p, short=True, label="y{0}")
+            first = s.first_sample
+            x = fmt_value(net.inputs[first], p, short=True, label="x{0}")
+            y = fmt_value(net.targets[first], p, short=True, label="y{0}")
             # Samples are named from 0, like x0 and w000; counts are counts (docs/conventions.md).
-            samples = "" if net.n_samples == 1 else f" (sample 0, the first of {net.n_samples})"
+            samples = (
+                ""
+                if net.n_samples == 1
+                else f" (sample {first} of samples 0–{net.n_samples - 1:,})"
+            )
             text.append(f"Iteration {s.iteration} is ready.", style="bold")
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
             if warning:
