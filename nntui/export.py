@@ -21,6 +21,7 @@ import numpy as np
 from nntui import __version__
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
+from nntui.engine.ops.activations import ACTIVATIONS, activation
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.engine.trace import PHASES, Phase, Step, Trace
 
@@ -51,24 +52,6 @@ _LOSS_TEXT = {
     "mse": ("the mean squared error", "E = (1/K)·Σ_k (y_k − o_k)²"),
     "bce": ("binary cross-entropy", "E = −Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"),
     "cross_entropy": ("cross-entropy", "E = −Σ_k y_k·ln o_k"),
-}
-
-_ACTIVATION_TEXT = {
-    "linear": "linear (identity)",
-    "relu": "ReLU, relu(z) = max(0, z)",
-    "leaky_relu": "leaky ReLU, z for z > 0, else 0.01·z",
-    "sigmoid": "sigmoid, σ(z) = 1/(1 + e^−z)",
-    "tanh": "tanh",
-    "softmax": "softmax, o_k = e^z_k / Σ_j e^z_j",
-}
-
-_ACTIVATION_LATEX = {
-    "linear": r"linear (identity)",
-    "relu": r"ReLU, $\operatorname{relu}(z) = \max(0, z)$",
-    "leaky_relu": r"leaky ReLU, $z$ for $z > 0$, else $0.01\,z$",
-    "sigmoid": r"sigmoid, $\sigma(z) = \dfrac{1}{1 + e^{-z}}$",
-    "tanh": r"$\tanh$",
-    "softmax": r"softmax, $o_k = e^{z_k} / \sum_j e^{z_j}$",
 }
 
 _LOSS_LATEX = {
@@ -495,7 +478,7 @@ def _md_network(net: Network, precision: int) -> list[str]:
     for index, layer in enumerate(net.layers):
         out += [
             f"### Layer {index}: {_layer_role(net, index)}, {layer.size} "
-            f"neuron{'s' if layer.size != 1 else ''}, {_md(_ACTIVATION_TEXT[layer.activation])}",
+            f"neuron{'s' if layer.size != 1 else ''}, {_md(activation(layer.activation).text)}",
             "",
         ]
         cols = _shown(layer.fan_in)
@@ -697,14 +680,9 @@ _MATH_WORDS = {
     "exp": r"\exp ",
     "max": r"\max ",
     "min": r"\min ",
-    "tanh": r"\tanh ",
     "inf": r"\infty ",
     "nan": r"\mathrm{NaN}",
-    "relu": r"\operatorname{relu}",
-    "leaky_relu": r"\operatorname{leaky\_relu}",
-    "softmax": r"\operatorname{softmax}",
-    "sigmoid": r"\operatorname{sigmoid}",
-    "linear": r"\operatorname{linear}",
+    **{name: record.latex_symbol for name, record in ACTIVATIONS.items()},
 }
 
 _GREEK_CLASS = "".join(_GREEK)
@@ -831,7 +809,7 @@ def _tex_network(net: Network, precision: int) -> list[str]:
         plural = "s" if layer.size != 1 else ""
         out += [
             rf"\paragraph{{Layer {index}}} ({_layer_role(net, index)}): {layer.size} "
-            rf"neuron{plural}, activation {_ACTIVATION_LATEX[layer.activation]}.",
+            rf"neuron{plural}, activation {activation(layer.activation).latex}.",
             r"\[",
             rf"W_{{{index}}} = {names} = {values},",
             r"\]",

@@ -1,40 +1,46 @@
 """Activations and losses, written to stay finite for pre-activations as large as ±1e4.
 
 Each activation has its value `activate(name, z)` and its element-wise derivative
-`derivative(name, z, a)`; softmax, whose derivative is a Jacobian, is handled by
-`softmax_backward`. Each loss has its per-sample value and its gradient with respect to the
-network output, both vectorised over samples (rows).
+`derivative(name, z, a)`, both read from its record in `nntui.engine.ops.activations`;
+softmax, whose derivative is a Jacobian, is handled by `softmax_backward`. Each loss has its
+per-sample value and its gradient with respect to the network output, both vectorised over
+samples (rows).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-LEAKY_SLOPE = 0.01
+from nntui.engine.ops.activations import (
+    ACTIVATIONS,
+    LEAKY_SLOPE,
+    sigmoid,
+    softmax,
+    softmax_backward,
+)
+from nntui.engine.ops.activations import (
+    activation as activation_record,
+)
+
 # Smallest o·(1−o) or o used as a divisor, so a saturated output gives a huge but finite ∂E/∂o.
 _TINY = np.finfo(np.float64).tiny
 
-ACTIVATION_SYMBOLS = {
-    "linear": "linear",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu",
-    "sigmoid": "σ",
-    "tanh": "tanh",
-    "softmax": "softmax",
-}
+__all__ = [
+    "ACTIVATION_SYMBOLS",
+    "LEAKY_SLOPE",
+    "activate",
+    "derivative",
+    "log_softmax",
+    "loss_gradient",
+    "loss_per_sample",
+    "output_delta",
+    "sigmoid",
+    "softmax",
+    "softmax_backward",
+]
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^−z) without overflow: exp is only ever taken of −|z|."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, shifted by the row maximum so exp never overflows."""
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+#: Each activation's symbol on the screen (σ for sigmoid), from its record.
+ACTIVATION_SYMBOLS = {name: record.symbol for name, record in ACTIVATIONS.items()}
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -44,39 +50,15 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
     """The activation `name` applied to pre-activations `z` (softmax over the last axis)."""
-    if name == "linear":
-        return np.array(z, dtype=np.float64, copy=True)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, LEAKY_SLOPE * z)
-    if name == "sigmoid":
-        return sigmoid(z)
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "softmax":
-        return softmax(z)
-    raise ValueError(f"unknown activation {name!r}")
+    return activation_record(name).value(z)
 
 
 def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Element-wise da/dz for every activation but softmax. relu′(z) = 1 for z > 0, else 0."""
-    if name == "linear":
-        return np.ones_like(z)
-    if name == "relu":
-        return (z > 0).astype(np.float64)
-    if name == "leaky_relu":
-        return np.where(z > 0, 1.0, LEAKY_SLOPE)
-    if name == "sigmoid":
-        return a * (1.0 - a)
-    if name == "tanh":
-        return 1.0 - a * a
-    raise ValueError(f"activation {name!r} has no element-wise derivative")
-
-
-def softmax_backward(grad_post: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """∂E/∂z from ∂E/∂a through softmax: a ⊙ (∂E/∂a − Σ_j ∂E/∂a_j · a_j)."""
-    return a * (grad_post - np.sum(grad_post * a, axis=-1, keepdims=True))
+    slope = activation_record(name).slope
+    if slope is None:
+        raise ValueError(f"activation {name!r} has no element-wise derivative")
+    return slope(z, a)
 
 
 def loss_per_sample(name: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -123,7 +105,4 @@ def output_delta(
         return o - y
     if loss == "cross_entropy" and activation == "softmax":
         return o * np.sum(y, axis=-1, keepdims=True) - y
-    grad_o = loss_gradient(loss, o, y)
-    if activation == "softmax":
-        return softmax_backward(grad_o, o)
-    return grad_o * derivative(activation, z, o)
+    return activation_record(activation).backward(loss_gradient(loss, o, y), z, o)

@@ -17,11 +17,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from nntui.engine.ops.activations import ACTIVATIONS as _ACTIVATION_RECORDS
+from nntui.engine.ops.activations import ALIASES as _ALIASES
+
 if TYPE_CHECKING:
     from nntui.engine.network import Network
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
-ACTIVATION_ALIASES = {"identity": "linear"}
+#: The activation names, from their records (`nntui.engine.ops.activations`, NumPy-free).
+ACTIVATIONS = tuple(_ACTIVATION_RECORDS)
+ACTIVATION_ALIASES = dict(_ALIASES)
 LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
 REDUCTIONS = ("mean", "sum")
 

@@ -28,9 +28,9 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
-from nntui.engine.functions import ACTIVATION_SYMBOLS
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, fmt_value
+from nntui.engine.ops.activations import activation
 from nntui.engine.spec import (
     GRANULARITIES,
     Granularity,
@@ -681,15 +681,15 @@ class _Builder:
         self, s: int, li: int, j: int | None, fwd: Forward, phase: Phase, star: str
     ) -> None:
         n = self.names
-        act = self.net.layers[li].activation
-        fn = ACTIVATION_SYMBOLS[act]
+        record = activation(self.net.layers[li].activation)
+        fn = record.symbol
         if j is None:
             z, a = fwd.pre[li][s].copy(), fwd.post[li][s].copy()
         else:
             z, a = float(fwd.pre[li][s, j]), float(fwd.post[li][s, j])
         pre, post = n.pre(li, j, star), n.post(li, j, star)
         last = li == self.n_layers - 1
-        why = _activation_why(act, pre, post, z, a, last=last and self.classifier)
+        why = record.why(pre, post, z, a, last and self.classifier)
         why_numbers: tuple[Number, ...] = ()
         if last and j is not None and not self.classifier:
             y_sym = "y" if self.net.layers[li].size == 1 else f"y{j}"
@@ -1021,14 +1021,14 @@ class _Builder:
 
     def derivative_step(self, s: int, li: int, j: int | None) -> None:
         n = self.names
-        act = self.net.layers[li].activation
         local = self.bwd.local[li]
         assert local is not None
         z = self._pick(self.fwd.pre[li], s, j)
         a = self._pick(self.fwd.post[li], s, j)
         pre, post = n.pre(li, j), n.post(li, j)
-        formula, template, use_post = _DERIVATIVE[act]  # formula in terms of z
-        formula = re.sub(r"\bz\b", pre, formula)
+        record = activation(self.net.layers[li].activation)
+        formula = re.sub(r"\bz\b", pre, record.slope_formula)  # the record's f′ is in terms of z
+        template, use_post = record.slope_template, record.slope_reads_post
         value = self._pick(local, s, j)
         self.add(
             phase="backward",
@@ -1042,7 +1042,7 @@ class _Builder:
             op="apply",
             operands=(Operand(pre, z),),
             value=value,
-            why=_derivative_why(act, pre, post, value),
+            why=record.slope_why(pre, post, value),
             template=template,
             numbers=(a if use_post else z,),
             labels=(n.post_each(li) if use_post else n.pre_each(li),),
@@ -1536,61 +1536,3 @@ _LOSS_GRADIENT_WHY = {
     "bce": "Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
     "cross_entropy": "Differentiating −y·ln o gives −y/o.",
 }
-
-# activation: (formula in z=pre and a=post, numeric template, whether the template reads a)
-_DERIVATIVE = {
-    "linear": ("1", "1", False),
-    "relu": ("relu′(z) = 1 if z > 0, else 0", "relu′({0})", False),
-    "leaky_relu": ("leaky_relu′(z) = 1 if z > 0, else 0.01", "leaky_relu′({0})", False),
-    "sigmoid": ("σ(z)·(1 − σ(z))", "{0}·(1 − {0})", True),
-    "tanh": ("1 − tanh(z)²", "1 − {0}²", True),
-}
-
-
-def _derivative_why(act: str, pre: str, post: str, value: Number) -> str:
-    if act == "relu":
-        if np.all(np.asarray(value) == 1):
-            return f"relu′ is 1 for a positive {pre}: the gradient passes through unchanged."
-        if np.all(np.asarray(value) == 0):
-            return (
-                f"relu′ is 0 because {pre} ≤ 0: {post} is an inactive ReLU, so "
-                "every gradient through it is 0."
-            )
-        return "relu′ is 1 where the pre-activation is positive and 0 where the ReLU is inactive."
-    return {
-        "linear": "A linear activation has slope 1 everywhere.",
-        "leaky_relu": "leaky_relu′ is 1 for a positive pre-activation and 0.01 otherwise.",
-        "sigmoid": (
-            f"The sigmoid's slope is σ·(1 − σ), written with the output {post} it already computed."
-        ),
-        "tanh": f"tanh's slope is 1 − tanh², written with the output {post} it already computed.",
-    }[act]
-
-
-def _activation_why(act: str, pre: str, post: str, z: Number, a: Number, *, last: bool) -> str:
-    if act == "relu":
-        if np.all(np.asarray(z) > 0):
-            return f"relu passes a positive {pre} through unchanged."
-        if np.all(np.asarray(z) <= 0):
-            return (
-                f"relu gives 0 because {pre} ≤ 0: {post} is an inactive ReLU, and "
-                "no gradient will flow back through it."
-            )
-        return (
-            "relu keeps the positive pre-activations and zeroes the rest (those "
-            "neurons are inactive)."
-        )
-    if act == "sigmoid":
-        text = f"The sigmoid squashes {pre} into (0, 1)."
-        if last and not isinstance(a, np.ndarray):
-            text += (
-                f" {post} {'>' if a > 0.5 else '≤'} 0.5, so the prediction would "
-                f"be ŷ = {1 if a > 0.5 else 0}."
-            )
-        return text
-    return {
-        "linear": f"A linear neuron passes {pre} through unchanged.",
-        "leaky_relu": f"leaky_relu keeps a positive {pre} and scales a negative one by 0.01.",
-        "tanh": f"tanh squashes {pre} into (−1, 1).",
-        "softmax": "softmax turns the pre-activations into probabilities that sum to 1.",
-    }[act]

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
-from nntui.engine.functions import LEAKY_SLOPE, loss_per_sample, output_delta
+from nntui.engine.functions import loss_per_sample, output_delta
 from nntui.engine.network import Network
+from nntui.engine.ops.activations import activation
 
 #: How often `should_stop` is polled when no `progress_every` is given.
 DEFAULT_POLL_EVERY = 1024
@@ -181,20 +182,22 @@ class _Engine:
         posts.append(np.empty((k, n)))
         pres: list[np.ndarray] = []
         forward_fns: list[Callable[[], Any] | None] = []
-        for i, layer in enumerate(layers):
-            if layer.activation == "linear":
+        records = [activation(layer.activation) for layer in layers]
+        for i, record in enumerate(records):
+            if record.forward_kernel is None:
                 pres.append(posts[i])  # z is a: the matmul writes the activation directly
                 forward_fns.append(None)
             else:
                 z = np.empty((shapes[i][0], n))
                 pres.append(z)
-                forward_fns.append(_forward_fn(layer.activation, z, posts[i]))
+                forward_fns.append(record.forward_kernel(z, posts[i]))
         # Every layer's z, checked after each forward pass: a saturating activation
         # (σ(±inf) = 1 or 0, tanh(±inf) = ±1, relu(−inf) = 0) would hide an overflow from the loss.
         self.pre_checks = [(z, np.ones_like(z)) for z in pres]
         deltas = [np.empty((s, n)) for s, _ in shapes]
         derivs = [
-            _derivative_fn(layer.activation, pres[i], posts[i]) for i, layer in enumerate(layers)
+            None if record.backward_kernel is None else record.backward_kernel(pres[i], posts[i])
+            for i, record in enumerate(records)
         ]
 
         self.loss_fn = _loss_fn(
@@ -519,102 +522,6 @@ def _parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
 def _flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
     """Every number in `Network.params()` order: each layer's weights row by row, its biases."""
     return np.concatenate([a.ravel() for w, b in zip(weights, biases, strict=True) for a in (w, b)])
-
-
-# -- activations --------------------------------------------------------------------------------
-
-
-def _forward_fn(name: str, z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
-    """out = f(z), in place, for every activation but linear (rows are neurons)."""
-    tmp = np.empty_like(z)
-    if name == "relu":
-        return lambda: np.maximum(z, 0.0, out=out)
-    if name == "leaky_relu":
-
-        def leaky() -> None:
-            np.multiply(z, LEAKY_SLOPE, tmp)
-            np.maximum(z, tmp, out=out)  # max(z, 0.01·z) is z for z > 0, else 0.01·z
-
-        return leaky
-    if name == "sigmoid":
-        one = np.array(1.0)
-
-        def sigmoid() -> None:
-            # 1/(1 + e^−z); e^−z may overflow to inf for z < −709, giving exactly 0.
-            np.negative(z, tmp)
-            np.exp(tmp, tmp)
-            np.add(tmp, one, tmp)
-            np.divide(one, tmp, out)
-
-        return sigmoid
-    if name == "tanh":
-        return lambda: np.tanh(z, out)
-    if name == "softmax":
-        peak = np.empty((1, z.shape[1]))
-        total = np.empty((1, z.shape[1]))
-
-        def softmax() -> None:
-            np.maximum.reduce(z, axis=0, keepdims=True, out=peak)
-            np.subtract(z, peak, tmp)  # shifted: kept for the cross-entropy
-            np.exp(tmp, out)
-            np.add.reduce(out, axis=0, keepdims=True, out=total)
-            np.divide(out, total, out)
-
-        softmax.shifted = tmp  # type: ignore[attr-defined]
-        softmax.total = total  # type: ignore[attr-defined]
-        return softmax
-    raise ValueError(f"unknown activation {name!r}")
-
-
-def _derivative_fn(name: str, z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any] | None:
-    """g ← ∂E/∂z from g = ∂E/∂a, in place: g ⊙ f′(z), or the softmax Jacobian product;
-    None for linear (f′ = 1)."""
-    tmp = np.empty_like(z)
-    if name == "linear":
-        return None
-    if name == "relu":
-        mask = np.empty(z.shape, dtype=bool)
-
-        def relu(g: np.ndarray) -> None:
-            np.greater(z, 0.0, mask)
-            np.multiply(g, mask, g)
-
-        return relu
-    if name == "leaky_relu":
-
-        def leaky(g: np.ndarray) -> None:
-            np.multiply(g, np.where(z > 0, 1.0, LEAKY_SLOPE), g)
-
-        return leaky
-    if name == "sigmoid":
-        one = np.array(1.0)
-
-        def sigmoid(g: np.ndarray) -> None:
-            np.subtract(one, a, tmp)
-            np.multiply(tmp, a, tmp)
-            np.multiply(g, tmp, g)
-
-        return sigmoid
-    if name == "tanh":
-        one = np.array(1.0)
-
-        def tanh(g: np.ndarray) -> None:
-            np.multiply(a, a, tmp)
-            np.subtract(one, tmp, tmp)
-            np.multiply(g, tmp, g)
-
-        return tanh
-    if name == "softmax":
-        dot = np.empty((1, z.shape[1]))
-
-        def softmax(g: np.ndarray) -> None:
-            np.multiply(g, a, tmp)
-            np.add.reduce(tmp, axis=0, keepdims=True, out=dot)
-            np.subtract(g, dot, g)
-            np.multiply(g, a, g)
-
-        return softmax
-    raise ValueError(f"unknown activation {name!r}")
 
 
 # -- losses -------------------------------------------------------------------------------------
