@@ -17,7 +17,11 @@ from contextlib import contextmanager
 import numpy as np
 from hypothesis import strategies as st
 
-from nntui.engine.network import ACTIVATIONS, LOSSES, REDUCTIONS, Layer, Network
+from nntui.engine.network import LOSSES, REDUCTIONS, Layer, Network
+from nntui.engine.ops.activations import ACTIVATIONS as ACTIVATION_RECORDS
+
+#: Every registered activation: a new record is drawn by every property test without a change here.
+ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_RECORDS)
 
 #: The output activation each loss requires (None: any activation).
 OUTPUT_ACTIVATION: dict[str, str | None] = {

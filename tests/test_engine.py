@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from strategies import (
+    ACTIVATIONS,
     OUTPUT_ACTIVATION,
     networks,
     parameter_values,
@@ -30,7 +31,11 @@ from nntui.engine.functions import (
     softmax,
     softmax_backward,
 )
-from nntui.engine.network import ACTIVATIONS, LOSSES, Layer, Network
+from nntui.engine.network import LOSSES, Layer, Network
+from nntui.engine.ops.activations import ACTIVATIONS as ACTIVATION_RECORDS
+from nntui.engine.spec import ACTIVATIONS as FILE_ACTIVATIONS
+
+ELEMENTWISE = [name for name, record in ACTIVATION_RECORDS.items() if record.elementwise]
 
 # Gradient checks: relative tolerance, and an absolute floor proportional to the size of the
 # numbers in the computation (the round-off of a difference quotient scales with it).
@@ -52,12 +57,12 @@ def flat_gradient(weights: tuple[np.ndarray, ...], biases: tuple[np.ndarray, ...
 
 
 def kink_pattern(net: Network, fwd) -> tuple[bytes, ...]:
-    """Which relu / leaky_relu pre-activations are positive: where the loss is smooth, this
-    does not change."""
+    """Which pre-activations of an activation with a corner at 0 (relu, leaky_relu: its
+    record is not `smooth`) are positive: where the loss is smooth, this does not change."""
     return tuple(
         (z > 0).tobytes()
         for z, layer in zip(fwd.pre, net.layers, strict=True)
-        if layer.activation in ("relu", "leaky_relu")
+        if not ACTIVATION_RECORDS[layer.activation].smooth
     )
 
 
@@ -74,8 +79,8 @@ def magnitude(fwd) -> float:
 def finite_differences(net: Network) -> Iterator[tuple[int, np.ndarray, float, float]]:
     """For each parameter k away from a relu kink: (k, d losses/dθ_k, d loss/dθ_k, scale).
 
-    Richardson-extrapolated central differences; a parameter whose ±h moves any relu or
-    leaky_relu pre-activation across 0 is skipped (the loss has a kink there)."""
+    Richardson-extrapolated central differences; a parameter whose ±h moves any pre-activation
+    of a relu or leaky_relu across 0 is skipped (the loss has a kink there)."""
     theta = parameter_values(net)
     fwd = forward(net)
     pattern = kink_pattern(net, fwd)
@@ -277,12 +282,17 @@ def test_activation_derivatives() -> None:
         derivative("softmax", z, softmax(z))
 
 
-@pytest.mark.parametrize("act", ["linear", "leaky_relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("act", ELEMENTWISE)
 def test_derivative_matches_difference_quotient(act: str) -> None:
     z = np.array([-3.1, -0.7, 0.4, 2.9])
     h = 1e-6
     slope = (activate(act, z + h) - activate(act, z - h)) / (2 * h)
     np.testing.assert_allclose(derivative(act, z, activate(act, z)), slope, rtol=1e-8, atol=1e-9)
+
+
+def test_every_registered_activation_is_a_file_name_and_drawn_by_the_properties() -> None:
+    assert FILE_ACTIVATIONS == tuple(ACTIVATION_RECORDS) == ACTIVATIONS
+    assert [name for name in ACTIVATIONS if name not in ELEMENTWISE] == ["softmax"]
 
 
 def test_softmax_backward_is_the_jacobian() -> None:

@@ -16,9 +16,9 @@ from nntui.engine.functions import (
     loss_gradient,
     loss_per_sample,
     output_delta,
-    softmax_backward,
 )
 from nntui.engine.network import Network
+from nntui.engine.ops.activations import activation
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,12 +90,13 @@ def backward(net: Network, fwd: Forward) -> Backward:
         else:
             grad_post[index] = grad_pre[index + 1] @ net.layers[index + 1].weights
             delta = None
-        if layer.activation != "softmax":
+        record = activation(layer.activation)
+        if record.elementwise:
             local[index] = derivative(layer.activation, z, a)
             if delta is None:
                 delta = grad_post[index] * local[index]
         elif delta is None:
-            delta = softmax_backward(grad_post[index], a)
+            delta = record.backward(grad_post[index], z, a)
         grad_pre[index] = delta
     scale = reduce_factor(net)
     sample_weights = tuple(

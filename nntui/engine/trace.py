@@ -568,9 +568,9 @@ class _Builder:
                 continue
             for j in range(layer.size):
                 self.weighted_sum(s, layer_index, j, net, fwd, phase, star)
-                if layer.activation != "softmax":
+                if activation(layer.activation).elementwise:
                     self.activation_step(s, layer_index, j, fwd, phase, star)
-            if layer.activation == "softmax":
+            if not activation(layer.activation).elementwise:
                 self.activation_step(s, layer_index, None, fwd, phase, star)
 
     def weighted_sum(
@@ -807,7 +807,7 @@ class _Builder:
                     self.loss_gradient_step(s, li, j)
                 else:
                     self.hidden_gradient_step(s, li, j)
-            if layer.activation == "softmax":
+            if not activation(layer.activation).elementwise:
                 for j in neurons:
                     self.softmax_delta_step(s, li, j)
             else:
@@ -897,7 +897,8 @@ class _Builder:
         """Whether layer li's chain rule goes through an explicit ∂E/∂z (softmax, or the
         output layer's direct o − y) rather than ∂E/∂a · ∂a/∂z."""
         last = li == self.n_layers - 1
-        return self.net.layers[li].activation == "softmax" or (last and self.direct_delta)
+        elementwise = activation(self.net.layers[li].activation).elementwise
+        return not elementwise or (last and self.direct_delta)
 
     def _delta_operands(self, s: int, li: int, k: int) -> list[Operand]:
         """How the gradient reaches neuron k's pre-activation: ∂E/∂a_k · ∂a_k/∂z_k, or the
@@ -1206,20 +1207,21 @@ class _Builder:
 
     def _param_why(self, s: int, li: int, j: int, i: int | None, param: ParamRef) -> str:
         n = self.names
-        layer = self.net.layers[li]
+        record = activation(self.net.layers[li].activation)
         z_sym, a_sym = n.pre(li, j), n.post(li, j)
         local = self.bwd.local[li]
-        if layer.activation == "relu" and local is not None and local[s, j] == 0:
+        if record.inactive and local is not None and local[s, j] == 0:
             return (
-                f"Zero: {a_sym} is an inactive ReLU ({z_sym} ≤ 0, relu′ = 0), so no "
+                f"Zero: {a_sym} is {record.inactive} ({z_sym} ≤ 0, {record.symbol}′ = 0), so no "
                 f"gradient reaches {n.param(param)}."
             )
         if i is not None:
             a_prev = float(self.fwd.layer_input(li)[s, i])
             in_sym = n.input(li, i)
-            if a_prev == 0 and li > 0 and self.net.layers[li - 1].activation == "relu":
+            below = activation(self.net.layers[li - 1].activation) if li > 0 else None
+            if a_prev == 0 and below is not None and below.inactive:
                 return (
-                    f"Zero: {in_sym} = 0 from an inactive ReLU, so {n.param(param)} "
+                    f"Zero: {in_sym} = 0 from {below.inactive}, so {n.param(param)} "
                     f"contributed nothing to {z_sym} and its gradient is 0."
                 )
             if a_prev == 0:

@@ -50,10 +50,21 @@ class Activation:
     backward_kernel: BackwardKernel | None
     why: Callable[[str, str, Number, Number, bool], str]  # (pre, post, z, a, last)
     slope_why: Callable[[str, str, Number], str]  # (pre, post, f′)
+    # An activation that is 0 with slope 0 for z ≤ 0 names such a neuron here (the trace says
+    # why a gradient through it is 0); "" for one that never switches a neuron off.
+    inactive: str = ""
+    # False for one with a corner at z = 0 in f or in f′ (relu, leaky_relu): a difference
+    # quotient across 0 is not its derivative there, so gradient checks step around 0.
+    smooth: bool = True
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether f′ is element-wise (every activation but softmax, whose f′ is a Jacobian)."""
+        return self.slope is not None
 
     def backward(self, grad_post: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """∂E/∂z from ∂E/∂a: ∂E/∂a ⊙ f′(z), or through softmax's Jacobian."""
-        if self.slope is None:
+        if self.slope is None:  # softmax
             return softmax_backward(grad_post, a)
         return grad_post * self.slope(z, a)
 
@@ -218,6 +229,8 @@ RELU = Activation(
     backward_kernel=_relu_backward,
     why=_relu_why,
     slope_why=_relu_slope_why,
+    inactive="an inactive ReLU",
+    smooth=False,
 )
 
 # -- leaky_relu -----------------------------------------------------------------------------------
@@ -266,6 +279,7 @@ LEAKY_RELU = Activation(
     slope_why=lambda pre, post, value: (
         "leaky_relu′ is 1 for a positive pre-activation and 0.01 otherwise."
     ),
+    smooth=False,
 )
 
 # -- sigmoid --------------------------------------------------------------------------------------
