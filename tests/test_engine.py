@@ -57,7 +57,7 @@ def flat_gradient(weights: tuple[np.ndarray, ...], biases: tuple[np.ndarray, ...
 
 
 def kink_pattern(net: Network, fwd) -> tuple[bytes, ...]:
-    """Which pre-activations of an activation with a corner at 0 (relu, leaky_relu: its
+    """Which pre-activations of an activation with a corner at 0 (relu, leaky_relu, elu: its
     record is not `smooth`) are positive: where the loss is smooth, this does not change."""
     return tuple(
         (z > 0).tobytes()
@@ -80,7 +80,7 @@ def finite_differences(net: Network) -> Iterator[tuple[int, np.ndarray, float, f
     """For each parameter k away from a relu kink: (k, d losses/dθ_k, d loss/dθ_k, scale).
 
     Richardson-extrapolated central differences; a parameter whose ±h moves any pre-activation
-    of a relu or leaky_relu across 0 is skipped (the loss has a kink there)."""
+    of a relu, leaky_relu or elu across 0 is skipped (the loss has a kink there)."""
     theta = parameter_values(net)
     fwd = forward(net)
     pattern = kink_pattern(net, fwd)
@@ -292,7 +292,47 @@ def test_derivative_matches_difference_quotient(act: str) -> None:
 
 def test_every_registered_activation_is_a_file_name_and_drawn_by_the_properties() -> None:
     assert FILE_ACTIVATIONS == tuple(ACTIVATION_RECORDS) == ACTIVATIONS
+    assert {"elu", "softplus", "silu"} <= set(ACTIVATIONS)
     assert [name for name in ACTIVATIONS if name not in ELEMENTWISE] == ["softmax"]
+
+
+def test_elu_softplus_silu_against_the_math_module() -> None:
+    """The three later activations on numbers computed one at a time with `math`, an oracle
+    independent of NumPy and of the records."""
+    z = np.array([-30.0, -2.5, -0.3, 0.0, 0.7, 4.0, 30.0])
+    oracles = {
+        "elu": (
+            lambda x: x if x > 0 else math.expm1(x),
+            lambda x: 1.0 if x > 0 else math.exp(x),
+        ),
+        "softplus": (
+            lambda x: math.log1p(math.exp(x)),
+            lambda x: 1.0 / (1.0 + math.exp(-x)),
+        ),
+        "silu": (
+            lambda x: x / (1.0 + math.exp(-x)),
+            lambda x: (1.0 + math.exp(-x) + x * math.exp(-x)) / (1.0 + math.exp(-x)) ** 2,
+        ),
+    }
+    for name, (value, slope) in oracles.items():
+        a = activate(name, z)
+        np.testing.assert_allclose(a, [value(x) for x in z], rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(
+            derivative(name, z, a), [slope(x) for x in z], rtol=1e-13, atol=1e-300
+        )
+
+
+def test_elu_softplus_silu_at_large_pre_activations() -> None:
+    z = np.array([-BIG, BIG])
+    with strict_numpy():
+        values = {name: activate(name, z) for name in ("elu", "softplus", "silu")}
+        slopes = {name: derivative(name, z, values[name]) for name in values}
+    np.testing.assert_array_equal(values["elu"], [-1.0, BIG])
+    np.testing.assert_array_equal(slopes["elu"], [0.0, 1.0])
+    np.testing.assert_array_equal(values["softplus"], [0.0, BIG])
+    np.testing.assert_array_equal(slopes["softplus"], [0.0, 1.0])
+    np.testing.assert_array_equal(values["silu"], [0.0, BIG])
+    np.testing.assert_array_equal(slopes["silu"], [0.0, 1.0])
 
 
 def test_softmax_backward_is_the_jacobian() -> None:

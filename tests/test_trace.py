@@ -404,3 +404,46 @@ def test_layer_steps_name_each_gradient_as_it_was_defined_and_by_its_sample() ->
             assert "∂E_1/∂h" in step.formula and "∂E/∂" not in step.formula
         if step.sample == 1 and step.kind == "grad_post":
             assert step.formula == "W1ᵀ·∂E_1/∂o_pre"
+
+
+# -- activations added as records ---------------------------------------------------------------
+
+
+def test_elu_softplus_silu_steps_are_their_records() -> None:
+    """A 1-1-1-1 chain of the three later activations: each activation step names its
+    function, each derivative step writes f′ with the neuron's own z, and its value is f′ of
+    that z computed with `math` (elu′(z) = e^z for z ≤ 0, softplus′ = σ,
+    silu′ = σ·(1 + z·(1 − σ)))."""
+    net = Network(
+        layers=(
+            Layer("elu", [[1.5]], [-2.0]),
+            Layer("softplus", [[-0.8]], [0.3]),
+            Layer("silu", [[1.2]], [-0.4]),
+        ),
+        inputs=[[1.0]],
+        targets=[[0.5]],
+        loss="half_sse",
+        learning_rate=0.1,
+    )
+    steps = build_trace(net, "parameter").steps
+    posts = [s for s in steps if s.kind == "post" and s.phase == "forward"]
+    assert [s.formula for s in posts] == ["elu(h0_pre0)", "softplus(h1_pre0)", "silu(o_pre)"]
+    pre = [float(s.value) for s in steps if s.kind == "pre" and s.phase == "forward"]
+    assert pre[0] == -0.5
+
+    def sig(z: float) -> float:
+        return 1.0 / (1.0 + math.exp(-z))
+
+    slopes = {s.layer: s for s in steps if s.kind == "deriv"}
+    assert slopes[0].formula == "elu′(h0_pre0) = 1 if h0_pre0 > 0, else exp(h0_pre0)"
+    assert slopes[0].substituted() == "elu′(−0.5)"
+    assert slopes[1].formula == "σ(h1_pre0)"
+    assert slopes[2].formula == "σ(o_pre)·(1 + o_pre·(1 − σ(o_pre)))"
+    assert slopes[2].substituted() == "silu′(0.856)"
+    expected = [
+        math.exp(pre[0]),
+        sig(pre[1]),
+        sig(pre[2]) * (1.0 + pre[2] * (1.0 - sig(pre[2]))),
+    ]
+    assert [float(slopes[k].value) for k in range(3)] == pytest.approx(expected, rel=1e-14)
+    assert "exp(h0_pre0)" in slopes[0].reason()

@@ -53,7 +53,7 @@ class Activation:
     # An activation that is 0 with slope 0 for z ≤ 0 names such a neuron here (the trace says
     # why a gradient through it is 0); "" for one that never switches a neuron off.
     inactive: str = ""
-    # False for one with a corner at z = 0 in f or in f′ (relu, leaky_relu): a difference
+    # False for one with a corner at z = 0 in f or in f′ (relu, leaky_relu, elu): a difference
     # quotient across 0 is not its derivative there, so gradient checks step around 0.
     smooth: bool = True
 
@@ -458,8 +458,152 @@ SOFTMAX = Activation(
     slope_why=lambda pre, post, value: "softmax's derivative is a Jacobian.",
 )
 
+# -- elu (α = 1) ----------------------------------------------------------------------------------
+
+
+def _elu_value(z: np.ndarray) -> np.ndarray:
+    """z for z > 0, else e^z − 1 (expm1 keeps a small negative z exact; e^−1e4 just underflows)."""
+    import numpy as np
+
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
+def _elu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """1 for z > 0, else e^z: e^min(z, 0) is both (e^0 = 1 exactly)."""
+    import numpy as np
+
+    return np.exp(np.minimum(z, 0.0))
+
+
+def _elu_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
+    import numpy as np
+
+    negative_part = np.empty_like(z)
+
+    def elu() -> None:
+        # max(z, 0) + (e^min(z, 0) − 1): one of the two terms is exactly 0.
+        np.minimum(z, 0.0, out=negative_part)
+        np.expm1(negative_part, negative_part)
+        np.maximum(z, 0.0, out=out)
+        np.add(out, negative_part, out)
+
+    return elu
+
+
+def _elu_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
+    import numpy as np
+
+    slope = np.empty_like(z)
+
+    def elu(g: np.ndarray) -> None:
+        np.minimum(z, 0.0, out=slope)
+        np.exp(slope, slope)
+        np.multiply(g, slope, g)
+
+    return elu
+
+
+ELU = Activation(
+    name="elu",
+    symbol="elu",
+    text="ELU (α = 1), elu(z) = z for z > 0, else e^z − 1",
+    latex=r"ELU ($\alpha = 1$), $\operatorname{elu}(z) = z$ for $z > 0$, else $e^{z} - 1$",
+    latex_symbol=r"\operatorname{elu}",
+    value=_elu_value,
+    slope=_elu_slope,
+    slope_formula="elu′(z) = 1 if z > 0, else exp(z)",
+    slope_template="elu′({0})",
+    slope_reads_post=False,
+    forward_kernel=_elu_forward,
+    backward_kernel=_elu_backward,
+    why=lambda pre, post, z, a, last: (
+        f"elu keeps a positive {pre} and bends a negative one to exp({pre}) − 1, above −1."
+    ),
+    slope_why=lambda pre, post, value: (
+        f"elu′ is 1 for a positive {pre} and exp({pre}), between 0 and 1, otherwise."
+    ),
+    smooth=False,
+)
+
+# -- softplus -------------------------------------------------------------------------------------
+
+
+def _softplus_value(z: np.ndarray) -> np.ndarray:
+    """ln(1 + e^z) as logaddexp(0, z): finite for any finite z."""
+    import numpy as np
+
+    return np.logaddexp(0.0, z)
+
+
+def _softplus_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return sigmoid(z)
+
+
+def _softplus_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
+    import numpy as np
+
+    return lambda: np.logaddexp(0.0, z, out)
+
+
+SOFTPLUS = Activation(
+    name="softplus",
+    symbol="softplus",
+    text="softplus, softplus(z) = ln(1 + e^z)",
+    latex=r"softplus, $\operatorname{softplus}(z) = \ln(1 + e^{z})$",
+    latex_symbol=r"\operatorname{softplus}",
+    value=_softplus_value,
+    slope=_softplus_slope,
+    slope_formula="σ(z)",
+    slope_template="σ({0})",
+    slope_reads_post=False,
+    forward_kernel=_softplus_forward,
+    backward_kernel=_slope_kernel(_softplus_slope),
+    why=lambda pre, post, z, a, last: (
+        f"softplus is a smooth relu: ln(1 + exp({pre})) is near 0 for a very negative {pre} "
+        f"and near {pre} itself for a large one."
+    ),
+    slope_why=lambda pre, post, value: (
+        f"softplus′ is the sigmoid σ({pre}), the slope of ln(1 + exp({pre}))."
+    ),
+)
+
+# -- silu -----------------------------------------------------------------------------------------
+
+
+def _silu_value(z: np.ndarray) -> np.ndarray:
+    """z·σ(z) with the sigmoid that never overflows."""
+    return z * sigmoid(z)
+
+
+def _silu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """(z·σ(z))′ = σ(z) + z·σ(z)·(1 − σ(z)) = σ(z)·(1 + z·(1 − σ(z)))."""
+    s = sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+SILU = Activation(
+    name="silu",
+    symbol="silu",
+    text="SiLU, silu(z) = z·σ(z)",
+    latex=r"SiLU, $\operatorname{silu}(z) = z\,\sigma(z)$",
+    latex_symbol=r"\operatorname{silu}",
+    value=_silu_value,
+    slope=_silu_slope,
+    slope_formula="σ(z)·(1 + z·(1 − σ(z)))",
+    slope_template="silu′({0})",
+    slope_reads_post=False,
+    forward_kernel=_copy_kernel(_silu_value),
+    backward_kernel=_slope_kernel(_silu_slope),
+    why=lambda pre, post, z, a, last: (
+        f"silu multiplies {pre} by its own sigmoid: near {pre} for a large {pre}, "
+        "near 0 for a very negative one."
+    ),
+    slope_why=lambda pre, post, value: f"silu′ comes from the product rule on {pre}·σ({pre}).",
+)
+
 ACTIVATIONS: dict[str, Activation] = {
-    record.name: record for record in (LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX)
+    record.name: record
+    for record in (LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX, ELU, SOFTPLUS, SILU)
 }
 #: Other names a network file may use for an activation.
 ALIASES = {"identity": "linear"}
