@@ -22,6 +22,7 @@ from nntui import __version__
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
 from nntui.engine.ops.activations import ACTIVATIONS, activation
+from nntui.engine.ops.losses import loss
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.engine.trace import PHASES, Phase, Step, Trace
 
@@ -44,22 +45,6 @@ _PHASE_INTROS: dict[Phase, str] = {
     "update": "Every parameter takes one step against its gradient, θ* = θ − µ·∂E/∂θ. "
     "All the gradients were computed with the parameters from before the step.",
     "check": "The same forward pass with the updated parameters (marked *). Did the loss fall?",
-}
-
-_LOSS_TEXT = {
-    "half_sse": ("half the sum of squared errors", "E = ½·Σ_k (y_k − o_k)²"),
-    "sse": ("the sum of squared errors", "E = Σ_k (y_k − o_k)²"),
-    "mse": ("the mean squared error", "E = (1/K)·Σ_k (y_k − o_k)²"),
-    "bce": ("binary cross-entropy", "E = −Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"),
-    "cross_entropy": ("cross-entropy", "E = −Σ_k y_k·ln o_k"),
-}
-
-_LOSS_LATEX = {
-    "half_sse": r"E = \tfrac{1}{2} \sum_k (y_k - o_k)^2",
-    "sse": r"E = \sum_k (y_k - o_k)^2",
-    "mse": r"E = \tfrac{1}{K} \sum_k (y_k - o_k)^2",
-    "bce": r"E = -\sum_k \bigl[y_k \ln o_k + (1 - y_k) \ln(1 - o_k)\bigr]",
-    "cross_entropy": r"E = -\sum_k y_k \ln o_k",
 }
 
 #: At most this many samples are listed in the network section (first ones, …, the last).
@@ -358,8 +343,8 @@ def _phase_intro(net: Network, phase: Phase) -> str:
 
 
 def _settings(net: Network) -> list[str]:
-    name, formula = _LOSS_TEXT[net.loss]
-    lines = [f"Loss per sample: {name}, {formula}."]
+    record = loss(net.loss)
+    lines = [f"Loss per sample: {record.title}, {record.text}."]
     if net.n_samples > 1:
         how = net.reduction  # mean | sum
         lines.append(
@@ -818,9 +803,9 @@ def _tex_network(net: Network, precision: int) -> list[str]:
             r"\]",
             "",
         ]
-    name, _ = _LOSS_TEXT[net.loss]
+    record = loss(net.loss)
     out += [r"\paragraph{Training}", r"\begin{itemize}"]
-    out.append(rf"\item Loss per sample: {name}, $\displaystyle {_LOSS_LATEX[net.loss]}$.")
+    out.append(rf"\item Loss per sample: {record.title}, $\displaystyle {record.latex}$.")
     for line in _settings(net)[1:]:
         out.append(rf"\item {_tex(line)}")
     out += [r"\end{itemize}", ""]

@@ -31,9 +31,12 @@ from nntui.engine.functions import (
     softmax,
     softmax_backward,
 )
+from nntui.engine.loader import LOSS_OUTPUT as LOADER_LOSS_OUTPUT
 from nntui.engine.network import LOSSES, Layer, Network
 from nntui.engine.ops.activations import ACTIVATIONS as ACTIVATION_RECORDS
+from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 from nntui.engine.spec import ACTIVATIONS as FILE_ACTIVATIONS
+from nntui.engine.spec import LOSSES as FILE_LOSSES
 
 ELEMENTWISE = [name for name, record in ACTIVATION_RECORDS.items() if record.elementwise]
 
@@ -333,6 +336,13 @@ def test_elu_softplus_silu_at_large_pre_activations() -> None:
     np.testing.assert_array_equal(slopes["softplus"], [0.0, 1.0])
     np.testing.assert_array_equal(values["silu"], [0.0, BIG])
     np.testing.assert_array_equal(slopes["silu"], [0.0, 1.0])
+
+
+def test_every_registered_loss_is_a_file_name_with_its_output_rule() -> None:
+    assert FILE_LOSSES == tuple(LOSS_RECORDS) == LOSSES
+    required = {name: record.output for name, record in LOSS_RECORDS.items()}
+    assert required == OUTPUT_ACTIVATION  # the tests' own table, written independently
+    assert {k: v for k, v in required.items() if v is not None} == LOADER_LOSS_OUTPUT
 
 
 def test_softmax_backward_is_the_jacobian() -> None:

@@ -21,9 +21,7 @@ from nntui.engine.ops.activations import (
 from nntui.engine.ops.activations import (
     activation as activation_record,
 )
-
-# Smallest o·(1−o) or o used as a divisor, so a saturated output gives a huge but finite ∂E/∂o.
-_TINY = np.finfo(np.float64).tiny
+from nntui.engine.ops.losses import loss as loss_record
 
 __all__ = [
     "ACTIVATION_SYMBOLS",
@@ -64,35 +62,12 @@ def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
 def loss_per_sample(name: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each sample's loss E_i (SPEC §1), from the output layer's pre-activation `z`,
     its activation `o` and the targets `y`; rows are samples."""
-    if name == "half_sse":
-        return 0.5 * np.sum((y - o) ** 2, axis=-1)
-    if name == "sse":
-        return np.sum((y - o) ** 2, axis=-1)
-    if name == "mse":
-        return np.mean((y - o) ** 2, axis=-1)
-    if name == "bce":
-        # ln σ(z) = −ln(1 + e^−z) and ln(1 − σ(z)) = −ln(1 + e^z): finite for any finite z.
-        log_o = -np.logaddexp(0.0, -z)
-        log_not_o = -np.logaddexp(0.0, z)
-        return -np.sum(y * log_o + (1.0 - y) * log_not_o, axis=-1)
-    if name == "cross_entropy":
-        return -np.sum(y * log_softmax(z), axis=-1)
-    raise ValueError(f"unknown loss {name!r}")
+    return loss_record(name).per_sample(z, o, y)
 
 
 def loss_gradient(name: str, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     """∂E_i/∂o for each sample's own loss E_i."""
-    if name == "half_sse":
-        return o - y
-    if name == "sse":
-        return 2.0 * (o - y)
-    if name == "mse":
-        return 2.0 * (o - y) / o.shape[-1]
-    if name == "bce":
-        return (o - y) / np.maximum(o * (1.0 - o), _TINY)
-    if name == "cross_entropy":
-        return -y / np.maximum(o, _TINY)
-    raise ValueError(f"unknown loss {name!r}")
+    return loss_record(name).gradient(o, y)
 
 
 def output_delta(

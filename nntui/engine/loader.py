@@ -23,6 +23,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 from nntui.engine.spec import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -46,7 +47,7 @@ LAYER_KEYS = ("activation", "weights", "biases")
 SAMPLE_KEYS = ("x", "y")
 ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
 # The output activation each loss needs; how far a cross-entropy target may be from summing to 1.
-LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
+LOSS_OUTPUT = {name: record.output for name, record in LOSS_RECORDS.items() if record.output}
 DISTRIBUTION_TOLERANCE = 1e-6
 #: The largest network file read. A 784-32-10 network is about half a megabyte; 64 MB of JSON
 #: samples (1.1 million 1-1 samples) already take about 1 GB of memory and 9 s to read and check,

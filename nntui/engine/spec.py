@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from nntui.engine.ops.activations import ACTIVATIONS as _ACTIVATION_RECORDS
 from nntui.engine.ops.activations import ALIASES as _ALIASES
+from nntui.engine.ops.losses import LOSSES as _LOSS_RECORDS
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 #: The activation names, from their records (`nntui.engine.ops.activations`, NumPy-free).
 ACTIVATIONS = tuple(_ACTIVATION_RECORDS)
 ACTIVATION_ALIASES = dict(_ALIASES)
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+#: The loss names, from their records (`nntui.engine.ops.losses`, NumPy-free).
+LOSSES = tuple(_LOSS_RECORDS)
 REDUCTIONS = ("mean", "sum")
 
 ParamKind = Literal["weight", "bias"]

@@ -31,6 +31,7 @@ from nntui.engine.compute import Backward, Forward, backward, forward, reduce_fa
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, fmt_value
 from nntui.engine.ops.activations import activation
+from nntui.engine.ops.losses import loss
 from nntui.engine.spec import (
     GRANULARITIES,
     Granularity,
@@ -722,10 +723,12 @@ class _Builder:
         o, y = fwd.output[s], self.net.targets[s]
         size = o.shape[0]
         o_sym = n.post(last, None, star)
-        formula, template, numbers = _loss_text(self.net.loss, size, o, y)
+        record = loss(self.net.loss)
+        formula, template = record.formula(size)
+        numbers = tuple(v for k in range(size) for v in (float(y[k]), float(o[k])))
         if star:  # the check's loss reads the new output: ½·(y − o*)²
             formula = re.sub(r"\bo(_k)?\b", lambda m: f"o{m.group(1) or ''}*", formula)
-        why = _LOSS_WHY[self.net.loss]
+        why = record.why
         if star:
             fell = fwd.losses[s] < self.fwd.losses[s]
             why = "The loss again with the updated parameters: " + (
@@ -833,7 +836,8 @@ class _Builder:
         n = self.names
         o = self._pick(self.fwd.post[li], s, j)
         y = self.net.targets[s].copy() if j is None else float(self.net.targets[s, j])
-        formula, template = _LOSS_GRADIENT[self.net.loss]
+        record = loss(self.net.loss)
+        formula, template = record.gradient_formula, record.gradient_template
         size = self.net.layers[li].size
         template = template.replace("K", str(size))
         formula = formula.replace("K", str(size))
@@ -851,7 +855,7 @@ class _Builder:
             op="apply",
             operands=(Operand(o_sym, o), Operand(y_sym, y)),
             value=self._pick(self.bwd.grad_post[li], s, j),
-            why=_LOSS_GRADIENT_WHY[self.net.loss],
+            why=record.gradient_why,
             template=template,
             numbers=(o, y),
             labels=(n.post_each(li), "y{0}"),
@@ -1479,62 +1483,3 @@ def _reduction_template(
     body = " + ".join(parts)
     template = f"({body})/{count}" if mean else body
     return template, tuple(value_of(k) for k in shown), shown
-
-
-def _loss_text(
-    loss: str, size: int, o: np.ndarray, y: np.ndarray
-) -> tuple[str, str, tuple[float, ...]]:
-    """The loss formula in symbols, its template and numbers (y_k, o_k pairs)."""
-    numbers: tuple[float, ...] = tuple(v for k in range(size) for v in (float(y[k]), float(o[k])))
-    pairs = range(size)
-    if loss in ("half_sse", "sse", "mse"):
-        squares = " + ".join(f"({{{2 * k}}} − {{{2 * k + 1}}})²" for k in pairs)
-        symbolic = "(y − o)²" if size == 1 else "Σ_k (y_k − o_k)²"
-        if loss == "half_sse":
-            return f"½·{symbolic}", f"½·({squares})" if size > 1 else f"½·{squares}", numbers
-        if loss == "sse":
-            return symbolic, squares, numbers
-        return f"(1/{size})·{symbolic}", f"({squares})/{size}", numbers
-    if loss == "bce":
-        terms = " + ".join(
-            f"{{{2 * k}}}·ln {{{2 * k + 1}}} + (1 − {{{2 * k}}})·ln(1 − {{{2 * k + 1}}})"
-            for k in pairs
-        )
-        symbolic = (
-            "y·ln o + (1 − y)·ln(1 − o)"
-            if size == 1
-            else "Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"
-        )
-        return f"−({symbolic})", f"−({terms})", numbers
-    terms = " + ".join(f"{{{2 * k}}}·ln {{{2 * k + 1}}}" for k in pairs)
-    return "−Σ_k y_k·ln o_k", f"−({terms})", numbers
-
-
-_LOSS_WHY = {
-    "half_sse": "The loss is half the squared error between the target y and the output o.",
-    "sse": "The loss is the squared error between the target y and the output o.",
-    "mse": "The loss is the mean of the squared errors over the outputs.",
-    "bce": "Binary cross-entropy: how surprised the output o is by the target y.",
-    "cross_entropy": (
-        "Cross-entropy: minus the log of the probability the network gives to the target class."
-    ),
-}
-
-# formula in terms of o, y (K = number of outputs), and its numeric template over (o, y).
-_LOSS_GRADIENT = {
-    "half_sse": ("o − y", "{0} − {1}"),
-    "sse": ("2·(o − y)", "2·({0} − {1})"),
-    "mse": ("2·(o − y)/K", "2·({0} − {1})/K"),
-    "bce": ("(o − y)/(o·(1 − o))", "({0} − {1})/({0}·(1 − {0}))"),
-    "cross_entropy": ("−y/o", "−{1}/{0}"),
-}
-
-_LOSS_GRADIENT_WHY = {
-    "half_sse": (
-        "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows."
-    ),
-    "sse": "Differentiating (y − o)² gives 2·(o − y).",
-    "mse": "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs.",
-    "bce": "Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
-    "cross_entropy": "Differentiating −y·ln o gives −y/o.",
-}

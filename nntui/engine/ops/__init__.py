@@ -9,9 +9,10 @@ none of them branches on an operation's name.
 - `activations.py`: `ACTIVATIONS`, name → `Activation`. To add an activation, add one record
   there (plus its tests and a row in `docs/network-file.md`); the loader and the property tests
   take the name from the registry.
-- Losses are still written in `functions.py` (value, gradient), `training.py` (`_loss_fn`),
-  `trace.py` (`_LOSS_WHY`, `_LOSS_GRADIENT*`) and `export.py` (`_LOSS_TEXT`, `_LOSS_LATEX`);
-  they become records in a `losses.py` beside `activations.py`.
+- `losses.py`: `LOSSES`, name → `Loss` (per-sample value, ∂E/∂o, texts, "why", the output
+  activation it requires). Not yet in the record: the `train` fast path's loss kernels
+  (`training._loss_fn`) and the fused output deltas of sigmoid + bce and softmax +
+  cross-entropy (`functions.output_delta`, the trace's `direct_delta`).
 - An optimizer's record goes in an `optimizers.py` here: its update rule (parameters and
   gradient in, new parameters out), the state it keeps between iterations (e.g. a velocity),
   and its traced parts (the steps the update phase shows, with their formulas and "why").

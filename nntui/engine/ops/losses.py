@@ -1,0 +1,211 @@
+"""Every loss as one record: per-sample value, gradient ∂E/∂o, notation and "why".
+
+`LOSSES` maps a network file's loss name to its `Loss`, in SPEC §1's order. NumPy is imported
+inside the functions, so the names can be read before NumPy is loaded.
+
+Still outside the records (the next step): the `train` fast path's loss kernels
+(`training._loss_fn`) and the fused output deltas of sigmoid + bce and softmax + cross-entropy
+(`functions.output_delta`, the trace's `direct_delta`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Smallest o·(1−o) or o used as a divisor, so a saturated output gives a huge but finite ∂E/∂o.
+_TINY = sys.float_info.min
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One loss. `per_sample(z, o, y)` is each sample's E_i from the output layer's z, its
+    activation o and the targets y (rows are samples); `gradient(o, y)` is ∂E_i/∂o."""
+
+    name: str
+    title: str  # "half the sum of squared errors"
+    text: str  # "E = ½·Σ_k (y_k − o_k)²"
+    latex: str
+    per_sample: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    gradient: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    # The trace's formula and template for K outputs; the template's {2k}, {2k+1} are y_k, o_k.
+    formula: Callable[[int], tuple[str, str]]
+    why: str
+    gradient_formula: str  # in o, y and K (the number of outputs)
+    gradient_template: str  # over {0} = o, {1} = y
+    gradient_why: str
+    output: str | None = None  # the output activation this loss requires, if any
+
+
+def _squares(size: int) -> str:
+    return " + ".join(f"({{{2 * k}}} − {{{2 * k + 1}}})²" for k in range(size))
+
+
+def _symbolic_squares(size: int) -> str:
+    return "(y − o)²" if size == 1 else "Σ_k (y_k − o_k)²"
+
+
+def _half_sse_formula(size: int) -> tuple[str, str]:
+    squares = _squares(size)
+    return f"½·{_symbolic_squares(size)}", f"½·({squares})" if size > 1 else f"½·{squares}"
+
+
+def _mse_formula(size: int) -> tuple[str, str]:
+    return f"(1/{size})·{_symbolic_squares(size)}", f"({_squares(size)})/{size}"
+
+
+def _bce_formula(size: int) -> tuple[str, str]:
+    terms = " + ".join(
+        f"{{{2 * k}}}·ln {{{2 * k + 1}}} + (1 − {{{2 * k}}})·ln(1 − {{{2 * k + 1}}})"
+        for k in range(size)
+    )
+    symbolic = (
+        "y·ln o + (1 − y)·ln(1 − o)" if size == 1 else "Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"
+    )
+    return f"−({symbolic})", f"−({terms})"
+
+
+def _cross_entropy_formula(size: int) -> tuple[str, str]:
+    terms = " + ".join(f"{{{2 * k}}}·ln {{{2 * k + 1}}}" for k in range(size))
+    return "−Σ_k y_k·ln o_k", f"−({terms})"
+
+
+def _half_sse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return 0.5 * np.sum((y - o) ** 2, axis=-1)
+
+
+def _sse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.sum((y - o) ** 2, axis=-1)
+
+
+def _mse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.mean((y - o) ** 2, axis=-1)
+
+
+def _bce(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    # ln σ(z) = −ln(1 + e^−z) and ln(1 − σ(z)) = −ln(1 + e^z): finite for any finite z.
+    log_o = -np.logaddexp(0.0, -z)
+    log_not_o = -np.logaddexp(0.0, z)
+    return -np.sum(y * log_o + (1.0 - y) * log_not_o, axis=-1)
+
+
+def _cross_entropy(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return -np.sum(y * log_softmax, axis=-1)
+
+
+def _bce_gradient(o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return (o - y) / np.maximum(o * (1.0 - o), _TINY)
+
+
+def _cross_entropy_gradient(o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return -y / np.maximum(o, _TINY)
+
+
+HALF_SSE = Loss(
+    name="half_sse",
+    title="half the sum of squared errors",
+    text="E = ½·Σ_k (y_k − o_k)²",
+    latex=r"E = \tfrac{1}{2} \sum_k (y_k - o_k)^2",
+    per_sample=_half_sse,
+    gradient=lambda o, y: o - y,
+    formula=_half_sse_formula,
+    why="The loss is half the squared error between the target y and the output o.",
+    gradient_formula="o − y",
+    gradient_template="{0} − {1}",
+    gradient_why=(
+        "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows."
+    ),
+)
+
+SSE = Loss(
+    name="sse",
+    title="the sum of squared errors",
+    text="E = Σ_k (y_k − o_k)²",
+    latex=r"E = \sum_k (y_k - o_k)^2",
+    per_sample=_sse,
+    gradient=lambda o, y: 2.0 * (o - y),
+    formula=lambda size: (_symbolic_squares(size), _squares(size)),
+    why="The loss is the squared error between the target y and the output o.",
+    gradient_formula="2·(o − y)",
+    gradient_template="2·({0} − {1})",
+    gradient_why="Differentiating (y − o)² gives 2·(o − y).",
+)
+
+MSE = Loss(
+    name="mse",
+    title="the mean squared error",
+    text="E = (1/K)·Σ_k (y_k − o_k)²",
+    latex=r"E = \tfrac{1}{K} \sum_k (y_k - o_k)^2",
+    per_sample=_mse,
+    gradient=lambda o, y: 2.0 * (o - y) / o.shape[-1],
+    formula=_mse_formula,
+    why="The loss is the mean of the squared errors over the outputs.",
+    gradient_formula="2·(o − y)/K",
+    gradient_template="2·({0} − {1})/K",
+    gradient_why=(
+        "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs."
+    ),
+)
+
+BCE = Loss(
+    name="bce",
+    title="binary cross-entropy",
+    text="E = −Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]",
+    latex=r"E = -\sum_k \bigl[y_k \ln o_k + (1 - y_k) \ln(1 - o_k)\bigr]",
+    per_sample=_bce,
+    gradient=_bce_gradient,
+    formula=_bce_formula,
+    why="Binary cross-entropy: how surprised the output o is by the target y.",
+    gradient_formula="(o − y)/(o·(1 − o))",
+    gradient_template="({0} − {1})/({0}·(1 − {0}))",
+    gradient_why="Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
+    output="sigmoid",
+)
+
+CROSS_ENTROPY = Loss(
+    name="cross_entropy",
+    title="cross-entropy",
+    text="E = −Σ_k y_k·ln o_k",
+    latex=r"E = -\sum_k y_k \ln o_k",
+    per_sample=_cross_entropy,
+    gradient=_cross_entropy_gradient,
+    formula=_cross_entropy_formula,
+    why="Cross-entropy: minus the log of the probability the network gives to the target class.",
+    gradient_formula="−y/o",
+    gradient_template="−{1}/{0}",
+    gradient_why="Differentiating −y·ln o gives −y/o.",
+    output="softmax",
+)
+
+LOSSES: dict[str, Loss] = {
+    record.name: record for record in (HALF_SSE, SSE, MSE, BCE, CROSS_ENTROPY)
+}
+
+
+def loss(name: str) -> Loss:
+    """The record of loss `name`; ValueError for an unknown name."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}") from None
