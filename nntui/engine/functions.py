@@ -76,8 +76,7 @@ def output_delta(
     """∂E_i/∂z of the output layer. For sigmoid+bce and softmax+cross_entropy the fused
     form (o − y, and o·Σy − y) stays exact where the output saturates; elsewhere it is the
     chain rule ∂E/∂o · ∂o/∂z."""
-    if loss == "bce" and activation == "sigmoid":
-        return o - y
-    if loss == "cross_entropy" and activation == "softmax":
-        return o * np.sum(y, axis=-1, keepdims=True) - y
+    record = loss_record(loss)
+    if record.fused_delta is not None and activation == record.output:
+        return record.fused_delta(o, y)
     return activation_record(activation).backward(loss_gradient(loss, o, y), z, o)

@@ -513,13 +513,14 @@ class _Builder:
         self.steps: list[Step] = []
         self._names_cache: dict[tuple[int, str], list[str]] = {}
         last = net.layers[-1].activation
-        fused = (net.loss, last) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
+        loss_kind = loss(net.loss)
         # Softmax + cross-entropy and sigmoid + bce go straight to ∂E/∂o_pre = o − y: the
         # factors ∂E/∂o and ∂o/∂o_pre underflow where the output saturates, their product not.
-        self.direct_delta = fused
-        # A classifier's output is read as a class: bce and cross-entropy, or a sigmoid output
-        # trained on 0/1 targets (the worked example). Anything else is a regression.
-        self.classifier = net.loss in ("bce", "cross_entropy") or (
+        self.direct_delta = loss_kind.fused_delta is not None and last == loss_kind.output
+        # A classifier's output is read as a class: a loss that requires its output activation
+        # (bce, cross-entropy), or a sigmoid output trained on 0/1 targets (the worked
+        # example). Anything else is a regression.
+        self.classifier = loss_kind.output is not None or (
             last == "sigmoid" and bool(np.isin(net.targets, (0.0, 1.0)).all())
         )
 

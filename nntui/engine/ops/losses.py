@@ -4,8 +4,7 @@
 inside the functions, so the names can be read before NumPy is loaded.
 
 Still outside the records (the next step): the `train` fast path's loss kernels
-(`training._loss_fn`) and the fused output deltas of sigmoid + bce and softmax + cross-entropy
-(`functions.output_delta`, the trace's `direct_delta`).
+(`training._loss_fn`).
 """
 
 from __future__ import annotations
@@ -39,7 +38,11 @@ class Loss:
     gradient_formula: str  # in o, y and K (the number of outputs)
     gradient_template: str  # over {0} = o, {1} = y
     gradient_why: str
-    output: str | None = None  # the output activation this loss requires, if any
+    # The output activation this loss requires, if any (a classifier's loss), and ∂E_i/∂z of
+    # that pairing written directly: the factors ∂E/∂o and ∂o/∂z underflow where the output
+    # saturates, their product does not.
+    output: str | None = None
+    fused_delta: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
 
 def _squares(size: int) -> str:
@@ -122,6 +125,13 @@ def _cross_entropy_gradient(o: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -y / np.maximum(o, _TINY)
 
 
+def _softmax_cross_entropy_delta(o: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """o·Σy − y: o − y for targets that sum to 1."""
+    import numpy as np
+
+    return o * np.sum(y, axis=-1, keepdims=True) - y
+
+
 HALF_SSE = Loss(
     name="half_sse",
     title="half the sum of squared errors",
@@ -181,6 +191,7 @@ BCE = Loss(
     gradient_template="({0} − {1})/({0}·(1 − {0}))",
     gradient_why="Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
     output="sigmoid",
+    fused_delta=lambda o, y: o - y,
 )
 
 CROSS_ENTROPY = Loss(
@@ -196,6 +207,7 @@ CROSS_ENTROPY = Loss(
     gradient_template="−{1}/{0}",
     gradient_why="Differentiating −y·ln o gives −y/o.",
     output="softmax",
+    fused_delta=_softmax_cross_entropy_delta,
 )
 
 LOSSES: dict[str, Loss] = {
