@@ -32,12 +32,10 @@ from nntui.engine.compute import Backward, Forward, backward, forward, reduce_fa
 from nntui.engine.functions import loss_per_sample, output_delta
 from nntui.engine.network import Network
 from nntui.engine.ops.activations import activation
+from nntui.engine.ops.losses import loss as loss_record
 
 #: How often `should_stop` is polled when no `progress_every` is given.
 DEFAULT_POLL_EVERY = 1024
-
-_SSE_LOSS = {"half_sse": 0.5, "sse": 1.0, "mse": None}  # None: 1/K
-_SSE_GRAD = {"half_sse": 1.0, "sse": 2.0, "mse": None}  # None: 2/K
 
 
 @dataclass(frozen=True, eq=False)
@@ -538,64 +536,18 @@ def _loss_fn(
 ) -> Callable[[], float]:
     """A function computing the batch loss from the output layer's z and o (neurons × samples)
     and writing δ = ∂E_i/∂z of the output layer (each sample's own, not reduced) into `delta`."""
-    activation = net.layers[-1].activation
+    output = net.layers[-1].activation
+    kernel = loss_record(net.loss).kernel
     y = np.ascontiguousarray(net.targets.T)
-    k = y.shape[0]
-    vdot = np.vdot
-    subtract = np.subtract
-    multiply = np.multiply
-    if net.loss in _SSE_LOSS and activation != "softmax":
-        k_loss = scale * (_SSE_LOSS[net.loss] or 1.0 / k)
-        k_grad = _SSE_GRAD[net.loss] or 2.0 / k
-        diff = delta if k_grad == 1.0 else np.empty_like(o)
-
-        def sse() -> float:
-            subtract(o, y, diff)  # ∂E/∂o = k_grad·(o − y)
-            loss = k_loss * vdot(diff, diff)
-            if diff is not delta:
-                multiply(diff, k_grad, delta)
-            if deriv is not None:
-                deriv(delta)  # ∂E/∂z = ∂E/∂o ⊙ f′(z)
-            return loss
-
-        return sse
-    if net.loss == "bce" and activation == "sigmoid":
-        not_y = 1.0 - y
-        soft_neg = np.empty_like(z)
-        soft_pos = np.empty_like(z)
-        logaddexp = np.logaddexp
-
-        def bce() -> float:
-            # −ln σ(z) = ln(1 + e^−z), −ln(1 − σ(z)) = ln(1 + e^z): finite for finite z.
-            np.negative(z, soft_neg)
-            logaddexp(0.0, soft_neg, soft_neg)
-            logaddexp(0.0, z, soft_pos)
-            loss = scale * (vdot(y, soft_neg) + vdot(not_y, soft_pos))
-            subtract(o, y, delta)  # fused: ∂E/∂z = o − y
-            return loss
-
-        return bce
-    if net.loss == "cross_entropy" and activation == "softmax":
-        shifted = activate.shifted  # type: ignore[union-attr]
-        total = activate.total  # type: ignore[union-attr]
-        y_sum = np.sum(y, axis=0, keepdims=True)
-        log_total = np.empty_like(total)
-
-        def cross_entropy() -> float:
-            # −Σ y·ln softmax(z) = Σ_i (Σ_k y_k)·ln Σ e^shifted − Σ y·shifted
-            np.log(total, log_total)
-            loss = scale * (vdot(y_sum, log_total) - vdot(y, shifted))
-            multiply(o, y_sum, delta)  # fused: ∂E/∂z = o·Σy − y
-            subtract(delta, y, delta)
-            return loss
-
-        return cross_entropy
+    fast = None if kernel is None else kernel(y, z, o, delta, deriv, activate, scale, output)
+    if fast is not None:
+        return fast
 
     # Any other pairing: the engine's own functions, samples as rows.
     def general() -> float:
         zt, ot = z.T, o.T
         loss = scale * float(np.sum(loss_per_sample(net.loss, zt, ot, net.targets)))
-        np.copyto(delta, output_delta(net.loss, activation, zt, ot, net.targets).T)
+        np.copyto(delta, output_delta(net.loss, output, zt, ot, net.targets).T)
         return loss
 
     return general

@@ -10,9 +10,7 @@ none of them branches on an operation's name.
   there (plus its tests and a row in `docs/network-file.md`); the loader and the property tests
   take the name from the registry.
 - `losses.py`: `LOSSES`, name → `Loss` (per-sample value, ∂E/∂o, texts, "why", the output
-  activation it requires). Not yet in the record: the `train` fast path's loss kernels
-  (`training._loss_fn`) and the fused output deltas of sigmoid + bce and softmax +
-  cross-entropy (`functions.output_delta`, the trace's `direct_delta`).
+  activation it requires with its fused ∂E/∂z, and its `train` fast-path kernel).
 - An optimizer's record goes in an `optimizers.py` here: its update rule (parameters and
   gradient in, new parameters out), the state it keeps between iterations (e.g. a velocity),
   and its traced parts (the steps the update phase shows, with their formulas and "why").

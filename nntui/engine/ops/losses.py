@@ -3,8 +3,7 @@
 `LOSSES` maps a network file's loss name to its `Loss`, in SPEC §1's order. NumPy is imported
 inside the functions, so the names can be read before NumPy is loaded.
 
-Still outside the records (the next step): the `train` fast path's loss kernels
-(`training._loss_fn`).
+Each record also holds its kernel for the `train` fast path.
 """
 
 from __future__ import annotations
@@ -12,10 +11,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from nntui.engine.ops.activations import activation
 
 if TYPE_CHECKING:
     import numpy as np
+
+#: Given the output layer's buffers (neurons × samples) — targets y, z, o, the δ to write, the
+#: in-place f′ kernel (or None), the activation kernel, the reduction's scale — and the output
+#: activation's name, a function returning the batch loss and writing δ = ∂E_i/∂z; None when
+#: this loss has no fast form for that output (the engine's own functions are used then).
+LossKernel = Callable[..., "Callable[[], float] | None"]
 
 # Smallest o·(1−o) or o used as a divisor, so a saturated output gives a huge but finite ∂E/∂o.
 _TINY = sys.float_info.min
@@ -43,6 +50,7 @@ class Loss:
     # saturates, their product does not.
     output: str | None = None
     fused_delta: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    kernel: LossKernel | None = None  # the `train` fast path's in-place loss and δ
 
 
 def _squares(size: int) -> str:
@@ -132,6 +140,110 @@ def _softmax_cross_entropy_delta(o: np.ndarray, y: np.ndarray) -> np.ndarray:
     return o * np.sum(y, axis=-1, keepdims=True) - y
 
 
+# -- the `train` fast path: in place, rows are neurons, columns samples ------------------------
+
+
+def _squares_kernel(loss_factor: float | None, grad_factor: float | None) -> LossKernel:
+    """The squared-error family: E = c·Σ(o − y)², ∂E/∂o = c′·(o − y); None for c = 1/K and
+    c′ = 2/K (mse)."""
+
+    def build(
+        y: np.ndarray,
+        z: np.ndarray,
+        o: np.ndarray,
+        delta: np.ndarray,
+        deriv: Callable[[np.ndarray], Any] | None,
+        activate: Callable[[], Any] | None,
+        scale: float,
+        output: str,
+    ) -> Callable[[], float] | None:
+        import numpy as np
+
+        if not activation(output).elementwise:
+            return None
+        k = y.shape[0]
+        k_loss = scale * (loss_factor or 1.0 / k)
+        k_grad = grad_factor or 2.0 / k
+        diff = delta if k_grad == 1.0 else np.empty_like(o)
+        vdot, subtract, multiply = np.vdot, np.subtract, np.multiply
+
+        def sse() -> float:
+            subtract(o, y, diff)  # ∂E/∂o = k_grad·(o − y)
+            loss = k_loss * vdot(diff, diff)
+            if diff is not delta:
+                multiply(diff, k_grad, delta)
+            if deriv is not None:
+                deriv(delta)  # ∂E/∂z = ∂E/∂o ⊙ f′(z)
+            return loss
+
+        return sse
+
+    return build
+
+
+def _bce_kernel(
+    y: np.ndarray,
+    z: np.ndarray,
+    o: np.ndarray,
+    delta: np.ndarray,
+    deriv: Callable[[np.ndarray], Any] | None,
+    activate: Callable[[], Any] | None,
+    scale: float,
+    output: str,
+) -> Callable[[], float] | None:
+    import numpy as np
+
+    if output != BCE.output:
+        return None
+    not_y = 1.0 - y
+    soft_neg = np.empty_like(z)
+    soft_pos = np.empty_like(z)
+    vdot, subtract, logaddexp = np.vdot, np.subtract, np.logaddexp
+
+    def bce() -> float:
+        # −ln σ(z) = ln(1 + e^−z), −ln(1 − σ(z)) = ln(1 + e^z): finite for finite z.
+        np.negative(z, soft_neg)
+        logaddexp(0.0, soft_neg, soft_neg)
+        logaddexp(0.0, z, soft_pos)
+        loss = scale * (vdot(y, soft_neg) + vdot(not_y, soft_pos))
+        subtract(o, y, delta)  # fused: ∂E/∂z = o − y
+        return loss
+
+    return bce
+
+
+def _cross_entropy_kernel(
+    y: np.ndarray,
+    z: np.ndarray,
+    o: np.ndarray,
+    delta: np.ndarray,
+    deriv: Callable[[np.ndarray], Any] | None,
+    activate: Callable[[], Any] | None,
+    scale: float,
+    output: str,
+) -> Callable[[], float] | None:
+    """Reads the softmax kernel's shifted z and column totals instead of a logarithm of o."""
+    import numpy as np
+
+    if output != CROSS_ENTROPY.output:
+        return None
+    shifted = activate.shifted  # type: ignore[union-attr]
+    total = activate.total  # type: ignore[union-attr]
+    y_sum = np.sum(y, axis=0, keepdims=True)
+    log_total = np.empty_like(total)
+    vdot, subtract, multiply = np.vdot, np.subtract, np.multiply
+
+    def cross_entropy() -> float:
+        # −Σ y·ln softmax(z) = Σ_i (Σ_k y_k)·ln Σ e^shifted − Σ y·shifted
+        np.log(total, log_total)
+        loss = scale * (vdot(y_sum, log_total) - vdot(y, shifted))
+        multiply(o, y_sum, delta)  # fused: ∂E/∂z = o·Σy − y
+        subtract(delta, y, delta)
+        return loss
+
+    return cross_entropy
+
+
 HALF_SSE = Loss(
     name="half_sse",
     title="half the sum of squared errors",
@@ -146,6 +258,7 @@ HALF_SSE = Loss(
     gradient_why=(
         "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows."
     ),
+    kernel=_squares_kernel(0.5, 1.0),
 )
 
 SSE = Loss(
@@ -160,6 +273,7 @@ SSE = Loss(
     gradient_formula="2·(o − y)",
     gradient_template="2·({0} − {1})",
     gradient_why="Differentiating (y − o)² gives 2·(o − y).",
+    kernel=_squares_kernel(1.0, 2.0),
 )
 
 MSE = Loss(
@@ -176,6 +290,7 @@ MSE = Loss(
     gradient_why=(
         "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs."
     ),
+    kernel=_squares_kernel(None, None),
 )
 
 BCE = Loss(
@@ -192,6 +307,7 @@ BCE = Loss(
     gradient_why="Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
     output="sigmoid",
     fused_delta=lambda o, y: o - y,
+    kernel=_bce_kernel,
 )
 
 CROSS_ENTROPY = Loss(
@@ -208,6 +324,7 @@ CROSS_ENTROPY = Loss(
     gradient_why="Differentiating −y·ln o gives −y/o.",
     output="softmax",
     fused_delta=_softmax_cross_entropy_delta,
+    kernel=_cross_entropy_kernel,
 )
 
 LOSSES: dict[str, Loss] = {
