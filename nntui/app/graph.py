@@ -31,6 +31,7 @@ from textual.widget import Widget
 
 from nntui.app.base import SessionView
 from nntui.engine.numbers import fmt_operand, fmt_result
+from nntui.engine.ops.activations import activation
 from nntui.engine.spec import ParamRef
 
 if TYPE_CHECKING:
@@ -612,7 +613,7 @@ class _Drawing:
         lines.append(self._value_line("∂E", "grad_post", layer, j))
         if self._revealed("grad_pre", layer, j) and not check:
             lines.append(self._value_line("δ", "grad_pre", layer, j))
-        elif self.net.layers[layer].activation != "softmax":  # softmax has no f′ of its own
+        elif activation(self.net.layers[layer].activation).elementwise:  # softmax: no f′ of its own
             lines.append(self._value_line("f′", "deriv", layer, j))
         else:
             lines.append(("δ", "", TEXT))
@@ -630,7 +631,7 @@ class _Drawing:
         return (label, fmt_result(value, self.s.precision), ZERO if value == 0 else VALUE)
 
     def _inactive(self, layer: int, j: int) -> bool:
-        if self.net.layers[layer].activation != "relu":
+        if not activation(self.net.layers[layer].activation).inactive:  # only relu switches off
             return False
         check = self._in_check()
         if not self._revealed(("check_" if check else "") + "post", layer, j):
