@@ -116,8 +116,8 @@ class TestUpdate:
         """You should see the end of iteration 1 after enter: E* = ½(0 − 0.519)² = 0.135 in
         the step panel, the graph with the new weights (0.192, −1.202, 0.895, 0.696) and the
         check pass values (h0 0.271, o 0.075/0.519, E* 0.135), every ledger row filled in,
-        the loss history "· 1 iteration" with a full bar at 0.138 and a sliver at 0.135 and
-        0.138 → 0.135 below, the title CHECK 7/7 · step 42/42 · loss 0.135, and no finish or
+        the loss history "· 1 iteration" with two bars (0.138, 0.135) on axes labelled 0.138
+        and 0, iterations 0 and 1, and 0.138 → 0.135 below, the title CHECK 7/7 · step 42/42 · loss 0.135, and no finish or
         ] in the footer."""
         assert snap_compare(app_for(), press=["enter"], terminal_size=WIDE)
 
@@ -133,8 +133,8 @@ class TestUpdate:
 class TestScreens:
     def test_help(self, snap_compare) -> None:
         """You should see the help box over the dimmed debugger, all of it without scrolling:
-        "nntui keys", every key (space, →; ←; ]; [; enter; t; ?; q; g; +, =; -; r; d; 1; 2;
-        3; ctrl+p) with what it does, and the mouse hint."""
+        "nntui keys", every key (space, →; ←; ]; [; enter; 1; 2; 3; t; ?; q; g; +, =; -; r;
+        >; <; d; ctrl+p) with what it does, and the mouse hint."""
         assert snap_compare(app_for(), press=["question_mark"], terminal_size=WIDE)
 
     def test_light_theme(self, snap_compare) -> None:
@@ -152,9 +152,10 @@ class TestLayouts:
     def test_hidden_gradient_step_at_size(self, snap_compare, size: tuple[int, int]) -> None:
         """You should see ∂E/∂h1 = ∂E/∂o · ∂o/∂o_pre · w101 = 0.526 · 0.249 · (−1.1) = −0.144
         (BACKWARD 7/17 · step 14/42) laid out for the terminal size: h1 (dashed, "off",
-        ∂E −0.144) and o highlighted, joined by the red edge h1 → o labelled −1.1. At 80×24
-        only the graph and the step panel (keys 1/2/3 switch panes, but the footer is cut
-        after "+ deci", so 1/2/3 do not show) and the title cut after "Worked"; at 120×36 and
+        ∂E −0.144) and o highlighted, joined by the red edge h1 → o labelled −1.1 at o, each
+        box's bias in its bottom border. At 80×24 only the graph and the step panel, the title
+        ending "Worked…" (whole parts, the name shortened at a word) and a footer that pairs
+        "]/[ phase", shows "2 ledger 3 loss" and keeps "? help q quit"; at 120×36 and
         200×60 the graph, the ledger (w100, w101, b10 with gradients 0.038, 0.000, 0.131)
         and the loss history side by side, the graph spread wider at 200×60."""
         assert snap_compare(app_for(), terminal_size=size, run_before=at_step(13))
@@ -167,7 +168,8 @@ class TestLayouts:
 
     def test_narrow_loss_pane(self, snap_compare) -> None:
         """You should see at 80×24, after pressing 3, the loss history alone at the end of
-        iteration 1: two bars, 0.138 → 0.135."""
+        iteration 1: two bars of nearly equal height on a y axis from 0 to 0.138, an x axis
+        labelled 0 and 1, and 0.138 → 0.135 below."""
         assert snap_compare(app_for(), press=["3"], terminal_size=NARROW, run_before=at_step(LAST))
 
     def test_too_small(self, snap_compare) -> None:
