@@ -117,8 +117,8 @@ class TestUpdate:
         the step panel, the graph with the new weights (0.192, −1.202, 0.895, 0.696) and the
         check pass values (h0 0.271, o 0.075/0.519, E* 0.135), every ledger row filled in,
         the loss history "· 1 iteration" with two bars (0.138, 0.135) on axes labelled 0.138
-        and 0, iterations 0 and 1, and 0.138 → 0.135 below, the title CHECK 7/7 · step 42/42 · loss 0.135, and no finish or
-        ] in the footer."""
+        and 0, iterations 0 and 1, and 0.138 → 0.135 below, the title CHECK 7/7 · step 42/42 ·
+        loss 0.135, and no finish or ] in the footer."""
         assert snap_compare(app_for(), press=["enter"], terminal_size=WIDE)
 
     def test_after_training_100_iterations(self, snap_compare) -> None:
