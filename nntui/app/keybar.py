@@ -111,11 +111,10 @@ class KeyBar(Widget, can_focus=False):
     @property
     def shown_actions(self) -> set[str]:
         """The actions of the keys on the line at its present width."""
-        return {key.action for key in fit_keys(self.keys, self.content_size.width)} | {
-            action
-            for first, action in PAIRS  # a pair written as one shows both of its keys
-            if first in {key.action for key in fit_keys(self.keys, self.content_size.width)}
-            and action in self.actions
+        shown = {key.action for key in fit_keys(self.keys, self.content_size.width)}
+        # A pair written as one (`]/[ phase`) shows both of its keys.
+        return shown | {
+            second for first, second in PAIRS if first in shown and second in self.actions
         }
 
     def show(self, keys: tuple[Key, ...]) -> None:
