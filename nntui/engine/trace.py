@@ -32,13 +32,13 @@ from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, fmt_value
 from nntui.engine.ops.activations import activation
 from nntui.engine.ops.losses import loss
+from nntui.engine.problems import step_problem
 from nntui.engine.spec import (
     GRANULARITIES,
     Granularity,
     default_granularity_for,
     traced_sample_count,
 )
-from nntui.engine.training import step_problem
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")

@@ -22,17 +22,18 @@ Results agree with repeated `compute.sgd_step` to rounding (about 1e-15 relative
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nntui.engine.compute import Backward, Forward, backward, forward, reduce_factor, sgd_step
+from nntui.engine.compute import forward, reduce_factor
 from nntui.engine.functions import loss_per_sample, output_delta
 from nntui.engine.network import Network
 from nntui.engine.ops.activations import activation
 from nntui.engine.ops.losses import loss as loss_record
+from nntui.engine.problems import diagnose_step, step_arrays, step_problem
 
 #: How often `should_stop` is polled when no `progress_every` is given.
 DEFAULT_POLL_EVERY = 1024
@@ -88,7 +89,7 @@ def train(
         hidden = math.isfinite(first) and not engine.forward_finite()
     if not math.isfinite(first) or hidden:
         why = (
-            step_problem(net, *_step_arrays(net))
+            step_problem(net, *step_arrays(net))
             if hidden
             else f"the loss of the starting parameters is not finite ({first!r})"
         )
@@ -322,7 +323,7 @@ class _Engine:
         last = self.network(net)
         # The engine's own arithmetic, run again on the last finite state, names the number;
         # should it (rounded a little differently) find every number finite, say what failed.
-        why = step_problem(last, *_step_arrays(last)) or diagnose_step(last, loss)
+        why = step_problem(last, *step_arrays(last)) or diagnose_step(last, loss)
         return f"training diverged at iteration {iteration}: {why}; {kept}"
 
 
@@ -334,192 +335,6 @@ def _views(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
         out.append(flat[start:end].reshape(s, f + 1))
         start = end
     return out
-
-
-class ParamNames:
-    """The names of a network's parameters in their flat order (`Network.params`), in the
-    network's one naming style; listed only when a name is first asked for (a healthy
-    step never asks)."""
-
-    def __init__(self, net: Network) -> None:
-        self._net = net
-        self._names: list[str] | None = None
-
-    def __getitem__(self, k: int) -> str:
-        if self._names is None:
-            self._names = [self._net.param_name(ref) for ref in self._net.params()]
-        return self._names[k]
-
-
-def diagnose_step(net: Network, loss: float | None) -> str:
-    """Why the step from `net` (the last finite state) failed, naming a parameter: the first
-    whose gradient (or new value) is not finite; or, when it is the loss after the step that
-    is not finite (`loss`), the parameter that step moved the most."""
-    refs = ParamNames(net)
-    with np.errstate(all="ignore"):
-        grads = backward(net, forward(net))
-        after = sgd_step(net, grads)
-    gradient = _flat(grads.weights, grads.biases)
-    new = _flat(*_parameters(after))
-    bad = np.flatnonzero(~np.isfinite(gradient))
-    if bad.size:
-        k = int(bad[0])
-        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
-    bad = np.flatnonzero(~np.isfinite(new))
-    if bad.size:
-        k = int(bad[0])
-        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
-    if loss is None:
-        return "the parameters are no longer finite"
-    moves = new - _flat(*_parameters(net))
-    k = int(np.argmax(np.abs(moves)))
-    return (
-        f"the loss after the step is not finite ({loss!r}); the step moved {refs[k]} "
-        f"the most, by {float(moves[k]):.3g}"
-    )
-
-
-#: Names a neuron's value in messages: (kind "pre" or "post", layer, neuron) → e.g. "h_pre0".
-Symbol = Callable[[str, int, int], str]
-
-
-def _target_symbol(kind: str, layer: int, neuron: int) -> str:
-    """The JSON trace's `target` naming (SPEC §4): `pre[0][1]`, `post[1][0]`."""
-    return f"{kind}[{layer}][{neuron}]"
-
-
-def _step_arrays(net: Network) -> tuple[Forward, Backward, Network, Forward]:
-    """One step of the engine from `net`: forward, backward, the update, forward again."""
-    with np.errstate(all="ignore"):
-        fwd = forward(net)
-        bwd = backward(net, fwd)
-        after = sgd_step(net, bwd)
-        return fwd, bwd, after, forward(after)
-
-
-def step_problem(
-    net: Network,
-    fwd: Forward,
-    bwd: Backward,
-    after: Network,
-    fwd_after: Forward,
-    symbol: Symbol | None = None,
-) -> str | None:
-    """Why one training step from `net` is not exact arithmetic, or None when every number of
-    it is finite: every layer's pre-activation and activation, each sample's loss and the
-    batch loss, every gradient (each sample's and the batch's, ∂E/∂a, ∂E/∂z, f′(z)), every
-    new parameter and the forward pass after the step.
-
-    The message names the first number that is not finite in the order the step is taught
-    (forward, loss, backward, update, check), e.g. "the pre-activation h_pre0 is not finite
-    (inf)"; a loss that is not finite is named before the values that made it. `symbol`
-    names a neuron's value (default: the JSON trace's `pre[0][1]`). The check costs one
-    `np.isfinite` per array; only a step that fails is searched number by number.
-    """
-    with np.errstate(all="ignore"):  # how far a parameter moved may itself overflow
-        return _step_problem(net, fwd, bwd, after, fwd_after, symbol or _target_symbol)
-
-
-def _step_problem(
-    net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward, name: Symbol
-) -> str | None:
-    several = net.n_samples > 1
-    refs = ParamNames(net)
-    if not math.isfinite(fwd.loss):
-        return f"the loss is not finite ({fwd.loss!r})"
-    found = _forward_problem(fwd, name, several, "")
-    if found is not None:
-        return found
-    found = _backward_problem(bwd, refs, name, several)
-    if found is not None:
-        return found
-    new = _flat(*_parameters(after))
-    bad = np.flatnonzero(~np.isfinite(new))
-    if bad.size:
-        k = int(bad[0])
-        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
-    moves = new - _flat(*_parameters(net))
-    k = int(np.argmax(np.abs(moves))) if moves.size else 0
-    moved = f"the step moved {refs[k]} the most, by {float(moves[k]):.3g}"
-    if not math.isfinite(fwd_after.loss):
-        return f"the loss after the step is not finite ({fwd_after.loss!r}); {moved}"
-    found = _forward_problem(fwd_after, name, several, "*")
-    if found is not None:
-        return f"after the step, {found}; {moved}"
-    return None
-
-
-def _all_finite(arrays: Sequence[np.ndarray | None]) -> bool:
-    return all(a is None or bool(np.isfinite(a).all()) for a in arrays)
-
-
-def _first_bad(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
-    bad = np.argwhere(~np.isfinite(array))
-    if not len(bad):
-        return None
-    index = tuple(int(i) for i in bad[0])
-    return index, float(array[index])
-
-
-def _forward_problem(fwd: Forward, name: Symbol, several: bool, star: str) -> str | None:
-    """The first pre-activation, activation or sample loss that is not finite."""
-    if _all_finite((*fwd.pre, *fwd.post, fwd.losses)):
-        return None
-    for s in range(fwd.losses.shape[0]):
-        of_sample = f" for sample {s}" if several else ""
-        for layer, (pre, post) in enumerate(zip(fwd.pre, fwd.post, strict=True)):
-            for what, kind, array in (("pre-activation", "pre", pre), ("activation", "post", post)):
-                bad = _first_bad(array[s])
-                if bad is not None:
-                    (j,), value = bad
-                    symbol = name(kind, layer, j) + star
-                    return f"the {what} {symbol} is not finite ({value!r}){of_sample}"
-        if not math.isfinite(fwd.losses[s]):
-            return f"the loss of sample {s} is not finite ({float(fwd.losses[s])!r})"
-    return None
-
-
-def _backward_problem(bwd: Backward, refs: ParamNames, name: Symbol, several: bool) -> str | None:
-    """The first gradient that is not finite: each sample's, output layer first, then the
-    batch's."""
-    per_sample = (*bwd.grad_post, *bwd.grad_pre, *bwd.local, *bwd.sample_weights)
-    if _all_finite((*per_sample, *bwd.sample_biases, *bwd.weights, *bwd.biases)):
-        return None
-    layers = len(bwd.grad_pre)
-    for s in range(bwd.grad_pre[0].shape[0]):
-        of_sample = f" for sample {s}" if several else ""
-        for layer in reversed(range(layers)):
-            checks = (
-                ("∂E/∂{post}", bwd.grad_post[layer]),
-                ("∂{post}/∂{pre}", bwd.local[layer]),
-                ("∂E/∂{pre}", bwd.grad_pre[layer]),
-            )
-            for template, array in checks:
-                bad = None if array is None else _first_bad(array[s])
-                if bad is not None:
-                    (j,), value = bad
-                    what = template.format(post=name("post", layer, j), pre=name("pre", layer, j))
-                    return f"{what} is not finite ({value!r}){of_sample}"
-        sample = _flat([w[s] for w in bwd.sample_weights], [b[s] for b in bwd.sample_biases])
-        bad_k = np.flatnonzero(~np.isfinite(sample))
-        if bad_k.size:
-            k = int(bad_k[0])
-            return f"the gradient of {refs[k]} is not finite ({float(sample[k])!r}){of_sample}"
-    gradient = _flat(bwd.weights, bwd.biases)
-    bad_k = np.flatnonzero(~np.isfinite(gradient))
-    if bad_k.size:
-        k = int(bad_k[0])
-        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
-    return None
-
-
-def _parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    return [layer.weights for layer in net.layers], [layer.biases for layer in net.layers]
-
-
-def _flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
-    """Every number in `Network.params()` order: each layer's weights row by row, its biases."""
-    return np.concatenate([a.ravel() for w, b in zip(weights, biases, strict=True) for a in (w, b)])
 
 
 # -- losses -------------------------------------------------------------------------------------
