@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from nntui.engine.spec import (
+from nntui.engine.schema import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
     LOSSES,
     REDUCTIONS,
     ParamKind,
+    ParamLayout,
     ParamRef,
-    layer_params,
     param_value,
     separated_names,
 )
 
-# Re-exported: the names and the parameter references are NumPy-free, in `spec`.
+# Re-exported: the names and the parameter references are NumPy-free, in `schema`.
 __all__ = [
     "ACTIVATIONS",
     "ACTIVATION_ALIASES",
@@ -30,7 +30,9 @@ __all__ = [
     "Layer",
     "Network",
     "ParamKind",
+    "ParamLayout",
     "ParamRef",
+    "frozen_array",
 ]
 
 
@@ -43,8 +45,8 @@ class Layer:
     biases: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weights", _frozen(self.weights, 2))
-        object.__setattr__(self, "biases", _frozen(self.biases, 1))
+        object.__setattr__(self, "weights", frozen_array(self.weights, 2))
+        object.__setattr__(self, "biases", frozen_array(self.biases, 1))
 
     @property
     def size(self) -> int:
@@ -79,8 +81,8 @@ class Network:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
-        object.__setattr__(self, "inputs", _frozen(self.inputs, 2))
-        object.__setattr__(self, "targets", _frozen(self.targets, 2))
+        object.__setattr__(self, "inputs", frozen_array(self.inputs, 2))
+        object.__setattr__(self, "targets", frozen_array(self.targets, 2))
 
     # -- shape -----------------------------------------------------------------------------
     @property
@@ -94,11 +96,23 @@ class Network:
 
     @property
     def n_params(self) -> int:
-        return sum(layer.weights.size + layer.biases.size for layer in self.layers)
+        return len(self.layout)
+
+    @functools.cached_property
+    def layout(self) -> ParamLayout:
+        """Where each parameter sits in the flat listing of this network's parameters."""
+        return ParamLayout.of(self.layers)
 
     def params(self) -> Iterator[ParamRef]:
-        """Every parameter, input side first: each layer's weights row by row, then its biases."""
-        return layer_params(self.layers)
+        """Every parameter in the one order (`ParamLayout`): input side first, each layer's
+        weights row by row, then its biases."""
+        return iter(self.layout)
+
+    def flat(self) -> np.ndarray:
+        """Every parameter's value, in `params()` order (a new vector)."""
+        return self.layout.flatten(
+            [layer.weights for layer in self.layers], [layer.biases for layer in self.layers]
+        )
 
     def value_of(self, ref: ParamRef) -> float:
         return param_value(self.layers, ref)
@@ -114,13 +128,20 @@ class Network:
         return ref.label(self.separated_names)
 
     # -- derived networks --------------------------------------------------------------------
-    def with_parameters(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> Network:
+    def with_parameters(
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
+    ) -> Network:
         """The same network and samples with new weights and biases."""
         layers = tuple(
-            Layer(layer.activation, w, b)
-            for layer, w, b in zip(self.layers, weights, biases, strict=True)
+            Layer(layer.activation, layer_weights, layer_biases)
+            for layer, layer_weights, layer_biases in zip(self.layers, weights, biases, strict=True)
         )
         return replace(self, layers=layers)
+
+    def with_flat(self, values: np.ndarray) -> Network:
+        """The same network with every parameter from `values`, a vector in `params()` order
+        (`flat()`'s inverse)."""
+        return self.with_parameters(*self.layout.unflatten(values))
 
     def same_as(self, other: Network) -> bool:
         """True when every setting and every number is identical (bit for bit)."""
@@ -140,10 +161,12 @@ class Network:
             len(other.layers),
         ):
             return False
-        for a, b in zip(self.layers, other.layers, strict=True):
-            if a.activation != b.activation:
+        for mine, theirs in zip(self.layers, other.layers, strict=True):
+            if mine.activation != theirs.activation:
                 return False
-            if not (_identical(a.weights, b.weights) and _identical(a.biases, b.biases)):
+            if not (
+                _identical(mine.weights, theirs.weights) and _identical(mine.biases, theirs.biases)
+            ):
                 return False
         return _identical(self.inputs, other.inputs) and _identical(self.targets, other.targets)
 
@@ -171,7 +194,9 @@ class Network:
         }
 
 
-def _frozen(array: Any, ndim: int) -> np.ndarray:
+def frozen_array(array: Any, ndim: int) -> np.ndarray:
+    """`array` as a read-only float64 array of `ndim` dimensions that owns its numbers: a copy,
+    unless it already is one (then shared)."""
     if (
         isinstance(array, np.ndarray)
         and array.ndim == ndim
@@ -189,5 +214,5 @@ def _frozen(array: Any, ndim: int) -> np.ndarray:
     return out
 
 
-def _identical(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a, b))
+def _identical(mine: np.ndarray, theirs: np.ndarray) -> bool:
+    return mine.shape == theirs.shape and bool(np.array_equal(mine, theirs))

@@ -18,45 +18,40 @@ from nntui.engine.network import Network
 
 
 class ParamNames:
-    """The names of a network's parameters in their flat order (`Network.params`), in the
-    network's one naming style; listed only when a name is first asked for (a healthy
-    step never asks)."""
+    """The names of a network's parameters by their position in its flat listing
+    (`Network.layout`), in the network's one naming style; nothing is listed until a name is
+    asked for (a healthy step never asks)."""
 
     def __init__(self, net: Network) -> None:
         self._net = net
-        self._names: list[str] | None = None
 
-    def __getitem__(self, k: int) -> str:
-        if self._names is None:
-            self._names = [self._net.param_name(ref) for ref in self._net.params()]
-        return self._names[k]
+    def __getitem__(self, index: int) -> str:
+        return self._net.param_name(self._net.layout.ref_at(index))
 
 
 def diagnose_step(net: Network, loss: float | None) -> str:
     """Why the step from `net` (the last finite state) failed, naming a parameter: the first
     whose gradient (or new value) is not finite; or, when it is the loss after the step that
     is not finite (`loss`), the parameter that step moved the most."""
-    refs = ParamNames(net)
+    names = ParamNames(net)
     with np.errstate(all="ignore"):
         grads = backward(net, forward(net))
         after = sgd_step(net, grads)
-    gradient = _flat(grads.weights, grads.biases)
-    new = _flat(*_parameters(after))
-    bad = np.flatnonzero(~np.isfinite(gradient))
-    if bad.size:
-        k = int(bad[0])
-        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
-    bad = np.flatnonzero(~np.isfinite(new))
-    if bad.size:
-        k = int(bad[0])
-        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
+    gradient = net.layout.flatten(grads.weights, grads.biases)
+    new = after.flat()
+    bad = _first_not_finite(gradient)
+    if bad is not None:
+        return f"the gradient of {names[bad]} is not finite ({float(gradient[bad])!r})"
+    bad = _first_not_finite(new)
+    if bad is not None:
+        return f"the update of {names[bad]} is not finite ({float(new[bad])!r})"
     if loss is None:
         return "the parameters are no longer finite"
-    moves = new - _flat(*_parameters(net))
-    k = int(np.argmax(np.abs(moves)))
+    moves = new - net.flat()
+    most = int(np.argmax(np.abs(moves)))
     return (
-        f"the loss after the step is not finite ({loss!r}); the step moved {refs[k]} "
-        f"the most, by {float(moves[k]):.3g}"
+        f"the loss after the step is not finite ({loss!r}); the step moved {names[most]} "
+        f"the most, by {float(moves[most]):.3g}"
     )
 
 
@@ -105,23 +100,22 @@ def _step_problem(
     net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward, name: Symbol
 ) -> str | None:
     several = net.n_samples > 1
-    refs = ParamNames(net)
+    names = ParamNames(net)
     if not math.isfinite(fwd.loss):
         return f"the loss is not finite ({fwd.loss!r})"
     found = _forward_problem(fwd, name, several, "")
     if found is not None:
         return found
-    found = _backward_problem(bwd, refs, name, several)
+    found = _backward_problem(net, bwd, names, name, several)
     if found is not None:
         return found
-    new = _flat(*_parameters(after))
-    bad = np.flatnonzero(~np.isfinite(new))
-    if bad.size:
-        k = int(bad[0])
-        return f"the update of {refs[k]} is not finite ({float(new[k])!r})"
-    moves = new - _flat(*_parameters(net))
-    k = int(np.argmax(np.abs(moves))) if moves.size else 0
-    moved = f"the step moved {refs[k]} the most, by {float(moves[k]):.3g}"
+    new = after.flat()
+    bad = _first_not_finite(new)
+    if bad is not None:
+        return f"the update of {names[bad]} is not finite ({float(new[bad])!r})"
+    moves = new - net.flat()
+    most = int(np.argmax(np.abs(moves))) if moves.size else 0
+    moved = f"the step moved {names[most]} the most, by {float(moves[most]):.3g}"
     if not math.isfinite(fwd_after.loss):
         return f"the loss after the step is not finite ({fwd_after.loss!r}); {moved}"
     found = _forward_problem(fwd_after, name, several, "*")
@@ -131,14 +125,20 @@ def _step_problem(
 
 
 def _all_finite(arrays: Sequence[np.ndarray | None]) -> bool:
-    return all(a is None or bool(np.isfinite(a).all()) for a in arrays)
+    return all(array is None or bool(np.isfinite(array).all()) for array in arrays)
+
+
+def _first_not_finite(vector: np.ndarray) -> int | None:
+    """The position of the first number of `vector` that is not finite, or None."""
+    bad = np.flatnonzero(~np.isfinite(vector))
+    return int(bad[0]) if bad.size else None
 
 
 def _first_bad(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
     bad = np.argwhere(~np.isfinite(array))
     if not len(bad):
         return None
-    index = tuple(int(i) for i in bad[0])
+    index = tuple(int(axis) for axis in bad[0])
     return index, float(array[index])
 
 
@@ -146,29 +146,31 @@ def _forward_problem(fwd: Forward, name: Symbol, several: bool, star: str) -> st
     """The first pre-activation, activation or sample loss that is not finite."""
     if _all_finite((*fwd.pre, *fwd.post, fwd.losses)):
         return None
-    for s in range(fwd.losses.shape[0]):
-        of_sample = f" for sample {s}" if several else ""
+    for sample in range(fwd.losses.shape[0]):
+        of_sample = f" for sample {sample}" if several else ""
         for layer, (pre, post) in enumerate(zip(fwd.pre, fwd.post, strict=True)):
             for what, kind, array in (("pre-activation", "pre", pre), ("activation", "post", post)):
-                bad = _first_bad(array[s])
+                bad = _first_bad(array[sample])
                 if bad is not None:
-                    (j,), value = bad
-                    symbol = name(kind, layer, j) + star
+                    (neuron,), value = bad
+                    symbol = name(kind, layer, neuron) + star
                     return f"the {what} {symbol} is not finite ({value!r}){of_sample}"
-        if not math.isfinite(fwd.losses[s]):
-            return f"the loss of sample {s} is not finite ({float(fwd.losses[s])!r})"
+        if not math.isfinite(fwd.losses[sample]):
+            return f"the loss of sample {sample} is not finite ({float(fwd.losses[sample])!r})"
     return None
 
 
-def _backward_problem(bwd: Backward, refs: ParamNames, name: Symbol, several: bool) -> str | None:
+def _backward_problem(
+    net: Network, bwd: Backward, names: ParamNames, name: Symbol, several: bool
+) -> str | None:
     """The first gradient that is not finite: each sample's, output layer first, then the
     batch's."""
     per_sample = (*bwd.grad_post, *bwd.grad_pre, *bwd.local, *bwd.sample_weights)
     if _all_finite((*per_sample, *bwd.sample_biases, *bwd.weights, *bwd.biases)):
         return None
     layers = len(bwd.grad_pre)
-    for s in range(bwd.grad_pre[0].shape[0]):
-        of_sample = f" for sample {s}" if several else ""
+    for sample in range(bwd.grad_pre[0].shape[0]):
+        of_sample = f" for sample {sample}" if several else ""
         for layer in reversed(range(layers)):
             checks = (
                 ("∂E/∂{post}", bwd.grad_post[layer]),
@@ -176,28 +178,24 @@ def _backward_problem(bwd: Backward, refs: ParamNames, name: Symbol, several: bo
                 ("∂E/∂{pre}", bwd.grad_pre[layer]),
             )
             for template, array in checks:
-                bad = None if array is None else _first_bad(array[s])
+                bad = None if array is None else _first_bad(array[sample])
                 if bad is not None:
-                    (j,), value = bad
-                    what = template.format(post=name("post", layer, j), pre=name("pre", layer, j))
+                    (neuron,), value = bad
+                    what = template.format(
+                        post=name("post", layer, neuron), pre=name("pre", layer, neuron)
+                    )
                     return f"{what} is not finite ({value!r}){of_sample}"
-        sample = _flat([w[s] for w in bwd.sample_weights], [b[s] for b in bwd.sample_biases])
-        bad_k = np.flatnonzero(~np.isfinite(sample))
-        if bad_k.size:
-            k = int(bad_k[0])
-            return f"the gradient of {refs[k]} is not finite ({float(sample[k])!r}){of_sample}"
-    gradient = _flat(bwd.weights, bwd.biases)
-    bad_k = np.flatnonzero(~np.isfinite(gradient))
-    if bad_k.size:
-        k = int(bad_k[0])
-        return f"the gradient of {refs[k]} is not finite ({float(gradient[k])!r})"
+        own = net.layout.flatten(
+            [grad[sample] for grad in bwd.sample_weights],
+            [grad[sample] for grad in bwd.sample_biases],
+        )
+        bad_at = _first_not_finite(own)
+        if bad_at is not None:
+            return (
+                f"the gradient of {names[bad_at]} is not finite ({float(own[bad_at])!r}){of_sample}"
+            )
+    gradient = net.layout.flatten(bwd.weights, bwd.biases)
+    bad_at = _first_not_finite(gradient)
+    if bad_at is not None:
+        return f"the gradient of {names[bad_at]} is not finite ({float(gradient[bad_at])!r})"
     return None
-
-
-def _parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    return [layer.weights for layer in net.layers], [layer.biases for layer in net.layers]
-
-
-def _flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
-    """Every number in `Network.params()` order: each layer's weights row by row, its biases."""
-    return np.concatenate([a.ravel() for w, b in zip(weights, biases, strict=True) for a in (w, b)])

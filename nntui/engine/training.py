@@ -30,7 +30,7 @@ import numpy as np
 
 from nntui.engine.compute import forward, reduce_factor
 from nntui.engine.functions import loss_per_sample, output_delta
-from nntui.engine.network import Network
+from nntui.engine.network import Network, ParamLayout
 from nntui.engine.ops.activations import activation
 from nntui.engine.ops.losses import loss as loss_record
 from nntui.engine.problems import diagnose_step, step_arrays, step_problem
@@ -139,85 +139,98 @@ def train(
 # -- the engine --------------------------------------------------------------------------------
 
 
+#: One layer's forward step: P = [W | b], its input (with the row of ones), z, and the kernel
+#: writing a = f(z) (None when the matmul wrote a itself).
+_ForwardStep = tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[], Any] | None]
+#: Passing δ down a layer: Wᵀ, ∂E/∂a of the layer below, and the kernel turning that into the
+#: layer below's δ (None where f′ = 1).
+_PassDown = tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], Any] | None]
+#: One layer's backward step: δ, inputᵀ, its gradient block, and how δ passes down (None for
+#: the first layer).
+_BackwardStep = tuple[np.ndarray, np.ndarray, np.ndarray, _PassDown | None]
+#: A parameter vector with the programs that read it.
+_Program = tuple[np.ndarray, list[_ForwardStep], list[_BackwardStep]]
+
+
 class _Engine:
     """Buffers and pre-bound NumPy calls for one network; `run(n)` does n steps."""
 
     def __init__(self, net: Network) -> None:
         layers = net.layers
-        n = net.n_samples
+        samples = net.n_samples
         count = len(layers)
-        shapes = [(layer.size, layer.fan_in) for layer in layers]
-        total = sum(s * (f + 1) for s, f in shapes)
-        self.shapes = shapes
+        layout = net.layout
+        self.layout = layout
         # Two parameter vectors taking turns, one gradient vector; P = [W | b] per layer.
-        flats = (np.empty(total), np.empty(total))
-        views = [_views(flat, shapes) for flat in flats]
-        for p, layer in zip(views[0], layers, strict=True):
-            p[:, :-1] = layer.weights
-            p[:, -1] = layer.biases
+        flats = (np.empty(len(layout)), np.empty(len(layout)))
+        views = [_blocks(flat, layout) for flat in flats]
+        for block, layer in zip(views[0], layers, strict=True):
+            block[:, :-1] = layer.weights
+            block[:, -1] = layer.biases
         flats[1][:] = flats[0]
-        grad_flat = np.zeros(total)
-        grads = _views(grad_flat, shapes)
+        grad_flat = np.zeros(len(layout))
+        grads = _blocks(grad_flat, layout)
         self.grad_flat = grad_flat
         # θ* = θ − µ·(reduction factor)·Σ_samples ∂E_i/∂θ; a fixed bias gets a rate of 0.
         rate = float(net.learning_rate) * reduce_factor(net)
         self.rate: float | np.ndarray = rate
         if not net.update_biases:
-            rates = np.full(total, rate)
-            for p in _views(rates, shapes):
-                p[:, -1] = 0.0
+            rates = np.full(len(layout), rate)
+            for block in _blocks(rates, layout):
+                block[:, -1] = 0.0
             self.rate = rates
 
         # Inputs of each layer, transposed, with a trailing row of ones.
         inputs: list[np.ndarray] = []
-        x_aug = np.ones((shapes[0][1] + 1, n))
+        x_aug = np.ones((layers[0].fan_in + 1, samples))
         x_aug[:-1] = net.inputs.T
         inputs.append(x_aug)
-        for s, _ in shapes[:-1]:
-            a_aug = np.ones((s + 1, n))
-            inputs.append(a_aug)
-        k = shapes[-1][0]
-        posts = [inputs[i + 1][:-1] for i in range(count - 1)]
-        posts.append(np.empty((k, n)))
+        for layer in layers[:-1]:
+            inputs.append(np.ones((layer.size + 1, samples)))
+        posts = [inputs[index + 1][:-1] for index in range(count - 1)]
+        posts.append(np.empty((layers[-1].size, samples)))
         pres: list[np.ndarray] = []
         forward_fns: list[Callable[[], Any] | None] = []
         records = [activation(layer.activation) for layer in layers]
-        for i, record in enumerate(records):
+        for index, record in enumerate(records):
             if record.forward_kernel is None:
-                pres.append(posts[i])  # z is a: the matmul writes the activation directly
+                pres.append(posts[index])  # z is a: the matmul writes the activation directly
                 forward_fns.append(None)
             else:
-                z = np.empty((shapes[i][0], n))
+                z = np.empty((layers[index].size, samples))
                 pres.append(z)
-                forward_fns.append(record.forward_kernel(z, posts[i]))
+                forward_fns.append(record.forward_kernel(z, posts[index]))
         # Every layer's z, checked after each forward pass: a saturating activation
         # (σ(±inf) = 1 or 0, tanh(±inf) = ±1, relu(−inf) = 0) would hide an overflow from the loss.
         self.pre_checks = [(z, np.ones_like(z)) for z in pres]
-        deltas = [np.empty((s, n)) for s, _ in shapes]
+        deltas = [np.empty((layer.size, samples)) for layer in layers]
         derivs = [
-            None if record.backward_kernel is None else record.backward_kernel(pres[i], posts[i])
-            for i, record in enumerate(records)
+            None
+            if record.backward_kernel is None
+            else record.backward_kernel(pres[index], posts[index])
+            for index, record in enumerate(records)
         ]
 
         self.loss_fn = _loss_fn(
             net, pres[-1], posts[-1], deltas[-1], derivs[-1], forward_fns[-1], reduce_factor(net)
         )
 
-        # Per parameter vector: the forward program (P, input, z, activation) and the backward
-        # program (δ, inputᵀ, gradient view, Wᵀ of this layer or None, ∂E/∂a below, f′ below).
-        self.programs = []
-        for v in views:
-            fwd = [(v[i], inputs[i], pres[i], forward_fns[i]) for i in range(count)]
-            back = []
-            for i in reversed(range(count)):
-                if i > 0:
-                    w_t = v[i][:, :-1].T
-                    back.append(
-                        (deltas[i], inputs[i].T, grads[i], w_t, deltas[i - 1], derivs[i - 1])
-                    )
-                else:
-                    back.append((deltas[i], inputs[i].T, grads[i], None, None, None))
-            self.programs.append((flats[len(self.programs)], fwd, back))
+        # Per parameter vector: the forward program and the backward program (`_Program`).
+        self.programs: list[_Program] = []
+        for flat, blocks in zip(flats, views, strict=True):
+            forward_program = [
+                (blocks[index], inputs[index], pres[index], forward_fns[index])
+                for index in range(count)
+            ]
+            backward_program: list[_BackwardStep] = []
+            for index in reversed(range(count)):
+                down = (
+                    (blocks[index][:, :-1].T, deltas[index - 1], derivs[index - 1])
+                    if index > 0
+                    else None
+                )
+                backward_program.append((deltas[index], inputs[index].T, grads[index], down))
+            self.programs.append((flat, forward_program, backward_program))
         self.current = 0  # which parameter vector holds the current state
         self.done = 0
         self.history: list[float] = []
@@ -226,12 +239,12 @@ class _Engine:
 
     def start(self) -> float:
         """Forward pass of the starting parameters: their loss, and the output δ ready."""
-        _, fwd, _ = self.programs[0]
-        mm = np.matmul
-        for p, inp, z, f in fwd:
-            mm(p, inp, z)
-            if f is not None:
-                f()
+        _, forward_program, _ = self.programs[0]
+        matmul = np.matmul
+        for block, inp, z, activate in forward_program:
+            matmul(block, inp, z)
+            if activate is not None:
+                activate()
         loss = float(self.loss_fn())
         self.history.append(loss)
         return loss
@@ -249,7 +262,7 @@ class _Engine:
 
     def run(self, count: int) -> bool:
         """`count` more steps; False (and `failure` set) at the first non-finite number."""
-        mm = np.matmul
+        matmul = np.matmul
         subtract = np.subtract
         multiply = np.multiply
         vdot = np.vdot
@@ -266,13 +279,14 @@ class _Engine:
         done = self.done
         ok = True
         for _ in range(count):
-            flat_c, _, back = cur
-            flat_n, fwd, _ = nxt
+            flat_c, _, backward_program = cur
+            flat_n, forward_program, _ = nxt
             # Backward, all from the parameters before the step.
-            for delta, inp_t, g, w_t, below, deriv in back:
-                mm(delta, inp_t, g)
-                if w_t is not None:
-                    mm(w_t, delta, below)
+            for delta, inp_t, layer_grad, down in backward_program:
+                matmul(delta, inp_t, layer_grad)
+                if down is not None:
+                    w_t, below, deriv = down
+                    matmul(w_t, delta, below)
                     if deriv is not None:
                         deriv(below)
             multiply(grad, rate, grad)
@@ -283,10 +297,10 @@ class _Engine:
                 ok = False
                 break
             # Forward with the new parameters: the loss after this step, and the next δ.
-            for p, inp, z, f in fwd:
-                mm(p, inp, z)
-                if f is not None:
-                    f()
+            for block, inp, z, activate in forward_program:
+                matmul(block, inp, z)
+                if activate is not None:
+                    activate()
             loss = loss_fn()
             if not isfinite(loss):
                 self.failure = (done + 1, float(loss))
@@ -309,8 +323,10 @@ class _Engine:
 
     def network(self, net: Network) -> Network:
         """The network with the current parameters."""
-        views = _views(self.programs[self.current][0], self.shapes)
-        return net.with_parameters([p[:, :-1] for p in views], [p[:, -1] for p in views])
+        blocks = _blocks(self.programs[self.current][0], self.layout)
+        return net.with_parameters(
+            [block[:, :-1] for block in blocks], [block[:, -1] for block in blocks]
+        )
 
     def failure_message(self, net: Network) -> str:
         assert self.failure is not None
@@ -327,14 +343,19 @@ class _Engine:
         return f"training diverged at iteration {iteration}: {why}; {kept}"
 
 
-def _views(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
-    out = []
-    start = 0
-    for s, f in shapes:
-        end = start + s * (f + 1)
-        out.append(flat[start:end].reshape(s, f + 1))
-        start = end
-    return out
+def _blocks(flat: np.ndarray, layout: ParamLayout) -> list[np.ndarray]:
+    """Each layer's P = [W | b] (one row per neuron: its weights, then its bias) as a view of
+    `flat`, input side first.
+
+    A layer's block sits where `layout` puts that layer's parameters; inside it the fast path
+    keeps each neuron's bias beside its weights, so one matmul gives z = W·a + b and one the
+    gradients of both. The vector never leaves this module: the trained network is built from
+    the blocks (`_Engine.network`), and names come from the network's own `params()` order."""
+    blocks = []
+    for layer, (size, fan_in) in enumerate(layout.shapes):
+        start, stop = layout.layer_span(layer)
+        blocks.append(flat[start:stop].reshape(size, fan_in + 1))
+    return blocks
 
 
 # -- losses -------------------------------------------------------------------------------------
