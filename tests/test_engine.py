@@ -32,11 +32,13 @@ from nntui.engine.functions import (
     softmax_backward,
 )
 from nntui.engine.loader import LOSS_OUTPUT as LOADER_LOSS_OUTPUT
-from nntui.engine.network import LOSSES, Layer, Network
+from nntui.engine.network import LOSSES, Layer, Network, ParamLayout, ParamRef
 from nntui.engine.ops.activations import ACTIVATIONS as ACTIVATION_RECORDS
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
+from nntui.engine.presets import worked_example, worked_example_spec
 from nntui.engine.spec import ACTIVATIONS as FILE_ACTIVATIONS
 from nntui.engine.spec import LOSSES as FILE_LOSSES
+from nntui.engine.spec import NetworkSpec
 
 ELEMENTWISE = [name for name, record in ACTIVATION_RECORDS.items() if record.elementwise]
 
@@ -51,12 +53,6 @@ REL_STEP = 1e-4
 
 PROPERTY = settings(max_examples=100, deadline=None)
 FD_PROPERTY = settings(max_examples=200, deadline=None)
-
-
-def flat_gradient(weights: tuple[np.ndarray, ...], biases: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Gradients in `Network.params()` order: each layer's weights row by row, then its biases."""
-    pairs = zip(weights, biases, strict=True)
-    return np.concatenate([np.concatenate([w.ravel(), b.ravel()]) for w, b in pairs])
 
 
 def kink_pattern(net: Network, fwd) -> tuple[bytes, ...]:
@@ -80,33 +76,34 @@ def magnitude(fwd) -> float:
 
 
 def finite_differences(net: Network) -> Iterator[tuple[int, np.ndarray, float, float]]:
-    """For each parameter k away from a relu kink: (k, d losses/dθ_k, d loss/dθ_k, scale).
+    """For each parameter away from a relu kink: (its position in `params()`, d losses/dθ,
+    d loss/dθ, scale).
 
     Richardson-extrapolated central differences; a parameter whose ±h moves any pre-activation
     of a relu, leaky_relu or elu across 0 is skipped (the loss has a kink there)."""
     theta = parameter_values(net)
     fwd = forward(net)
     pattern = kink_pattern(net, fwd)
-    for k in range(theta.size):
-        h = REL_STEP * max(1.0, abs(theta[k]))
+    for index in range(theta.size):
+        h = REL_STEP * max(1.0, abs(theta[index]))
         at: dict[int, object] = {}
-        for m in (-2, -1, 1, 2):
+        for halves in (-2, -1, 1, 2):
             moved = theta.copy()
-            moved[k] += m * h / 2
-            at[m] = forward(with_parameter_values(net, moved))
-        if any(kink_pattern(net, f) != pattern for f in at.values()):
+            moved[index] += halves * h / 2
+            at[halves] = forward(with_parameter_values(net, moved))
+        if any(kink_pattern(net, moved_fwd) != pattern for moved_fwd in at.values()):
             continue
-        scale = max(magnitude(fwd), *(magnitude(f) for f in at.values()))
+        scale = max(magnitude(fwd), *(magnitude(moved_fwd) for moved_fwd in at.values()))
         per_sample = (
             4 * (at[1].losses - at[-1].losses) / h - (at[2].losses - at[-2].losses) / (2 * h)
         ) / 3
         batch = (4 * (at[1].loss - at[-1].loss) / h - (at[2].loss - at[-2].loss) / (2 * h)) / 3
-        yield k, per_sample, batch, scale
+        yield index, per_sample, batch, scale
 
 
-def assert_close_gradient(fd: float, g: float, scale: float, what: str) -> None:
-    tolerance = RTOL * max(abs(fd), abs(g)) + ATOL_PER_SCALE * scale
-    assert abs(fd - g) <= tolerance, f"{what}: finite difference {fd!r}, backward {g!r}"
+def assert_close_gradient(fd: float, grad: float, scale: float, what: str) -> None:
+    tolerance = RTOL * max(abs(fd), abs(grad)) + ATOL_PER_SCALE * scale
+    assert abs(fd - grad) <= tolerance, f"{what}: finite difference {fd!r}, backward {grad!r}"
 
 
 # -- backprop against finite differences ---------------------------------------------------------
@@ -118,20 +115,26 @@ def test_gradients_match_finite_differences(net: Network) -> None:
     """The batch gradient and every sample's own gradient, against the difference quotients of
     the batch loss and of each sample's loss."""
     bwd = backward(net, forward(net))
-    batch = flat_gradient(bwd.weights, bwd.biases)
+    # The gradients laid out by `ParamLayout`; the difference quotients move the parameters
+    # through `params()` and `value_of` (strategies.py): the two orders must agree.
+    batch = net.layout.flatten(bwd.weights, bwd.biases)
     per_sample = [
-        flat_gradient(
-            tuple(w[s] for w in bwd.sample_weights), tuple(b[s] for b in bwd.sample_biases)
+        net.layout.flatten(
+            [grad[sample] for grad in bwd.sample_weights],
+            [grad[sample] for grad in bwd.sample_biases],
         )
-        for s in range(net.n_samples)
+        for sample in range(net.n_samples)
     ]
-    names = [p.name for p in net.params()]
+    names = [ref.name for ref in net.params()]
     checked = 0
-    for k, fd_samples, fd_batch, scale in finite_differences(net):
-        assert_close_gradient(fd_batch, float(batch[k]), scale, f"∂E/∂{names[k]}")
-        for s in range(net.n_samples):
+    for index, fd_samples, fd_batch, scale in finite_differences(net):
+        assert_close_gradient(fd_batch, float(batch[index]), scale, f"∂E/∂{names[index]}")
+        for sample in range(net.n_samples):
             assert_close_gradient(
-                float(fd_samples[s]), float(per_sample[s][k]), scale, f"∂E_{s}/∂{names[k]}"
+                float(fd_samples[sample]),
+                float(per_sample[sample][index]),
+                scale,
+                f"∂E_{sample}/∂{names[index]}",
             )
         checked += 1
     note(f"checked {checked} of {len(names)} parameters")
@@ -150,12 +153,12 @@ def test_finite_difference_check_can_fail() -> None:
         learning_rate=0.1,
     )
     bwd = backward(net, forward(net))
-    grad = flat_gradient(bwd.weights, bwd.biases)
+    grad = net.layout.flatten(bwd.weights, bwd.biases)
     checked = 0
-    for k, _, fd, scale in finite_differences(net):
-        assert_close_gradient(fd, float(grad[k]), scale, "exact")
+    for index, _, fd, scale in finite_differences(net):
+        assert_close_gradient(fd, float(grad[index]), scale, "exact")
         with pytest.raises(AssertionError):
-            assert_close_gradient(fd, float(grad[k]) * (1 + 1e-5) + 1e-7, scale, "perturbed")
+            assert_close_gradient(fd, float(grad[index]) * (1 + 1e-5) + 1e-7, scale, "perturbed")
         checked += 1
     assert checked == net.n_params
 
@@ -186,12 +189,14 @@ def test_per_sample_gradients_reduce_to_batch_gradient(net: Network) -> None:
 def test_backward_shapes(net: Network) -> None:
     fwd = forward(net)
     bwd = backward(net, fwd)
-    for i, layer in enumerate(net.layers):
-        assert fwd.pre[i].shape == fwd.post[i].shape == (net.n_samples, layer.size)
-        assert bwd.grad_pre[i].shape == bwd.grad_post[i].shape == (net.n_samples, layer.size)
-        assert bwd.weights[i].shape == layer.weights.shape
-        assert bwd.biases[i].shape == layer.biases.shape
-        assert (bwd.local[i] is None) == (layer.activation == "softmax")
+    for index, layer in enumerate(net.layers):
+        assert fwd.pre[index].shape == fwd.post[index].shape == (net.n_samples, layer.size)
+        assert (
+            bwd.grad_pre[index].shape == bwd.grad_post[index].shape == (net.n_samples, layer.size)
+        )
+        assert bwd.weights[index].shape == layer.weights.shape
+        assert bwd.biases[index].shape == layer.biases.shape
+        assert (bwd.local[index] is None) == (layer.activation == "softmax")
     assert fwd.losses.shape == (net.n_samples,)
 
 
@@ -204,11 +209,13 @@ def test_sgd_step_is_theta_minus_rate_times_gradient(net: Network) -> None:
     bwd = backward(net, forward(net))
     after = sgd_step(net, bwd)
     rate = net.learning_rate
-    for old, new, gw, gb in zip(net.layers, after.layers, bwd.weights, bwd.biases, strict=True):
+    for old, new, grad_w, grad_b in zip(
+        net.layers, after.layers, bwd.weights, bwd.biases, strict=True
+    ):
         assert new.activation == old.activation
-        np.testing.assert_array_equal(new.weights, old.weights - rate * gw)
+        np.testing.assert_array_equal(new.weights, old.weights - rate * grad_w)
         if net.update_biases:
-            np.testing.assert_array_equal(new.biases, old.biases - rate * gb)
+            np.testing.assert_array_equal(new.biases, old.biases - rate * grad_b)
         else:
             np.testing.assert_array_equal(new.biases, old.biases)
     # everything but the parameters is kept
@@ -342,15 +349,17 @@ def test_every_registered_loss_is_a_file_name_with_its_output_rule() -> None:
     assert FILE_LOSSES == tuple(LOSS_RECORDS) == LOSSES
     required = {name: record.output for name, record in LOSS_RECORDS.items()}
     assert required == OUTPUT_ACTIVATION  # the tests' own table, written independently
-    assert {k: v for k, v in required.items() if v is not None} == LOADER_LOSS_OUTPUT
+    assert {
+        name: output for name, output in required.items() if output is not None
+    } == LOADER_LOSS_OUTPUT
 
 
 def test_softmax_backward_is_the_jacobian() -> None:
     z = np.array([0.3, -1.2, 2.0])
     a = softmax(z)
-    g = np.array([0.5, -2.0, 1.5])
+    grad = np.array([0.5, -2.0, 1.5])
     jacobian = np.diag(a) - np.outer(a, a)
-    np.testing.assert_allclose(softmax_backward(g, a), jacobian.T @ g, rtol=1e-13)
+    np.testing.assert_allclose(softmax_backward(grad, a), jacobian.T @ grad, rtol=1e-13)
 
 
 def test_loss_values() -> None:
@@ -389,32 +398,32 @@ def test_loss_values() -> None:
 @PROPERTY
 @given(
     st.integers(1, 4).flatmap(
-        lambda k: st.tuples(
-            st.lists(st.floats(-5, 5), min_size=k, max_size=k),
-            st.lists(st.floats(-5, 5), min_size=k, max_size=k),
+        lambda size: st.tuples(
+            st.lists(st.floats(-5, 5), min_size=size, max_size=size),
+            st.lists(st.floats(-5, 5), min_size=size, max_size=size),
         )
     )
 )
 def test_squared_error_losses_are_related(pair: tuple[list[float], list[float]]) -> None:
     o, y = np.array([pair[0]]), np.array([pair[1]])
-    k = o.shape[1]
+    size = o.shape[1]
     half = loss_per_sample("half_sse", o, o, y)
     sse = loss_per_sample("sse", o, o, y)
     mse = loss_per_sample("mse", o, o, y)
     np.testing.assert_allclose(sse, 2 * half, rtol=1e-14, atol=1e-300)
-    np.testing.assert_allclose(mse, sse / k, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(mse, sse / size, rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(sse, [np.sum((y - o) ** 2)], rtol=1e-14, atol=1e-300)
-    g_half = loss_gradient("half_sse", o, y)
-    np.testing.assert_allclose(loss_gradient("sse", o, y), 2 * g_half, rtol=1e-14)
-    np.testing.assert_allclose(loss_gradient("mse", o, y), 2 * g_half / k, rtol=1e-14)
+    grad_half = loss_gradient("half_sse", o, y)
+    np.testing.assert_allclose(loss_gradient("sse", o, y), 2 * grad_half, rtol=1e-14)
+    np.testing.assert_allclose(loss_gradient("mse", o, y), 2 * grad_half / size, rtol=1e-14)
 
 
 @PROPERTY
 @given(
     st.integers(1, 4).flatmap(
-        lambda k: st.tuples(
-            st.lists(st.floats(-8, 8), min_size=k, max_size=k),
-            st.lists(st.floats(0, 1), min_size=k, max_size=k),
+        lambda size: st.tuples(
+            st.lists(st.floats(-8, 8), min_size=size, max_size=size),
+            st.lists(st.floats(0, 1), min_size=size, max_size=size),
         )
     )
 )
@@ -428,18 +437,21 @@ def test_fused_output_deltas_equal_the_chain_rule(pair: tuple[list[float], list[
     np.testing.assert_allclose(output_delta("bce", "sigmoid", z, o, y), o - y, atol=1e-15)
     formula = -np.sum(y * np.log(o) + (1 - y) * np.log(1 - o), axis=-1)
     np.testing.assert_allclose(loss_per_sample("bce", z, o, y), formula, rtol=1e-9)
-    p = softmax(z)
-    q = y / np.sum(y) if np.sum(y) > 0.01 else np.eye(z.shape[1])[:1]
-    chain = softmax_backward(loss_gradient("cross_entropy", p, q), p)
+    probs = softmax(z)
+    dist = y / np.sum(y) if np.sum(y) > 0.01 else np.eye(z.shape[1])[:1]
+    chain = softmax_backward(loss_gradient("cross_entropy", probs, dist), probs)
     np.testing.assert_allclose(
-        output_delta("cross_entropy", "softmax", z, p, q), chain, rtol=1e-9, atol=1e-12
+        output_delta("cross_entropy", "softmax", z, probs, dist), chain, rtol=1e-9, atol=1e-12
     )
     np.testing.assert_allclose(
-        output_delta("cross_entropy", "softmax", z, p, q), p - q, rtol=1e-9, atol=1e-12
+        output_delta("cross_entropy", "softmax", z, probs, dist),
+        probs - dist,
+        rtol=1e-9,
+        atol=1e-12,
     )
-    formula = -np.sum(q * np.log(p), axis=-1)
+    formula = -np.sum(dist * np.log(probs), axis=-1)
     np.testing.assert_allclose(
-        loss_per_sample("cross_entropy", z, p, q), formula, rtol=1e-9, atol=1e-12
+        loss_per_sample("cross_entropy", z, probs, dist), formula, rtol=1e-9, atol=1e-12
     )
 
 
@@ -471,13 +483,13 @@ def test_activations_stay_finite_at_large_pre_activations(act: str) -> None:
             np.testing.assert_allclose(np.sum(a, axis=-1), 1.0)
             np.testing.assert_array_equal(a[0], [1.0, 0.0])
             np.testing.assert_array_equal(a[2], [0.5, 0.5])
-            d = softmax_backward(np.ones_like(a), a)
+            slope = softmax_backward(np.ones_like(a), a)
         else:
-            d = derivative(act, SATURATING, a)
-        assert np.all(np.isfinite(d))
+            slope = derivative(act, SATURATING, a)
+        assert np.all(np.isfinite(slope))
     if act == "sigmoid":
         np.testing.assert_array_equal(a[0], [1.0, 0.0])
-        np.testing.assert_array_equal(d[0], [0.0, 0.0])
+        np.testing.assert_array_equal(slope[0], [0.0, 0.0])
     if act == "tanh":
         np.testing.assert_array_equal(a[0], [1.0, -1.0])
 
@@ -502,10 +514,10 @@ def _loss_cases() -> Iterator[tuple[str, str, np.ndarray]]:
 def test_losses_stay_finite_at_saturated_outputs(loss: str, act: str, y: np.ndarray) -> None:
     with strict_numpy():
         o = activate(act, SATURATING)
-        e = loss_per_sample(loss, SATURATING, o, y)
-        g = loss_gradient(loss, o, y)
-        d = output_delta(loss, act, SATURATING, o, y)
-    for name, values in (("loss", e), ("∂E/∂o", g), ("∂E/∂z", d)):
+        losses = loss_per_sample(loss, SATURATING, o, y)
+        grad = loss_gradient(loss, o, y)
+        delta = output_delta(loss, act, SATURATING, o, y)
+    for name, values in (("loss", losses), ("∂E/∂o", grad), ("∂E/∂z", delta)):
         assert np.all(np.isfinite(values)), f"{name} of {loss} after {act}: {values}"
         assert not np.any(np.isnan(values))
 
@@ -523,12 +535,13 @@ def test_saturated_bce_and_cross_entropy_values() -> None:
         )
         np.testing.assert_array_equal(output_delta("bce", "sigmoid", z, o, np.zeros((2, 1))), o)
         z2 = np.array([[BIG, -BIG]])
-        p = softmax(z2)
+        probs = softmax(z2)
         np.testing.assert_allclose(
-            loss_per_sample("cross_entropy", z2, p, np.array([[0.0, 1.0]])), [2 * BIG]
+            loss_per_sample("cross_entropy", z2, probs, np.array([[0.0, 1.0]])), [2 * BIG]
         )
         np.testing.assert_allclose(
-            output_delta("cross_entropy", "softmax", z2, p, np.array([[0.0, 1.0]])), [[1.0, -1.0]]
+            output_delta("cross_entropy", "softmax", z2, probs, np.array([[0.0, 1.0]])),
+            [[1.0, -1.0]],
         )
 
 
@@ -581,3 +594,93 @@ def test_random_networks_stay_finite_at_large_inputs(net: Network) -> None:
     assert math.isfinite(fwd_after.loss)
     for array in (*bwd.weights, *bwd.biases, *bwd.grad_pre):
         assert np.all(np.isfinite(array))
+
+
+# -- the one order of the parameters (ParamLayout) ----------------------------------------------
+
+
+def documented_order(net: Network | NetworkSpec, *, output_first: bool = False) -> list[ParamRef]:
+    """The order as the docs state it, written out independently of `ParamLayout`: layer by
+    layer, each layer's weights row by row, then its biases."""
+    order = range(len(net.layers))
+    refs = []
+    for index in reversed(order) if output_first else order:
+        layer = net.layers[index]
+        refs += [
+            ParamRef(index, "weight", neuron, source)
+            for neuron in range(layer.size)
+            for source in range(layer.fan_in)
+        ]
+        refs += [ParamRef(index, "bias", neuron) for neuron in range(layer.size)]
+    return refs
+
+
+def test_the_worked_example_lists_its_parameters_in_the_documents_order() -> None:
+    net = worked_example()
+    names = [net.param_name(ref) for ref in net.params()]
+    assert names == [
+        *("w000", "w001", "w002", "w010", "w011", "w012", "b00", "b01"),
+        *("w100", "w101", "b10"),
+    ]
+    ledger = ParamLayout.of(net.layers, output_first=True)
+    assert [net.param_name(ref) for ref in ledger] == names[8:] + names[:8]
+    assert len(ledger) == len(net.layout) == net.n_params == 11
+
+
+@PROPERTY
+@given(networks(), st.booleans())
+def test_positions_and_parameters_agree(net: Network, output_first: bool) -> None:
+    layout = ParamLayout.of(net.layers, output_first=output_first)
+    refs = documented_order(net, output_first=output_first)
+    assert list(layout) == refs
+    assert len(layout) == len(refs)
+    for position, ref in enumerate(refs):
+        assert layout.index_of(ref) == position
+        assert layout.ref_at(position) == ref
+        assert layout.ref_at(position - len(refs)) == ref
+    for outside in (len(refs), -len(refs) - 1):
+        with pytest.raises(IndexError):
+            layout.ref_at(outside)
+    # A layer's span, and the span of a row or a whole weight matrix, cover exactly the
+    # parameters that reference covers.
+    for index, layer in enumerate(net.layers):
+        start, stop = layout.layer_span(index)
+        assert {ref.layer for ref in refs[start:stop]} == {index}
+        assert stop - start == layer.size * (layer.fan_in + 1)
+        coarse = [
+            ParamRef(index, "weight", None),
+            ParamRef(index, "bias", None),
+            *(ParamRef(index, "weight", neuron) for neuron in range(layer.size)),
+        ]
+        for ref in coarse:
+            first, last = layout.span_of(ref)
+            assert refs[first:last] == [other for other in refs if ref.covers(other)]
+
+
+@PROPERTY
+@given(networks(), st.booleans())
+def test_flatten_lays_numbers_out_in_the_listing_order(net: Network, output_first: bool) -> None:
+    layout = ParamLayout.of(net.layers, output_first=output_first)
+    weights = [layer.weights for layer in net.layers]
+    biases = [layer.biases for layer in net.layers]
+    flat = layout.flatten(weights, biases)
+    assert flat.tolist() == [net.value_of(ref) for ref in layout]
+    back_weights, back_biases = layout.unflatten(flat)
+    for mine, theirs in zip([*back_weights, *back_biases], [*weights, *biases], strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    # views of the vector, not copies
+    flat[layout.index_of(ParamRef(0, "bias", 0))] = 123.0
+    assert back_biases[0][0] == 123.0
+    # the network's own vector is the input-side-first one, and `with_flat` its inverse
+    assert net.flat().tolist() == parameter_values(net).tolist()
+    doubled = net.with_flat(2 * net.flat())
+    assert doubled.flat().tolist() == (2 * parameter_values(net)).tolist()
+    assert doubled.same_as(with_parameter_values(net, 2 * parameter_values(net)))
+
+
+def test_a_spec_and_its_network_have_one_layout() -> None:
+    spec = worked_example_spec()
+    net = spec.build()
+    assert spec.layout == net.layout
+    assert list(spec.params()) == list(net.params()) == documented_order(net)
+    assert spec.n_params == net.n_params
