@@ -30,17 +30,17 @@ def hand_relu_sigmoid(net: Network, steps: int) -> tuple[Params, np.ndarray]:
     """ReLU hidden layer, sigmoid output, half squared error, mean over samples."""
     (w0, b0), (w1, b1) = ((layer.weights.copy(), layer.biases.copy()) for layer in net.layers)
     x, y, lr = net.inputs, net.targets, net.learning_rate
-    n = x.shape[0]
+    count = x.shape[0]
     losses = np.empty(steps + 1)
-    for k in range(steps + 1):
+    for step in range(steps + 1):
         z0 = x @ w0.T + b0
         h = np.maximum(z0, 0.0)
         o = 1.0 / (1.0 + np.exp(-(h @ w1.T + b1)))
         diff = o - y
-        losses[k] = 0.5 * np.sum(diff * diff) / n
-        if k == steps:
+        losses[step] = 0.5 * np.sum(diff * diff) / count
+        if step == steps:
             break
-        d1 = diff * o * (1.0 - o) / n
+        d1 = diff * o * (1.0 - o) / count
         d0 = (d1 @ w1) * (z0 > 0)
         w1 -= lr * (d1.T @ h)
         b1 -= lr * d1.sum(axis=0)
@@ -53,16 +53,16 @@ def hand_tanh_sigmoid(net: Network, steps: int) -> tuple[Params, np.ndarray]:
     """tanh hidden layer, sigmoid output, half squared error, mean over samples."""
     (w0, b0), (w1, b1) = ((layer.weights.copy(), layer.biases.copy()) for layer in net.layers)
     x, y, lr = net.inputs, net.targets, net.learning_rate
-    n = x.shape[0]
+    count = x.shape[0]
     losses = np.empty(steps + 1)
-    for k in range(steps + 1):
+    for step in range(steps + 1):
         h = np.tanh(x @ w0.T + b0)
         o = 1.0 / (1.0 + np.exp(-(h @ w1.T + b1)))
         diff = o - y
-        losses[k] = 0.5 * np.sum(diff * diff) / n
-        if k == steps:
+        losses[step] = 0.5 * np.sum(diff * diff) / count
+        if step == steps:
             break
-        d1 = diff * o * (1.0 - o) / n
+        d1 = diff * o * (1.0 - o) / count
         d0 = (d1 @ w1) * (1.0 - h * h)
         w1 -= lr * (d1.T @ h)
         b1 -= lr * d1.sum(axis=0)
@@ -74,9 +74,9 @@ def hand_tanh_sigmoid(net: Network, steps: int) -> tuple[Params, np.ndarray]:
 def moons_2_16_1(samples: int = 500, seed: int = 7) -> Network:
     """A 2-16-1 net (tanh, sigmoid, half_sse) on two noisy interleaved half-moons."""
     rng = np.random.default_rng(seed)
-    t = rng.uniform(0.0, np.pi, samples)
+    angle = rng.uniform(0.0, np.pi, samples)
     label = rng.integers(0, 2, samples).astype(np.float64)
-    x = np.stack([np.cos(t) + label, np.sin(t) * (1 - 2 * label) + 0.5 * label], axis=1)
+    x = np.stack([np.cos(angle) + label, np.sin(angle) * (1 - 2 * label) + 0.5 * label], axis=1)
     x += rng.normal(0.0, 0.1, x.shape)
     return Network(
         layers=(
@@ -109,9 +109,10 @@ def run_case(case: Case, repeats: int) -> tuple[float, float]:
     """Best steps per second of the hand loop and of nntui, after checking they agree."""
     params, hand_losses = case.hand(case.net, case.steps)
     result = train(case.net, case.steps)
-    ours = [a for layer in result.network.layers for a in (layer.weights, layer.biases)]
+    ours = [array for layer in result.network.layers for array in (layer.weights, layer.biases)]
     if result.steps_done != case.steps or not all(
-        np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(params, ours, strict=True)
+        np.allclose(hand, mine, rtol=1e-9, atol=1e-12)
+        for hand, mine in zip(params, ours, strict=True)
     ):
         raise SystemExit(f"{case.name}: the two loops end with different parameters")
     if not np.allclose(hand_losses, result.loss_history, rtol=1e-9, atol=1e-12):
@@ -135,7 +136,7 @@ def main() -> int:
     for case in cases:
         hand, ours = run_case(case, args.repeats)
         rows.append((f"{case.name} ({case.steps:,} steps)", hand, ours, ours / hand))
-    width = max(len(r[0]) for r in rows)
+    width = max(len(row[0]) for row in rows)
     print(f"{'case':<{width}}  {'hand steps/s':>12}  {'nntui steps/s':>13}  {'ratio':>5}  target")
     failed = False
     for name, hand, ours, ratio in rows:

@@ -403,8 +403,8 @@ def _chosen_samples(
     return given
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -551,11 +551,11 @@ def _train(args: argparse.Namespace) -> int:
         document: dict[str, Any] = {
             "format": "nntui-train/1",
             "steps": result.steps_done,
-            "loss_history": [float(v) for v in result.loss_history],
+            "loss_history": [float(loss) for loss in result.loss_history],
             "network_after": result.network.to_dict(),
             "per_sample_after": [
-                {"output": after.output[s].tolist(), "loss": float(after.losses[s])}
-                for s in range(result.network.n_samples)
+                {"output": after.output[sample].tolist(), "loss": float(after.losses[sample])}
+                for sample in range(result.network.n_samples)
             ],
             "loss_after": after.loss,
         }

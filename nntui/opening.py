@@ -70,5 +70,5 @@ class _Values(Sequence[float]):
     def __getitem__(self, row: slice) -> Sequence[float]: ...
     def __getitem__(self, row: int | slice) -> float | Sequence[float]:
         if isinstance(row, slice):
-            return [self[k] for k in range(*row.indices(len(self)))]
+            return [self[index] for index in range(*row.indices(len(self)))]
         return self._network.value_of(self._params[row])

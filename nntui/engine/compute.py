@@ -100,11 +100,12 @@ def backward(net: Network, fwd: Forward) -> Backward:
         grad_pre[index] = delta
     scale = reduce_factor(net)
     sample_weights = tuple(
-        grad_pre[i][:, :, None] * fwd.layer_input(i)[:, None, :] for i in range(n_layers)
+        grad_pre[index][:, :, None] * fwd.layer_input(index)[:, None, :]
+        for index in range(n_layers)
     )
     sample_biases = tuple(grad_pre)
-    weights = tuple(grad_pre[i].T @ fwd.layer_input(i) * scale for i in range(n_layers))
-    biases = tuple(np.sum(grad_pre[i], axis=0) * scale for i in range(n_layers))
+    weights = tuple(grad_pre[index].T @ fwd.layer_input(index) * scale for index in range(n_layers))
+    biases = tuple(np.sum(grad_pre[index], axis=0) * scale for index in range(n_layers))
     return Backward(
         tuple(grad_post),
         tuple(grad_pre),
@@ -120,11 +121,11 @@ def sgd_step(net: Network, grads: Backward) -> Network:
     """θ* = θ − learning_rate · ∂E/∂θ for every parameter, every gradient from before the step."""
     rate = net.learning_rate
     new_weights = [
-        layer.weights - rate * g for layer, g in zip(net.layers, grads.weights, strict=True)
+        layer.weights - rate * grad for layer, grad in zip(net.layers, grads.weights, strict=True)
     ]
     if net.update_biases:
         new_biases = [
-            layer.biases - rate * g for layer, g in zip(net.layers, grads.biases, strict=True)
+            layer.biases - rate * grad for layer, grad in zip(net.layers, grads.biases, strict=True)
         ]
     else:
         new_biases = [layer.biases for layer in net.layers]

@@ -28,7 +28,6 @@ __all__ = [
     "LEAKY_SLOPE",
     "activate",
     "derivative",
-    "log_softmax",
     "loss_gradient",
     "loss_per_sample",
     "output_delta",
@@ -39,11 +38,6 @@ __all__ = [
 
 #: Each activation's symbol on the screen (σ for sigmoid), from its record.
 ACTIVATION_SYMBOLS = {name: record.symbol for name, record in ACTIVATIONS.items()}
-
-
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 from nntui.engine.spec import (
@@ -186,9 +186,11 @@ def _decode(content: bytes, source: str) -> str:
         raise NetworkFileError(source, message) from None
 
 
+_SUFFIX_FORMATS: dict[str, FileFormat] = {".toml": "toml", ".json": "json"}
+
+
 def _format_of(source: str) -> FileFormat | None:
-    suffix = os.path.splitext(source)[1].lower()
-    return {".toml": "toml", ".json": "json"}.get(suffix)
+    return _SUFFIX_FORMATS.get(os.path.splitext(source)[1].lower())
 
 
 def _parse_toml(text: str, source: str) -> object:
@@ -360,13 +362,17 @@ def _samples(
 def _check_target(loss: str, y: list[float], path: str) -> None:
     """bce targets are probabilities; cross-entropy targets are a distribution."""
     if loss == "bce":
-        for k, target in enumerate(y):
+        for index, target in enumerate(y):
             if not 0.0 <= target <= 1.0:
-                raise _Invalid(f"{path}[{k}]", f"must be between 0 and 1 for bce, got {target!r}")
+                raise _Invalid(
+                    f"{path}[{index}]", f"must be between 0 and 1 for bce, got {target!r}"
+                )
     elif loss == "cross_entropy":
-        for k, target in enumerate(y):
+        for index, target in enumerate(y):
             if target < 0.0:
-                raise _Invalid(f"{path}[{k}]", f"must be >= 0 for cross_entropy, got {target!r}")
+                raise _Invalid(
+                    f"{path}[{index}]", f"must be >= 0 for cross_entropy, got {target!r}"
+                )
         total = math.fsum(y)
         if abs(total - 1.0) > DISTRIBUTION_TOLERANCE:
             raise _Invalid(
@@ -453,7 +459,7 @@ def _matrix(value: object, path: str) -> list[list[float]]:
     return rows
 
 
-def _is_list(value: object) -> bool:
+def _is_list(value: object) -> TypeGuard[list[object] | tuple[object, ...]]:
     return isinstance(value, list | tuple)
 
 
@@ -470,8 +476,8 @@ def _suggestion(word: str, choices: Sequence[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _describe(value: object) -> str:
@@ -595,7 +601,7 @@ def _toml_float(value: float) -> str:
 
 
 def _toml_array(values: np.ndarray) -> str:
-    return "[" + ", ".join(_toml_float(v) for v in values.tolist()) + "]"
+    return "[" + ", ".join(_toml_float(value) for value in values.tolist()) + "]"
 
 
 def _toml_matrix(rows: np.ndarray) -> str:
@@ -634,7 +640,7 @@ def _json_float(value: float) -> str:
 
 
 def _json_array(values: np.ndarray) -> str:
-    return "[" + ", ".join(_json_float(v) for v in values.tolist()) + "]"
+    return "[" + ", ".join(_json_float(value) for value in values.tolist()) + "]"
 
 
 def _json_matrix(rows: np.ndarray, indent: str) -> str:

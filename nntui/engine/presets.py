@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from nntui.engine.spec import NetworkSpec, spec
 
 if TYPE_CHECKING:
     import numpy as np
+    from numpy.typing import ArrayLike
 
     from nntui.engine.network import Network
 
@@ -43,16 +44,19 @@ def _network(
     name: str,
     loss: str,
     learning_rate: float,
-    layers: list[tuple[str, list[list[float]] | np.ndarray, list[float] | np.ndarray]],
-    inputs: list[list[float]] | np.ndarray,
-    targets: list[list[float]] | np.ndarray,
+    layers: Sequence[tuple[str, ArrayLike, ArrayLike]],
+    inputs: ArrayLike,
+    targets: ArrayLike,
 ) -> Network:
     import numpy as np
 
     from nntui.engine.network import Layer, Network
 
     return Network(
-        layers=tuple(Layer(act, np.asarray(w), np.asarray(b)) for act, w, b in layers),
+        layers=tuple(
+            Layer(activation, np.asarray(weights), np.asarray(biases))
+            for activation, weights, biases in layers
+        ),
         inputs=np.asarray(inputs, dtype=np.float64),
         targets=np.asarray(targets, dtype=np.float64),
         loss=loss,
@@ -149,7 +153,7 @@ def mnist_digits() -> tuple[list[int], list[list[int]]]:
 
     text = files("nntui").joinpath("presets", "mnist-digits.toml").read_text(encoding="utf-8")
     digits = tomllib.loads(text)["digits"]
-    return [d["label"] for d in digits], [d["pixels"] for d in digits]
+    return [digit["label"] for digit in digits], [digit["pixels"] for digit in digits]
 
 
 def mnist_784() -> Network:
@@ -250,7 +254,9 @@ def resolve_source(arg: str | None) -> NetworkSpec | Network:
 
 def presets_listing() -> list[str]:
     """One line per preset — name, shape, description — in aligned columns (`nntui presets`)."""
-    rows = [(p.name, shape_text(p.build()), p.description) for p in PRESETS.values()]
+    rows = [
+        (preset.name, shape_text(preset.build()), preset.description) for preset in PRESETS.values()
+    ]
     name_width = max(len(name) for name, _, _ in rows)
     shape_width = max(len(shape) for _, shape, _ in rows)
     return [

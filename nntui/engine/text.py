@@ -37,7 +37,7 @@ def printable(text: str, limit: int | None = None) -> str:
     """`text` with every control or format character written as an escape, cut to `limit`
     characters (with "…") when given. Text without such characters comes back unchanged."""
     if not text.isprintable():  # the fast path: no unsafe character is printable
-        text = "".join(_visible(c) if _unsafe(c) else c for c in text)
+        text = "".join(_visible(char) if _unsafe(char) else char for char in text)
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)] + "…"
     return text
