@@ -5,7 +5,7 @@ The rules a CSV file follows:
 - UTF-8 text (a byte-order mark is skipped), at most `MAX_CSV_BYTES`; a NUL byte anywhere
   means it is not text (a binary file, or UTF-16) and it is refused.
 - Comma-separated, with `"` quoting as spreadsheets write it (Python's `csv`, strict); spaces
-  around a cell are ignored.
+  around a cell are ignored, also before a quoted cell (`1, "a, b"`).
 - Lines before the header that are blank or whose first non-blank character is `#` are
   comments: a file can say where its data comes from and under which licence, and the note
   travels with it (`nntui/presets/iris.csv` does). Other tools need to be told (pandas:
@@ -305,7 +305,7 @@ def _other_separator(header: str) -> str | None:
 def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
     """The file's records after its comments, each with the row (line) it starts on."""
     comment_lines, body = _without_preamble(text)
-    reader = csv.reader(io.StringIO(body, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(body, newline=""), strict=True, skipinitialspace=True)
     while True:
         row = comment_lines + reader.line_num + 1
         try:
