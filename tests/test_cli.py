@@ -143,11 +143,11 @@ def test_export_json_matches_spec(capsys: pytest.CaptureFixture[str]) -> None:
     phases = {step["phase"] for step in doc["steps"]}
     assert phases == {"forward", "loss", "backward", "update", "check"}
     w100 = [
-        s
-        for s in doc["steps"]
-        if s["param"] == {"layer": 1, "kind": "weight", "neuron": 0, "input": 0}
+        step
+        for step in doc["steps"]
+        if step["param"] == {"layer": 1, "kind": "weight", "neuron": 0, "input": 0}
     ]
-    assert [s["phase"] for s in w100] == ["backward", "update"]
+    assert [step["phase"] for step in w100] == ["backward", "update"]
 
 
 @pytest.mark.parametrize("name", ["worked-example", "xor", "softmax-3class"])
@@ -188,7 +188,7 @@ def test_export_granularities(capsys: pytest.CaptureFixture[str], granularity: s
     assert code == 0
     doc = strict_json(out)
     trace = build_trace(PRESETS["xor"].build(), granularity)  # type: ignore[arg-type]
-    assert [s["text"] for s in doc["steps"]] == [s.text(3) for s in trace.steps]
+    assert [step["text"] for step in doc["steps"]] == [step.text(3) for step in trace.steps]
     code, out, _ = run(capsys, "export", "xor", "--granularity", granularity)
     assert code == 0
     for step in trace.steps:
@@ -228,7 +228,7 @@ def test_export_latex_is_a_standalone_document(capsys: pytest.CaptureFixture[str
     assert "\\usepackage{amsmath}" in out
     assert "\\begin{document}" in out and out.rstrip().endswith("\\end{document}")
     assert_balanced_latex(out)
-    assert out.isascii() or all(ord(c) < 0x180 for c in out)
+    assert out.isascii() or all(ord(char) < 0x180 for char in out)
     for text in (r"\frac{\partial E}{\partial w_{100}}", r"0.526 \cdot 0.249 \cdot 0.29", "0.038"):
         assert text in out, text
     assert "∂" not in out and "·" not in out and "−" not in out
@@ -239,8 +239,8 @@ def test_export_latex_is_a_standalone_document(capsys: pytest.CaptureFixture[str
 def assert_balanced_latex(text: str) -> None:
     unescaped = re.sub(r"\\[{}$\\]", "", text)
     depth = 0
-    for ch in unescaped:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
+    for char in unescaped:
+        depth += {"{": 1, "}": -1}.get(char, 0)
         assert depth >= 0
     assert depth == 0
     begins = re.findall(r"\\begin\{(\w+\*?)\}", text)
@@ -286,8 +286,8 @@ y = [1.0, 0.5]
 """
 
 HAVE_PDFLATEX = any(
-    os.access(os.path.join(d, "pdflatex"), os.X_OK)
-    for d in os.environ.get("PATH", "").split(os.pathsep)
+    os.access(os.path.join(directory, "pdflatex"), os.X_OK)
+    for directory in os.environ.get("PATH", "").split(os.pathsep)
 )
 
 
@@ -395,7 +395,7 @@ def test_export_never_overwrites_the_network_it_reads(
     # Nor the other way round: the network through a link, the output by its own name.
     assert_error(*run(capsys, "export", "link.toml", "-o", "net.toml", "--force"))
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
         "dir",
         "hard.toml",
         "link.toml",
@@ -415,7 +415,7 @@ def test_export_never_overwrites_an_existing_file_without_force(
     assert run(capsys, "export", "-o", str(target), "--force") == (0, "", "")
     _, printed, _ = run(capsys, "export")
     assert target.read_text(encoding="utf-8") == printed
-    assert [p.name for p in tmp_path.iterdir()] == ["handout.md"]  # no temporary file left
+    assert [path.name for path in tmp_path.iterdir()] == ["handout.md"]  # no temporary file left
 
 
 @POSIX_PATHS
@@ -447,7 +447,7 @@ def test_export_on_a_full_disk_keeps_the_old_file(
     code, out, err = run(capsys, "export", "-o", str(target), "--force")
     assert_error(code, out, err, f"{target}: cannot write: {os.strerror(errno.ENOSPC)}")
     assert target.read_text(encoding="utf-8") == "the old handout\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["handout.md"]
+    assert [path.name for path in tmp_path.iterdir()] == ["handout.md"]
 
 
 @POSIX_PATHS
@@ -530,7 +530,7 @@ def test_train_json_matches_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(history) == 201
     assert history[0] == pytest.approx(0.138, abs=5e-4)
     assert history[1] == pytest.approx(0.1346, abs=5e-4)
-    assert all(b < a for a, b in itertools.pairwise(history))
+    assert all(later < earlier for earlier, later in itertools.pairwise(history))
     assert doc["loss_after"] == history[-1]
     assert set(doc["network_after"]) == NETWORK_KEYS
     assert doc["per_sample_after"] == [
@@ -807,7 +807,7 @@ def test_closed_stdout_is_one_error_line() -> None:
 
 
 def _many_samples_file(tmp_path: Path, count: int) -> Path:
-    samples = [{"x": [k / count], "y": [2 * k / count + 1]} for k in range(count)]
+    samples = [{"x": [index / count], "y": [2 * index / count + 1]} for index in range(count)]
     document = {
         "loss": "half_sse",
         "learning_rate": 0.1,
@@ -827,7 +827,7 @@ def test_export_traces_sixteen_samples_of_a_big_data_set_and_says_so(
     out, err = capsys.readouterr()
     document = json.loads(out)
     assert document["traced_samples"] == list(range(16))
-    assert {s["sample"] for s in document["steps"]} == {*range(16), None}
+    assert {step["sample"] for step in document["steps"]} == {*range(16), None}
     assert len(document["per_sample"]) == 1000  # every sample's numbers are still there
     assert err.count("\n") == 1 and "samples 0–15 are traced" in err and "--samples all" in err
 
@@ -843,7 +843,7 @@ def test_export_samples_chooses_which(
     out, err = capsys.readouterr()
     document = json.loads(out)
     assert document.get("traced_samples", list(range(40))) == expected
-    assert {s["sample"] for s in document["steps"]} - {None} == set(expected)
+    assert {step["sample"] for step in document["steps"]} - {None} == set(expected)
     assert err == ""
 
 

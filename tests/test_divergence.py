@@ -61,8 +61,8 @@ def test_the_app_shows_the_message_instead_of_crashing() -> None:
             await pilot.pause()
             panel = app.query_one(StepPanel)
             assert "training diverged at iteration" in str(panel.render())
-            messages = [n.message for n in app._notifications]
-            assert any("training diverged" in m for m in messages)
+            messages = [notification.message for notification in app._notifications]
+            assert any("training diverged" in message for message in messages)
             assert app.return_code is None
 
     asyncio.run(run())

@@ -27,7 +27,7 @@ NEW = "new text ∂E/∂w — 😀\n" * 1000
 
 def leftovers(directory: Path) -> list[str]:
     """Temporary files left behind."""
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+    return sorted(path.name for path in directory.iterdir() if path.name.endswith(".tmp"))
 
 
 def test_writes_a_new_file(tmp_path: Path) -> None:

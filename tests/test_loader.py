@@ -90,15 +90,15 @@ def fingerprint(net: Network) -> tuple[object, ...]:
 
 def linear_network(values: list[float], learning_rate: float = 0.5, name: str = "") -> Network:
     """One linear layer whose weights, biases, inputs and targets are built from `values`."""
-    n = len(values)
+    count = len(values)
     return Network(
         layers=(Layer("linear", np.array([values]), np.array([values[0]])),),
         inputs=np.array([values]),
         targets=np.array([[values[-1]]]),
         loss="mse",
         learning_rate=learning_rate,
-        reduction="sum" if n % 2 else "mean",
-        update_biases=n % 3 != 0,
+        reduction="sum" if count % 2 else "mean",
+        update_biases=count % 3 != 0,
         name=name,
     )
 
@@ -316,7 +316,7 @@ def test_save_never_overwrites_unasked_and_is_atomic(
     with pytest.raises(NetworkFileError, match="cannot write: No space left on device"):
         save_network(PRESETS["xor"].build(), path, overwrite=True)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["net.toml"]
+    assert [path.name for path in tmp_path.iterdir()] == ["net.toml"]
     monkeypatch.undo()
     save_network(PRESETS["xor"].build(), path, overwrite=True)
     assert load_network(path).same_as(PRESETS["xor"].build())
@@ -613,6 +613,6 @@ def test_fuzz_structures_near_the_schema(data: st.DataObject) -> None:
 def test_fuzz_edited_file_text(
     text: str, cut: tuple[float, float], insert: str, source: str
 ) -> None:
-    start, stop = sorted(int(f * len(text)) for f in cut)
+    start, stop = sorted(int(fraction * len(text)) for fraction in cut)
     edited = text[:start] + insert + text[stop:]
     assert_loads_or_refuses(lambda: loads_network(edited, source), source)

@@ -39,28 +39,28 @@ def read(text: str) -> float:
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(FLOATS, SMALL), PRECISIONS)
-def test_no_negative_zero_and_nothing_non_zero_reads_as_zero(value: float, p: int) -> None:
-    for text in (fmt_result(value, p), fmt_operand(value, p)):
-        assert not NEGATIVE_ZERO.search(text), (value, p, text)
+def test_no_negative_zero_and_nothing_non_zero_reads_as_zero(value: float, precision: int) -> None:
+    for text in (fmt_result(value, precision), fmt_operand(value, precision)):
+        assert not NEGATIVE_ZERO.search(text), (value, precision, text)
         assert "-" not in text.replace("e-", ""), text  # the typographic minus
         if value != 0:
-            assert read(text) != 0, (value, p, text)
+            assert read(text) != 0, (value, precision, text)
         else:
             assert read(text) == 0
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(FLOATS, SMALL), PRECISIONS)
-def test_every_number_keeps_its_first_significant_digit(value: float, p: int) -> None:
-    """Rounded to p decimals, or to one significant digit when that would give 0; the
-    result writes all p decimals then, the operand drops trailing zeros; both read the same."""
+def test_every_number_keeps_its_first_significant_digit(value: float, precision: int) -> None:
+    """Rounded to `precision` decimals, or to one significant digit when that would give 0; the
+    result writes all its decimals then, the operand drops trailing zeros; both read the same."""
     if abs(value) >= 1e12:
         return
-    result, operand = fmt_result(value, p), fmt_operand(value, p)
+    result, operand = fmt_result(value, precision), fmt_operand(value, precision)
     assert read(result) == read(operand)
-    if value == 0 or abs(value) >= 10.0**-p:
-        assert read(result) == float(f"{value:.{p}f}")
-        assert len(result.partition(".")[2]) == p, result
+    if value == 0 or abs(value) >= 10.0**-precision:
+        assert read(result) == float(f"{value:.{precision}f}")
+        assert len(result.partition(".")[2]) == precision, result
         assert not operand.endswith("0") or "." not in operand, operand
     else:
         assert read(result) == float(f"{value:.1g}")
@@ -98,10 +98,10 @@ def test_the_worked_example_at_every_precision() -> None:
     assert first.reason(0) == (
         "h_pre0 adds up its weighted inputs (here 0.4) and its bias b00 (−0.1)."
     )
-    for p in range(MIN_PRECISION, MAX_PRECISION + 1):
+    for precision in range(MIN_PRECISION, MAX_PRECISION + 1):
         for step in trace.steps:
-            text = f"{step.text(p)} {step.reason(p)}"
-            assert not NEGATIVE_ZERO.search(text), (p, text)
+            text = f"{step.text(precision)} {step.reason(precision)}"
+            assert not NEGATIVE_ZERO.search(text), (precision, text)
 
 
 @settings(max_examples=30, deadline=None)
@@ -123,10 +123,10 @@ def test_no_negative_zero_in_any_step_text(weights: list[float], granularity: st
     )
     with np.errstate(all="ignore"):
         trace = build_trace(net, granularity)  # type: ignore[arg-type]
-    for p in range(MIN_PRECISION, MAX_PRECISION + 1):
+    for precision in range(MIN_PRECISION, MAX_PRECISION + 1):
         for step in trace.steps:
-            text = f"{step.text(p)} {step.reason(p)}"
-            assert not NEGATIVE_ZERO.search(text), (p, text)
+            text = f"{step.text(precision)} {step.reason(precision)}"
+            assert not NEGATIVE_ZERO.search(text), (precision, text)
 
 
 # -- arrays ---------------------------------------------------------------------------------------
@@ -140,12 +140,12 @@ def test_a_short_array_is_written_out() -> None:
 
 
 def test_a_long_vector_shows_its_largest_entries_and_how_many_are_non_zero() -> None:
-    h = np.zeros(32)
-    h[[3, 9, 17, 20]] = [0.877, 0.512, 1.204, -0.1]
-    assert fmt_value(h, 3, label="h{0}") == (
+    hidden = np.zeros(32)
+    hidden[[3, 9, 17, 20]] = [0.877, 0.512, 1.204, -0.1]
+    assert fmt_value(hidden, 3, label="h{0}") == (
         "[h17 = 1.204, h3 = 0.877, h9 = 0.512, … 4 of 32 non-zero]"
     )
-    assert fmt_value(h, 3) == "[#17 = 1.204, #3 = 0.877, #9 = 0.512, … 4 of 32 non-zero]"
+    assert fmt_value(hidden, 3) == "[#17 = 1.204, #3 = 0.877, #9 = 0.512, … 4 of 32 non-zero]"
     assert fmt_value(np.eye(10)[3], 3, short=True, label="y{0}") == "[y3 = 1, … 1 of 10 non-zero]"
     assert fmt_value(np.zeros(784), 3, label="x{0}") == "[784 zeros]"
     dense = np.arange(1.0, 9.0)
@@ -153,25 +153,25 @@ def test_a_long_vector_shows_its_largest_entries_and_how_many_are_non_zero() -> 
 
 
 def test_a_long_matrix_names_its_entries_by_row_and_column() -> None:
-    w = np.full((32, 784), 0.01)
-    w[5, 402], w[17, 3] = -2.0, 1.5
-    text = fmt_value(w, 2, label="w0_{0}_{1}")
+    weights = np.full((32, 784), 0.01)
+    weights[5, 402], weights[17, 3] = -2.0, 1.5
+    text = fmt_value(weights, 2, label="w0_{0}_{1}")
     assert text == "[w0_5_402 = −2.00, w0_17_3 = 1.50, w0_0_0 = 0.01, … 25,085 more]"
 
 
 def test_a_nan_is_shown_first() -> None:
-    v = [1.0] * 7 + [math.nan]
-    assert fmt_value(v, 1).startswith("[#7 = nan, ")
+    values = [1.0] * 7 + [math.nan]
+    assert fmt_value(values, 1).startswith("[#7 = nan, ")
 
 
 def test_tuples_and_arrays_read_alike() -> None:
     """The first frame formats the network file's tuples before NumPy exists."""
     rng = np.random.default_rng(3)
     for shape in ((7,), (2, 9), (3, 3)):
-        a = rng.normal(size=shape)
-        as_tuples = tuple(map(tuple, a)) if a.ndim == 2 else tuple(a)
-        for p in (0, 3):
-            assert fmt_value(as_tuples, p, label=None) == fmt_value(a, p)
+        array = rng.normal(size=shape)
+        as_tuples = tuple(map(tuple, array)) if array.ndim == 2 else tuple(array)
+        for precision in (0, 3):
+            assert fmt_value(as_tuples, precision, label=None) == fmt_value(array, precision)
 
 
 def test_mnist_shows_the_active_units_not_the_first_three() -> None:
@@ -179,12 +179,12 @@ def test_mnist_shows_the_active_units_not_the_first_three() -> None:
     not `[0.000, 0.000, 0.000, …, 0.000]`."""
     net = PRESETS["mnist-784"].build()
     trace = build_trace(net, "layer")
-    relu = next(s for s in trace.steps if s.kind == "post" and s.layer == 0)
-    h = trace.forward.post[0][0]
-    active = int(np.count_nonzero(h))
-    top = np.argsort(-h, kind="stable")[:3]
-    expected = ", ".join(f"h{j} = {h[j]:.3f}" for j in top)
+    relu = next(step for step in trace.steps if step.kind == "post" and step.layer == 0)
+    hidden = trace.forward.post[0][0]
+    active = int(np.count_nonzero(hidden))
+    top = np.argsort(-hidden, kind="stable")[:3]
+    expected = ", ".join(f"h{neuron} = {hidden[neuron]:.3f}" for neuron in top)
     assert relu.result(3) == f"[{expected}, … {active} of 32 non-zero]"
     assert 0 < active < 32
-    x = next(s for s in trace.steps if s.kind == "pre").substituted(3)
-    assert f"{np.count_nonzero(net.inputs[0])} of 784 non-zero" in x
+    pre = next(step for step in trace.steps if step.kind == "pre").substituted(3)
+    assert f"{np.count_nonzero(net.inputs[0])} of 784 non-zero" in pre

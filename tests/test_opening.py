@@ -59,7 +59,7 @@ def _opening_and_ready(spec: NetworkSpec, size: tuple[int, int]) -> tuple[str, s
     return _normalised(shots[0]), _normalised(shots[1]), showed_opening[0]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def test_the_opening_is_the_ready_view_of_the_worked_example(size: tuple[int, int]) -> None:
     opening, ready, showed_opening = _opening_and_ready(resolve_source(None), size)
     assert showed_opening
@@ -67,7 +67,7 @@ def test_the_opening_is_the_ready_view_of_the_worked_example(size: tuple[int, in
     assert opening == ready
 
 
-@pytest.mark.parametrize("name", [n for n in PRESETS if n != "worked-example"])
+@pytest.mark.parametrize("name", [preset for preset in PRESETS if preset != "worked-example"])
 def test_the_opening_is_the_ready_view_of_every_preset(name: str) -> None:
     """Several samples (xor), softmax's δ in place of f′, tanh, and the collapsed columns of a
     784-32-10 network all draw the same from plain numbers as from the session."""
@@ -169,7 +169,7 @@ def test_spec_and_network_are_the_same_numbers(name: str) -> None:
     assert spec.shape == net.shape
     assert (spec.n_params, spec.n_samples) == (net.n_params, net.n_samples)
     assert list(spec.params()) == list(net.params())
-    assert all(spec.value_of(p) == net.value_of(p) for p in list(net.params())[:500])
+    assert all(spec.value_of(ref) == net.value_of(ref) for ref in list(net.params())[:500])
 
 
 def test_a_file_reads_the_same_as_spec_and_as_network(tmp_path: Path) -> None:
@@ -192,10 +192,10 @@ def test_generated_presets_come_built() -> None:
 def test_fmt_value_reads_tuples_like_arrays() -> None:
     net = PRESETS["mnist-784"].build()
     spec = NetworkSpec.of(net)
-    for p in (0, 3):
-        assert fmt_value(spec.inputs[0], p) == fmt_value(net.inputs[0], p)
-        assert fmt_value(spec.layers[0].weights, p, short=True) == fmt_value(
-            net.layers[0].weights, p, short=True
+    for precision in (0, 3):
+        assert fmt_value(spec.inputs[0], precision) == fmt_value(net.inputs[0], precision)
+        assert fmt_value(spec.layers[0].weights, precision, short=True) == fmt_value(
+            net.layers[0].weights, precision, short=True
         )
 
 

@@ -48,10 +48,9 @@ def reference(net: Network, steps: int) -> tuple[Network, list[float]]:
     return net, history
 
 
-def assert_same_parameters(a: Network, b: Network, tol: float = 1e-12) -> None:
-    for la, lb in zip(a.layers, b.layers, strict=True):
-        np.testing.assert_allclose(la.weights, lb.weights, rtol=tol, atol=tol)
-        np.testing.assert_allclose(la.biases, lb.biases, rtol=tol, atol=tol)
+def assert_same_parameters(actual: Network, expected: Network, tol: float = 1e-12) -> None:
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual.flat(), expected.flat(), rtol=tol, atol=tol)
 
 
 def tiny(
@@ -170,8 +169,8 @@ def test_the_input_network_is_untouched() -> None:
     net = PRESETS["xor"].build()
     before = [layer.weights.copy() for layer in net.layers]
     train(net, 20)
-    for layer, w in zip(net.layers, before, strict=True):
-        np.testing.assert_array_equal(layer.weights, w)
+    for layer, weights in zip(net.layers, before, strict=True):
+        np.testing.assert_array_equal(layer.weights, weights)
 
 
 # -- reduction, update_biases, learning rate ------------------------------------------------------
@@ -180,11 +179,11 @@ def test_the_input_network_is_untouched() -> None:
 def test_sum_reduction_is_n_times_the_mean_step() -> None:
     mean = tiny(reduction="mean", learning_rate=0.5)
     total = tiny(reduction="sum", learning_rate=0.1)  # 5 samples: 0.1 · sum = 0.5 · mean
-    a, b = train(mean, 5), train(total, 5)
-    assert_same_parameters(a.network, b.network, 1e-12)
-    np.testing.assert_allclose(b.loss_history, 5 * a.loss_history, rtol=1e-12)
+    by_mean, by_sum = train(mean, 5), train(total, 5)
+    assert_same_parameters(by_mean.network, by_sum.network, 1e-12)
+    np.testing.assert_allclose(by_sum.loss_history, 5 * by_mean.loss_history, rtol=1e-12)
     expected, _ = reference(total, 5)
-    assert_same_parameters(b.network, expected)
+    assert_same_parameters(by_sum.network, expected)
 
 
 def test_fixed_biases_stay_fixed() -> None:
