@@ -49,7 +49,7 @@ def _dense(rng: np.random.Generator, activation: str, fan_in: int, size: int) ->
 def twelve_layers(seed: int = 12) -> Network:
     """4 inputs, twelve tanh layers of 8 neurons, four samples, half squared error."""
     rng = np.random.default_rng(seed)
-    layers = tuple(_dense(rng, "tanh", 4 if k == 0 else 8, 8) for k in range(12))
+    layers = tuple(_dense(rng, "tanh", 4 if index == 0 else 8, 8) for index in range(12))
     inputs = np.round(rng.uniform(-1.0, 1.0, size=(4, 4)), 2)
     targets = np.round(rng.uniform(-0.8, 0.8, size=(4, 8)), 2)
     return Network(layers, inputs, targets, "half_sse", 0.1, name="Twelve layers: 4-8×12, tanh")

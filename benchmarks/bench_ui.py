@@ -155,7 +155,7 @@ def first_frame(app: ColdApp, env: dict[str, str]) -> ColdRun:
         if last_row not in data or not _UPDATE_END.search(data):
             return False
         text = _text(data)
-        return all(s in text for s in app.shows)
+        return all(shown in text for shown in app.shows)
 
     answered = None
     try:
@@ -213,8 +213,8 @@ def bench_cold(repeats: int) -> tuple[list[ColdApp], ColdResults]:
             for app in apps:  # warm the caches (and the .pyc prefix) untimed
                 first_frame(app, env)
             runs: dict[str, list[ColdRun]] = {app.label: [] for app in apps}
-            for k in range(repeats):
-                for app in apps if k % 2 == 0 else apps[::-1]:
+            for round_ in range(repeats):
+                for app in apps if round_ % 2 == 0 else apps[::-1]:
                     runs[app.label].append(first_frame(app, env))
             results.append((label, runs))
     return apps, results
@@ -229,11 +229,15 @@ def report_cold(apps: list[ColdApp], results: ColdResults) -> bool:
     )
     ok = True
     for label, runs in results:
-        frames = {name: [r.frame for r in rs] for name, rs in runs.items()}
-        cells = "".join(f" {min(frames[a.label]):5.0f} / {med(frames[a.label]):5.0f}" for a in apps)
+        frames = {name: [run.frame for run in app_runs] for name, app_runs in runs.items()}
+        cells = "".join(
+            f" {min(frames[app.label]):5.0f} / {med(frames[app.label]):5.0f}" for app in apps
+        )
         medians = med(frames["nntui"]) / med(frames["hello"])
-        # Round k ran hello and nntui back to back: their ratio cancels the machine's drift.
-        paired = med(n / h for n, h in zip(frames["nntui"], frames["hello"], strict=True))
+        # Each round ran hello and nntui back to back: their ratio cancels the machine's drift.
+        paired = med(
+            ours / hello for ours, hello in zip(frames["nntui"], frames["hello"], strict=True)
+        )
         if label == "bytecode cached":
             passed = paired <= COLD_TARGET
             ok = ok and passed
@@ -245,7 +249,7 @@ def report_cold(apps: list[ColdApp], results: ColdResults) -> bool:
     for label, runs in results:
         cells = []
         for name in ("nntui", "nntui FILE"):
-            answered = [r.answered for r in runs[name] if r.answered is not None]
+            answered = [run.answered for run in runs[name] if run.answered is not None]
             cells.append(f"{name} {min(answered):5.0f} / {med(answered):5.0f}")
         print(f"    {label:<18} " + "    ".join(cells))
     print(
@@ -368,8 +372,11 @@ def report_keys(title: str, cases: list[KeyCase], *, show_open: bool = False) ->
     for case in cases:
         label = f"{case.name} [{case.granularity}]"
         for key in (NOOP_KEY, "space", "left"):
-            t = case.times[key]
-            columns = [_pair(min(t.wall), med(t.wall)), _pair(min(t.cpu), med(t.cpu))]
+            times = case.times[key]
+            columns = [
+                _pair(min(times.wall), med(times.wall)),
+                _pair(min(times.cpu), med(times.cpu)),
+            ]
             if key == NOOP_KEY:
                 columns += ["", ""]
                 verdict = "(unbound: Pilot's own cost)"
@@ -382,7 +389,7 @@ def report_keys(title: str, cases: list[KeyCase], *, show_open: bool = False) ->
                     passed = best <= case.target
                     ok = ok and passed
                     verdict = f"{'PASS' if passed else 'FAIL'} (≤ {case.target:g} ms)"
-            cells = " ".join(f"{c:>13}" for c in columns)
+            cells = " ".join(f"{column:>13}" for column in columns)
             print(f"    {label:<28} {case.steps:>6} {key:<6} {cells}  {verdict}")
             label = ""
     print("    ms, best / median of the rounds; extra = step key minus the unbound key")
