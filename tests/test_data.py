@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from nntui.engine.data import (
     GENERATORS,
     MAX_SAMPLES,
+    CsvData,
     DataError,
     DataSet,
     csv_file,
@@ -537,6 +538,44 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(DataError, match=r"data\.csv: permission denied$"):
         load_csv(tmp_path)
+
+
+CSV_CELLS = ["1", "-2.5", ".5e1", "x", "y", "z", "", " ", "nan", "1e999", '"q,r"', '"', "\x1b", "#"]
+CSV_HEADERS = ["a,b,label", "label,b,a", "a,b", "a;b;label", "a,a,label", "# note", ""]
+CSV_ROW = st.one_of(
+    st.lists(st.sampled_from(CSV_CELLS), min_size=0, max_size=4).map(",".join),
+    st.tuples(
+        st.sampled_from(["1", "-2.5", ".5e1"]),
+        st.sampled_from(["0", "3"]),
+        st.sampled_from(["x", "y", "z", "0", "1"]),
+    ).map(",".join),
+)
+CSV_TEXT = st.builds(
+    lambda header, rows, newline: newline.join([header, *rows]),
+    st.sampled_from(CSV_HEADERS),
+    st.lists(CSV_ROW, max_size=8),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=CSV_TEXT,
+    outputs=st.integers(1, 3),
+)
+def test_any_text_gives_samples_or_one_data_error(text: str, outputs: int) -> None:
+    """Whatever a file holds, reading it gives samples that fit the network or a DataError
+    line: never another exception."""
+    data = CsvData(path="fuzz.csv", x=("a", "b"), y="label")
+    try:
+        samples = csv_file.parse_csv_samples(text, "fuzz.csv", data, n_outputs=outputs)
+    except DataError as err:
+        assert str(err).startswith("fuzz.csv: ")
+        assert_one_line(str(err))
+    else:
+        assert samples.inputs.shape == (len(samples.rows), 2)
+        assert samples.targets.shape == (len(samples.rows), outputs)
+        assert np.isfinite(samples.inputs).all() and np.isfinite(samples.targets).all()
 
 
 # -- where a CSV file may be -------------------------------------------------------------------

@@ -33,7 +33,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,8 +116,8 @@ class _SampleReader:
         #: Numeric targets (one output, a number in the first data row), else None.
         self.numbers: list[float] | None = None
         self.row_labels: list[str] = []
-        #: Each label and the row it first appears in.
-        self.first_rows: dict[str, int] = {}
+        #: The labels in the order they first appear (a dict as an ordered set).
+        self.seen_labels: dict[str, None] = {}
 
     def add(self, row: int, cells: list[str]) -> None:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -137,7 +137,7 @@ class _SampleReader:
             raise self._error(
                 f"more than {MAX_SAMPLES:,} data rows, the most a data set may have", row
             )
-        self.inputs.append([self._number(cells, column, row) for column in self.x_columns])
+        self.inputs.append([self._number(cells[column], row, column) for column in self.x_columns])
         self._add_target(cells[self.y_column].strip(), row)
         self.rows.append(row)
 
@@ -159,13 +159,13 @@ class _SampleReader:
         if not self.rows and self.n_outputs == 1 and parse_number(cell) is not None:
             self.numbers = []
         if self.numbers is not None:
-            self.numbers.append(self._number([cell], 0, row, column=self.y_column))
+            self.numbers.append(self._number(cell, row, self.y_column))
             return
         if not cell:
             raise self._error("empty cell; expected a label", row, self.y_column)
-        if cell not in self.first_rows:
+        if cell not in self.seen_labels:
             self._check_new_label(cell, row)
-            self.first_rows[cell] = row
+            self.seen_labels[cell] = None
         self.row_labels.append(cell)
 
     def _allowed_labels(self) -> int:
@@ -173,9 +173,9 @@ class _SampleReader:
 
     def _check_new_label(self, label: str, row: int) -> None:
         allowed = self._allowed_labels()
-        if len(self.first_rows) < allowed:
+        if len(self.seen_labels) < allowed:
             return
-        so_far = f"(the labels before it: {quoted_list(list(self.first_rows))})"
+        so_far = f"(the labels before it: {quoted_list(list(self.seen_labels))})"
         raise self._error(
             f"a {_ordinal(allowed + 1)} label {quoted(label)}, but {self._fit()} {so_far}",
             row,
@@ -189,7 +189,7 @@ class _SampleReader:
         return f"the output layer has {self.n_outputs} neurons, one per label"
 
     def _sorted_labels(self) -> tuple[str, ...]:
-        labels = list(self.first_rows)
+        labels = list(self.seen_labels)
         if len(labels) < self._allowed_labels():
             raise DataError(
                 f"{count(len(labels), 'label')} ({quoted_list(labels)}), but {self._fit()}",
@@ -209,15 +209,12 @@ class _SampleReader:
             return classes.astype(np.float64).reshape(-1, 1)
         return np.eye(self.n_outputs, dtype=np.float64)[classes]
 
-    def _number(
-        self, cells: Sequence[str], index: int, row: int, *, column: int | None = None
-    ) -> float:
-        """`cells[index]` as a finite float; `column` names the cell in an error (default:
-        `index`, for a whole row of cells)."""
-        text = cells[index].strip()
+    def _number(self, cell: str, row: int, column: int) -> float:
+        """A cell as a finite float, or the error naming its row and column."""
+        text = cell.strip()
         number = parse_number(text)
         if number is None:
-            raise self._error(_not_a_number(text), row, index if column is None else column)
+            raise self._error(_not_a_number(text), row, column)
         return number
 
     def _column(self, column: int) -> str:
