@@ -283,7 +283,8 @@ def test_a_test_set_needs_two_samples() -> None:
     with pytest.raises(DataError) as caught:
         generated("xor", 1, test_fraction=0.5)
     assert str(caught.value) == (
-        "data.test_fraction: a test set needs at least 2 samples (one to train on, one to hold out)"
+        "data.test_fraction: a test set needs at least 2 samples (one to train on, one to hold "
+        "out), but the data has 1"
     )
     assert held_out_count(1, 0.0) == 0
     with pytest.raises(DataError, match=r"but the data has 1$"):

@@ -4,7 +4,8 @@
 (`data.n`, `data.x[1]`): an unknown key (with a did-you-mean), both `generator` and `csv` or
 neither, a key that belongs to the other kind of data, a value of the wrong type or out of range.
 Whether the data fits the network (two inputs for a generator, the class count, the CSV's
-columns) is checked where the data is made, in `nntui.engine.data.load_data`.
+columns) and whether there are samples enough to hold some out are checked where the data is
+made, in `nntui.engine.data.load_data`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ GENERATOR_KEYS = ("generator", "n", "noise")
 CSV_KEYS = ("csv", "x", "y")
 SHARED_KEYS = ("seed", "test_fraction")
 TABLE_KEYS = (*GENERATOR_KEYS, *CSV_KEYS, *SHARED_KEYS)
+OPTIONAL_KEYS = ("noise", *SHARED_KEYS)
 #: The most samples a data set may have, generated or read. Full-batch training of a 2-16-16-3
 #: network on 100,000 samples takes a fraction of a second a step; the debugger steps through
 #: a few samples of them (`traced_sample_count`). Far more is not something a lecture watches.
@@ -88,11 +90,6 @@ def parse_data_table(table: object) -> DataSettings:
             field=_field("test_fraction"),
         )
     origin = _generated(table) if "generator" in table else _csv(table)
-    if isinstance(origin, GeneratedData) and test_fraction > 0 and origin.n < 2:
-        raise DataError(
-            "a test set needs at least 2 samples (one to train on, one to hold out)",
-            field=_field("test_fraction"),
-        )
     return DataSettings(origin=origin, seed=seed, test_fraction=test_fraction)
 
 
@@ -117,7 +114,7 @@ def _check_keys(table: Mapping[object, object]) -> None:
             where = "a CSV file, not with a generator" if generated else "a generator, not with csv"
             raise DataError(f"only for {where}", field=_field(key))
     for key in own:
-        if key not in table and key != "noise":
+        if key not in table and key not in OPTIONAL_KEYS:
             raise DataError("missing required key", field=_field(key))
 
 
