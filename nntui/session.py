@@ -31,6 +31,7 @@ from nntui.engine.trace import (
     estimated_steps,
 )
 from nntui.trace_index import LedgerRows, TraceIndex
+from nntui.view_state import Known, known_at
 
 __all__ = ["MAX_PRECISION", "MIN_PRECISION", "LedgerRows", "Session", "TraceIndex", "index_trace"]
 
@@ -158,6 +159,10 @@ class Session:
     _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         init=False, default=None, repr=False, compare=False
     )
+    #: The last answer of `view()`, with what it was computed from.
+    _known: tuple[tuple[Any, ...], Known] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.granularity is None:
@@ -197,6 +202,19 @@ class Session:
         return self.granularity
 
     # -- what is shown --------------------------------------------------------------------------
+    def view(self) -> Known:
+        """What the class knows at the cursor: the one answer the views draw (see
+        `nntui.view_state`). The same object until something it depends on changes — the
+        cursor (which tests also set directly), the trace, the precision, the iteration, the
+        loss history or the message — so asking at every key press costs one answer."""
+        key = (self.trace, self._points, self.cursor, self.precision, self.iteration, self.message)
+        cached = self._known
+        if cached is not None and _same_state(cached[0], key):
+            return cached[1]
+        known = known_at(self)
+        self._known = (key, known)
+        return known
+
     @property
     def steps(self) -> tuple[Step, ...]:
         return self.trace.steps
@@ -479,3 +497,9 @@ class Session:
 
 
 _BIG = 1 << 62
+
+
+def _same_state(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """`view()`'s cache test: the trace and the history are compared by identity (a trace
+    holds NumPy arrays, and the history may hold millions of points), the rest by value."""
+    return before[0] is now[0] and before[1] is now[1] and before[2:] == now[2:]

@@ -169,11 +169,11 @@ def test_enter_finishes_the_iteration() -> None:
 
 def test_check_action_follows_the_session() -> None:
     async def body(app: NntuiApp, pilot: Pilot) -> None:
-        assert app.check_action("back", ()) is False
+        assert app.check_action("step_back", ()) is False
         assert app.check_action("previous_phase", ()) is False
         assert app.check_action("finish", ()) is True
         await pilot.press("space")
-        assert app.check_action("back", ()) is True
+        assert app.check_action("step_back", ()) is True
         assert app.check_action("previous_phase", ()) is True
         await pilot.press("enter")
         assert app.check_action("finish", ()) is False
@@ -186,7 +186,7 @@ def test_check_action_follows_the_session() -> None:
 def test_footer_at_start_hides_back_and_previous_phase() -> None:
     async def body(app: NntuiApp, pilot: Pilot) -> None:
         actions = footer_actions(app)
-        assert "back" not in actions
+        assert "step_back" not in actions
         assert "previous_phase" not in actions
         assert {"next", "next_phase", "finish", "train", "help", "quit"} <= actions
         assert not {"pane('graph')", "pane('ledger')", "pane('loss')"} & actions  # wide: no panes
@@ -195,7 +195,7 @@ def test_footer_at_start_hides_back_and_previous_phase() -> None:
 
 
 def test_footer_after_one_step_shows_back_and_previous_phase() -> None:
-    """The footer lists what `screen.active_bindings` says; ← must be there as `back` once
+    """The footer lists what `screen.active_bindings` says; ← must be there (`step_back`) once
     there is a step to go back to, not hidden behind a scroll binding of a focused widget."""
 
     async def body(app: NntuiApp, pilot: Pilot) -> None:
@@ -203,7 +203,7 @@ def test_footer_after_one_step_shows_back_and_previous_phase() -> None:
         await pilot.pause()
         actions = footer_actions(app)
         assert "previous_phase" in actions
-        assert "back" in actions
+        assert "step_back" in actions
 
     drive(body)
 
@@ -672,7 +672,7 @@ def test_title_and_footer_keep_what_matters_at_every_size(size: tuple[int, int])
             assert part in whole or name.startswith(part.rstrip("…")), part
         bar = app.query_one(KeyBar)
         shown_actions = bar.shown_actions
-        assert {"next", "back", "help", "quit"} <= shown_actions
+        assert {"next", "step_back", "help", "quit"} <= shown_actions
         drawn = str(bar.render())
         assert len(drawn) <= width
         assert "q quit" in drawn and "? help" in drawn

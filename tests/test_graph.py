@@ -2,8 +2,8 @@
 each weight label sits on its own edge, every neuron shows its bias, and an image network
 shows its input as a picture.
 
-The drawing is asked directly (`_Drawing(session, width, height).draw()` is the grid the
-widget paints), at the graph's size inside the app at 80×24, 120×36 and 200×60.
+The drawing is asked directly (`_Drawing(session.view(), width, height).draw()` is the grid
+the widget paints), at the graph's size inside the app at 80×24, 120×36 and 200×60.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from nntui.engine.presets import PRESETS
 from nntui.engine.spec import NetworkSpec
 from nntui.opening import Opening
 from nntui.session import Session
+from nntui.view_state import known_at
 
 #: The graph widget's size when the terminal is 80×24, 120×36 and 200×60.
 GRAPH_SIZES = [(80, 16), (74, 28), (154, 52)]
@@ -64,7 +65,9 @@ y = [1.0]
 
 
 def draw(session: Session | Opening, size: tuple[int, int] = (74, 28)) -> _Drawing:
-    drawing = _Drawing(session, *size)
+    """The graph of what is known at the session's cursor (the opening's ready state)."""
+    known = session.view() if isinstance(session, Session) else known_at(session)
+    drawing = _Drawing(known, *size)
     drawing.draw()
     return drawing
 

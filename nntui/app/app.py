@@ -4,15 +4,19 @@ Opened on a `NetworkSpec` (what `nntui` does), the app draws its first frame fro
 — the ready state, which shows only the file's own numbers — before NumPy is imported, then
 builds the `Session` right after that frame is painted. A key pressed in between builds it at
 once. This module imports no NumPy; the engine is imported when the session is built.
+
+State reaches the widgets one way: after every change the app sets its reactive `known` to the
+session's answer at the cursor (`Session.view()`), and each view is bound to it
+(`data_bind`). Views tell the app what the user picked with messages (`ParameterSelected`,
+`NodeSelected`); the help screen is written from the bindings' own texts.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -20,22 +24,25 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.reactive import reactive
+from textual.keys import format_key
+from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Static
 
-from nntui.app.base import SessionView
+from nntui.app.base import KnownView
 from nntui.app.graph import GraphView
-from nntui.app.keybar import Key, KeyBar
-from nntui.app.ledger import Ledger
+from nntui.app.keybar import KeyBar
+from nntui.app.ledger import Ledger, row_width
 from nntui.app.loss_history import LossHistory
+from nntui.app.messages import NodeSelected, ParameterSelected
 from nntui.app.step_panel import StepPanel
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
 from nntui.engine.spec import GRANULARITIES, NetworkSpec
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.opening import Opening
+from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
     from nntui.app.base import Shown
@@ -78,10 +85,45 @@ LIGHT_THEME = Theme(
 )
 
 
-def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
-    """`pane('graph')` → ("pane", ("graph",)), as Textual passes them to check_action."""
-    name, _, arguments = action.partition("(")
-    return name, tuple(a.strip().strip("'\"") for a in arguments.rstrip(")").split(",") if a)
+#: Keys the help spells out where the footer writes a pictogram (⏎): a newcomer reads
+#: "enter" at once. Keys with a modifier are written as typed too (`ctrl+p`, not `^p`).
+SPELLED_OUT = frozenset({"enter"})
+
+
+def help_keys(binding: Binding) -> str:
+    """A binding's keys as the help lists them: `space, →`, `+, =`. The first is written as
+    the footer writes it (the binding's `key_display`), the others as Textual writes keys."""
+    keys = binding.key.split(",")
+    written = []
+    for position, key in enumerate(keys):
+        if position == 0 and binding.key_display:
+            written.append(binding.key_display)
+        elif key in SPELLED_OUT or "+" in key:
+            written.append(key)
+        else:
+            written.append(format_key(key))
+    return ", ".join(written)
+
+
+def _no_answer_yet() -> Known:
+    raise RuntimeError("the app sets its answer as it is made")
+
+
+def title_parts(known: Known, source: str) -> tuple[str, ...]:
+    """The title's parts, most important first: iteration, phase and step, the loss shown,
+    the granularity and the network's name (else where it came from), made printable."""
+    if known.step is None:
+        where: tuple[str, ...] = ("READY",)
+    else:
+        # The phase's position and the step's: each kept whole.
+        where = (
+            f"{known.phase.upper()} {known.phase_position}/{known.phase_steps}",
+            f"step {known.cursor + 1}/{known.total_steps}",
+        )
+    loss = known.loss
+    loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, known.precision)}"
+    name = printable(known.network.name or source, LINE_LIMIT)
+    return (f"iteration {known.iteration}", *where, loss_text, str(known.granularity), name)
 
 
 def fit_title(parts: Sequence[str], width: int) -> str:
@@ -104,7 +146,7 @@ def fit_title(parts: Sequence[str], width: int) -> str:
     return " · ".join(shown)
 
 
-class TitleBar(Widget):
+class TitleBar(KnownView, Widget):
     """Iteration, phase and step i/n, current loss, granularity and the network's name — as
     many of them as fit, whole, most important first."""
 
@@ -118,8 +160,21 @@ class TitleBar(Widget):
     }
     """
 
-    parts: reactive[tuple[str, ...]] = reactive((), layout=False)
-    """The title's parts, most important first (text from a file already made printable)."""
+    source: reactive[str] = reactive("")
+    """Where the network came from (a preset's name or a path): the title for one without a
+    name of its own."""
+
+    def __init__(self, known: Known, source: str, **kwargs: Any) -> None:
+        super().__init__(known, **kwargs)
+        self.set_reactive(TitleBar.source, source)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The title's parts, most important first (text from a file already made printable)."""
+        return title_parts(self.known, self.source)
+
+    def watch_known(self) -> None:
+        self.refresh()
 
     def render(self) -> Text:
         # Text, not a str: a str would be read as markup, and a name like "[/] x" is not.
@@ -133,27 +188,103 @@ class NntuiApp(App[int]):
     TITLE = "nntui"
     ENABLE_COMMAND_PALETTE = True
 
-    # Footer order = importance: a narrow terminal cuts the footer's end.
+    # Footer order = importance: a narrow terminal cuts the footer's end. The description is
+    # the footer's word, the tooltip what the help screen says of the key.
     BINDINGS = [
-        Binding("space,right", "next", "next", key_display="space"),
-        Binding("left", "back", "back", key_display="←"),
-        Binding("right_square_bracket", "next_phase", "phase▸", key_display="]"),
-        Binding("left_square_bracket", "previous_phase", "◂phase", key_display="["),
-        Binding("enter", "finish", "finish"),
-        Binding("1", "pane('graph')", "graph"),
-        Binding("2", "pane('ledger')", "ledger"),
-        Binding("3", "pane('loss')", "loss"),
-        Binding("t", "train", "train"),
-        Binding("question_mark", "help", "help", key_display="?"),
+        Binding(
+            "space,right",
+            "next",
+            "next",
+            key_display="space",
+            tooltip="next step (past the last step: the next iteration)",
+        ),
+        Binding(
+            "left",
+            "step_back",
+            "back",
+            key_display="←",
+            tooltip="previous step — also across iterations, training and reset",
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_phase",
+            "phase▸",
+            key_display="]",
+            tooltip="jump to the next phase",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_phase",
+            "◂phase",
+            key_display="[",
+            tooltip="jump to the start of this phase, or the previous one",
+        ),
+        Binding(
+            "enter",
+            "finish",
+            "finish",
+            tooltip="finish the iteration (straight to the loss after the update)",
+        ),
+        Binding("1", "pane('graph')", "graph", tooltip="narrow terminals: show the graph"),
+        Binding(
+            "2", "pane('ledger')", "ledger", tooltip="narrow terminals: show the parameter ledger"
+        ),
+        Binding("3", "pane('loss')", "loss", tooltip="narrow terminals: show the loss history"),
+        Binding(
+            "t",
+            "train",
+            "train",
+            tooltip="train N iterations at full speed (asks N; esc cancels)",
+        ),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
         Binding("q", "quit", "quit"),
-        Binding("g", "granularity", "granularity"),
-        Binding("plus,equals_sign", "more_precision", "decimals", key_display="+"),
-        Binding("minus", "less_precision", "decimals", key_display="-"),
-        Binding("r", "reset", "reset"),
-        Binding("greater_than_sign", "samples(1)", "samples▸", key_display=">"),
-        Binding("less_than_sign", "samples(-1)", "◂samples", key_display="<"),
-        Binding("d", "toggle_theme", "theme"),
+        Binding(
+            "g",
+            "granularity",
+            "granularity",
+            tooltip="step granularity: parameter → neuron → layer",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "more_precision",
+            "decimals",
+            key_display="+",
+            tooltip="more decimals",
+        ),
+        Binding("minus", "less_precision", "decimals", key_display="-", tooltip="fewer decimals"),
+        Binding("r", "reset", "reset", tooltip="reset to the starting network"),
+        Binding(
+            "greater_than_sign",
+            "samples(1)",
+            "samples▸",
+            key_display=">",
+            tooltip="big data sets: step through the next 16 samples",
+        ),
+        Binding(
+            "less_than_sign",
+            "samples(-1)",
+            "◂samples",
+            key_display="<",
+            tooltip="big data sets: step through the previous 16 samples",
+        ),
+        Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
+        # Textual's own palette key, declared here so the help can say what the palette offers.
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            tooltip="command palette: presets, open a network file",
+        ),
     ]
+
+    known: var[Known] = var(_no_answer_yet, init=False, bindings=True)
+    """What the class knows at the cursor: the answer every view draws (bound to theirs).
+    Set by `refresh_views()`; a new one also refreshes which keys can act."""
+
+    source: var[str] = var("worked-example", init=False)
+    """Where the network on screen came from: a preset's name or the path of its file."""
 
     def __init__(self, network: Network | NetworkSpec, *, source: str = "worked-example") -> None:
         super().__init__()
@@ -166,11 +297,11 @@ class NntuiApp(App[int]):
             from nntui.session import Session
 
             self._session = self.shown = Session(network)
-        self.source = source
+        self.set_reactive(NntuiApp.source, source)
+        self.set_reactive(NntuiApp.known, self._answer())
         self.pane = "graph"
         self._cancel = threading.Event()
         self.training = False
-        self._bindings_key: tuple[object, ...] | None = None
         self._side_width = ""
         self._views_made = False
         #: Why the app could not go on, for the command line to print once the screen is back.
@@ -211,34 +342,33 @@ class NntuiApp(App[int]):
             self.exit(return_code=2)
             return False
         self._session = self.shown = session
-        if self._views_made:  # else the views are yet to be made, from the session
-            for view in self._views():
-                view.session = session
-            self.refresh_views()
+        self.refresh_views()
         return True
 
-    def _views(self) -> list[SessionView]:
-        screen = self.main_screen
-        return [screen.query_one(kind) for kind in (GraphView, StepPanel, Ledger, LossHistory)]
+    def _answer(self) -> Known:
+        """The session's answer at the cursor; the opening's (its ready state) until the
+        session is built."""
+        if self._session is not None:
+            return self._session.view()
+        return known_at(self.shown)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        s = self.shown
-        yield TitleBar(id="title")
+        known = self.known
+        yield TitleBar(known, self.source, id="title").data_bind(NntuiApp.known, NntuiApp.source)
         with Vertical(id="body"):
             with Horizontal(id="main"):
-                yield GraphView(s, id="graph")
+                yield GraphView(known, id="graph").data_bind(NntuiApp.known)
                 with Vertical(id="side"):
-                    yield Ledger(s, id="ledger")
-                    yield LossHistory(s, id="loss")
-            yield StepPanel(s, id="step")
+                    yield Ledger(known, id="ledger").data_bind(NntuiApp.known)
+                    yield LossHistory(known, id="loss").data_bind(NntuiApp.known)
+            yield StepPanel(known, id="step").data_bind(NntuiApp.known)
         yield Static("", id="too-small")
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self._views_made = True
         self._apply_size(self.size.width, self.size.height)
-        self.refresh_views()
         if self._session is None:
             self.call_after_refresh(self._finish_opening)
 
@@ -286,58 +416,34 @@ class NntuiApp(App[int]):
         """The side panel grows with the decimals, so the ledger's "new" column stays in
         view; on a narrow terminal it takes the whole width when it is shown."""
         narrow = self.main_screen.has_class("narrow")
-        width = "1fr" if narrow else str(self.query_one(Ledger).row_width() + 2)
+        width = "1fr" if narrow else str(row_width(self.known) + 2)
         if width != self._side_width:
             self._side_width = width
             self.query_one("#side").styles.width = width
 
     # -- keeping the views in step --------------------------------------------------------------
     def refresh_views(self) -> None:
-        s = self.shown
-        step = s.step
-        total = len(s.steps)
-        if step is None:
-            where = "READY"
-        else:
-            position = s.index.phase_position[step.index]
-            count = s.index.phase_total[step.phase]
-            where = f"{step.phase.upper()} {position}/{count} · step {step.index + 1}/{total}"
-        loss = s.shown_loss
-        loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, s.precision)}"
-        name = printable(s.network.name or self.source, LINE_LIMIT)
-        where_parts = where.split(" · ")  # the phase's position and the step's: each kept whole
-        self.query_one(TitleBar).parts = (
-            f"iteration {s.iteration}",
-            *where_parts,
-            loss_text,
-            str(s.granularity),
-            name,
-        )
+        """Publish the session's answer at the cursor: call after every change to the session
+        (the actions do; tests that move `app.session` directly call it themselves). The
+        views are bound to `known`; an unchanged session gives the same answer, and nothing
+        is drawn again."""
+        answer = self._answer()
+        if self._views_made:
+            self.known = answer
+        else:  # nothing to draw into yet; the views are made from it
+            self.set_reactive(NntuiApp.known, answer)
+
+    def watch_known(self) -> None:
         self._size_side()
-        for view in self._views():
-            view.refresh_view()
-        self.refresh_bindings()
 
-    def refresh_bindings(self) -> None:
-        """Tell Textual (and the footer) that the keys that can act changed — only when they
-        did: this runs after every key press."""
-        bars = self.main_screen.query(KeyBar) if self.screen_stack else []
-        if not bars:  # before the screen is composed, or after it is gone
-            super().refresh_bindings()
-            return
-        bindings = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
-        shown = tuple(self.check_action(*_split_action(b.action)) for b in bindings)
-        if shown != self._bindings_key:
-            self._bindings_key = shown
-            bars.first().show(
-                tuple(self._key(b) for b, on in zip(bindings, shown, strict=True) if on)
-            )
-            super().refresh_bindings()
+    # -- what the views tell the app ---------------------------------------------------------------
+    def on_parameter_selected(self, message: ParameterSelected) -> None:
+        """A ledger row or a weight's label was clicked: say what is known of it so far."""
+        self.notify(message.summary, title="parameter", timeout=8, markup=False)
 
-    def _key(self, binding: Binding) -> Key:
-        """The footer's entry for a binding: its first key, written as Textual writes it."""
-        first = replace(binding, key=binding.key.split(",")[0])
-        return Key(first.key, self.get_key_display(first), binding.description, binding.action)
+    def on_node_selected(self, message: NodeSelected) -> None:
+        """A box of the graph was clicked: say what is known of that node so far."""
+        self.notify(message.summary, title="node", timeout=8, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
@@ -346,7 +452,7 @@ class NntuiApp(App[int]):
         busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
         if busy and action not in ("quit", "toggle_theme", "help", "focus_next", "focus_previous"):
             return False
-        if action == "back":
+        if action == "step_back":
             return s.can_back
         if action == "previous_phase":
             return s.cursor >= 0
@@ -378,7 +484,8 @@ class NntuiApp(App[int]):
             return
         self._do("next")
 
-    def action_back(self) -> None:
+    def action_step_back(self) -> None:
+        """One step back (Textual's own `back` navigates screens: this is not that)."""
         self._do("back")
 
     def action_next_phase(self) -> None:
@@ -437,7 +544,6 @@ class NntuiApp(App[int]):
     def action_pane(self, pane: str) -> None:
         self.pane = pane
         self._apply_size(self.size.width, self.size.height)
-        self.refresh_views()
 
     def action_help(self) -> None:
         from nntui.app.screens import HelpScreen  # dialogs load on first use: a faster start
@@ -446,38 +552,13 @@ class NntuiApp(App[int]):
             self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
-        """(keys, what they do) for every binding, as the help screen lists them."""
+        """(keys, what they do) for every binding, in the order they are declared, as the help
+        screen lists them: written from the bindings themselves (`help_keys`, and the tooltip,
+        else the footer's word), so the help cannot go stale."""
         rows = []
-        descriptions = {
-            "next": "next step (past the last step: the next iteration)",
-            "back": "previous step — also across iterations, training and reset",
-            "next_phase": "jump to the next phase",
-            "previous_phase": "jump to the start of this phase, or the previous one",
-            "finish": "finish the iteration (straight to the loss after the update)",
-            "train": "train N iterations at full speed (asks N; esc cancels)",
-            "granularity": "step granularity: parameter → neuron → layer",
-            "more_precision": "more decimals",
-            "less_precision": "fewer decimals",
-            "reset": "reset to the starting network",
-            "samples(1)": "big data sets: step through the next 16 samples",
-            "samples(-1)": "big data sets: step through the previous 16 samples",
-            "toggle_theme": "dark / light theme (for projectors)",
-            "pane('graph')": "narrow terminals: show the graph",
-            "pane('ledger')": "narrow terminals: show the parameter ledger",
-            "pane('loss')": "narrow terminals: show the loss history",
-            "help": "this help",
-            "quit": "quit",
-        }
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            keys = ", ".join(
-                {"space": "space", "right": "→", "left": "←", "right_square_bracket": "]",
-                 "left_square_bracket": "[", "plus": "+", "equals_sign": "=", "minus": "-",
-                 "question_mark": "?", "greater_than_sign": ">", "less_than_sign": "<"}.get(k, k)
-                for k in binding.key.split(",")
-            )  # fmt: skip
-            rows.append((keys, descriptions.get(binding.action, binding.description)))
-        rows.append(("ctrl+p", "command palette: presets, open a network file"))
+            rows.append((help_keys(binding), binding.tooltip or binding.description))
         return rows
 
     # -- training -------------------------------------------------------------------------------

@@ -10,6 +10,10 @@ more pixels, like 28×28) shows the current sample as a half-block picture inste
 The current step's boxes and edges are highlighted and the rest dimmed; inactive ReLUs and zero
 gradients are marked. Columns or layers that do not fit collapse (`⋮ 28 more`, `◀ 3 layers`).
 
+What is drawn is the session's answer at the cursor (`Known`): the graph lays it out and decides
+nothing about the trace. Clicking a box posts `NodeSelected`, clicking a weight's label
+`ParameterSelected`; the app decides what they show.
+
 Drawing happens once per change into a grid of (character, style) cells; `render_line` only
 slices that grid, so scrolling and repaints cost nothing.
 """
@@ -29,14 +33,15 @@ from textual.events import Click
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nntui.app.base import SessionView
+from nntui.app.base import KnownView
+from nntui.app.ledger import param_summary
+from nntui.app.messages import NodeSelected, ParameterSelected
 from nntui.engine.numbers import fmt_operand, fmt_result
-from nntui.engine.ops.activations import activation
 from nntui.engine.spec import ParamRef
 
 if TYPE_CHECKING:
-    from nntui.app.base import Shown
-    from nntui.engine.trace import Edge, Node, Step
+    from nntui.engine.trace import Node
+    from nntui.view_state import Known, NeuronKnown
 
 # Style keys of the cell grid, in rising priority (a crossing shows the higher one).
 BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, BOX, VALUE = range(8)
@@ -157,18 +162,8 @@ def _boxes_shown(count: int, height: int, usable: int) -> int:
     return max(1, (usable - 1) // (height + 1))
 
 
-def _matches_edge(patterns: frozenset[Edge], layer: int, neuron: int, source: int) -> bool:
-    return any(
-        p[0] == layer and p[1] in (None, neuron) and p[2] in (None, source) for p in patterns
-    )
-
-
-def _matches_node(patterns: frozenset[Node], column: int, neuron: int | None) -> bool:
-    return any(p[0] == column and (p[1] is None or p[1] == neuron) for p in patterns)
-
-
-class GraphView(SessionView, Widget):
-    """Draws the session's network and the values of the current step."""
+class GraphView(KnownView, Widget):
+    """Draws the network and the values known at the cursor; highlights the current step."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "graph--dim",
@@ -218,36 +213,36 @@ class GraphView(SessionView, Widget):
     GraphView > .graph--head { color: $secondary; text-style: italic; }
     """
 
-    def __init__(self, session: Shown, **kwargs: Any) -> None:
-        super().__init__(session, **kwargs)
+    def __init__(self, known: Known, **kwargs: Any) -> None:
+        super().__init__(known, **kwargs)
         self._grid: _Grid | None = None
-        self._key: tuple[object, ...] | None = None
+        #: What the grid was drawn for: the answer (by identity) and the size.
+        self._drawn_for: tuple[Known, int, int] | None = None
         self._styles: dict[int, Style] = {}
         self._drawing: _Drawing | None = None
         self._pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] = {}
 
     def on_click(self, event: Click) -> None:
-        """Clicking a box tells everything known about that node so far."""
+        """Clicking a weight's label picks that weight; clicking a box picks its node."""
         self._current_grid()
         if self._drawing is None:
             return
-        details = self._drawing.describe_at(event.x, event.y)
-        if details:
-            self.app.notify(details, title="node", timeout=8)
+        picked = self._drawing.pick_at(event.x, event.y)
+        if isinstance(picked, _PickedParam):
+            self.post_message(ParameterSelected(self, picked.param, picked.summary))
+        elif picked is not None:
+            self.post_message(NodeSelected(self, picked.node, picked.summary))
 
-    # -- public -------------------------------------------------------------------------------
-    def refresh_view(self) -> None:
-        """Call after the session changed: the grid is rebuilt at the next paint."""
-        self._key = None
-        self.refresh()
+    def watch_known(self) -> None:
+        self.refresh()  # the grid is drawn again, for the new answer, at the next paint
 
     def on_resize(self) -> None:
-        self._key = None
+        self._drawn_for = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = {}
-        self._key = None
+        self._drawn_for = None
 
     # -- painting -------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -317,42 +312,55 @@ class GraphView(SessionView, Widget):
         return table
 
     def _current_grid(self) -> _Grid:
-        s = self.session
-        key = (id(s), id(s.trace), s.cursor, s.precision, self.size.width, self.size.height)
-        if self._grid is None or key != self._key:
-            drawing = _Drawing(s, self.size.width, self.size.height, self._pictures)
+        known, width, height = self.known, self.size.width, self.size.height
+        drawn = self._drawn_for
+        if drawn is None or drawn[0] is not known or drawn[1:] != (width, height):
+            drawing = _Drawing(known, width, height, self._pictures)
             self._grid = drawing.draw()
             self._drawing = drawing
-            self._key = key
+            self._drawn_for = (known, width, height)
+        assert self._grid is not None
         return self._grid
 
 
+@dataclass(frozen=True)
+class _PickedNode:
+    node: Node
+    summary: str
+
+
+@dataclass(frozen=True)
+class _PickedParam:
+    param: ParamRef
+    summary: str
+
+
 class _Drawing:
-    """One frame of the graph for the session as it is now."""
+    """One frame of the graph for an answer (`Known`) at one size."""
 
     def __init__(
         self,
-        session: Shown,
+        known: Known,
         width: int,
         height: int,
         pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] | None = None,
     ) -> None:
-        self.s = session
+        self.known = known
         # (sample, columns) → (the network drawn, its picture's grey levels): kept by the
         # widget from frame to frame, as a key press rarely changes the picture.
         self.pictures = {} if pictures is None else pictures
-        self.net = session.network
+        self.net = known.network
         self.width, self.height = max(width, 1), max(height, 1)
         self.grid = _Grid(self.width, self.height)
-        self.step: Step | None = session.step
-        self.cursor = session.cursor
-        self.sample = (
-            session.first_sample if self.cursor < 0 else session.index.display_sample[self.cursor]
-        )
+        self.stepping = known.step is not None  # a step is on screen: the rest is dimmed
+        self.sample = known.sample
+        self.precision = known.precision
         self.n_columns = len(self.net.layers) + 2
-        p = session.precision
+        p = known.precision
         self.inner = max(10, 5 + p + 3)
         self.boxes: dict[int, list[_Box]] = {}  # column → its boxes, once drawn
+        #: (x, y, width, weight) of every weight label drawn: clicking one picks the weight.
+        self.weight_labels: list[tuple[int, int, int, ParamRef]] = []
         self.usable = self.height - 1  # row 0 holds the column headings
         # Weight labels name the weight with at most 3 decimals (more would not fit between
         # columns): `−0.652`. The gap before a labelled column keeps this much room for them.
@@ -381,15 +389,6 @@ class _Drawing:
         room = min(self.width - 2 - others - gaps, 2 * (self.usable - 1))  # 1 row: caption
         return max(min(self.image_side, room), min(self.image_side, 8))
 
-    def _focus_column(self) -> int:
-        if self.step is None:
-            return 0
-        if self.step.kind in ("loss", "batch_loss"):
-            return self.n_columns - 1
-        if self.step.layer is not None:
-            return self.step.layer + 1
-        return 0
-
     def _box_width(self, column: int) -> int:
         """Neuron boxes hold `pre −0.340`; input and loss boxes only a value (the loss box's
         title may be a sample's symbol, `E_12*`); a picture its pixel columns."""
@@ -397,9 +396,9 @@ class _Drawing:
             return self.image_cols
         if column == self.n_columns - 1:
             title = len(f"E_{self.net.n_samples}*") if self.net.n_samples > 1 else 2
-            return max(9, self.s.precision + 7, title + 5)
+            return max(9, self.precision + 7, title + 5)
         if column == 0:
-            return max(9, self.s.precision + 7)
+            return max(9, self.precision + 7)
         return self.inner + 2
 
     def _visible_columns(self) -> list[int]:
@@ -408,7 +407,7 @@ class _Drawing:
         widths = [self._box_width(c) for c in range(self.n_columns)]
         if sum(widths) + min_gap * (self.n_columns - 1) <= self.width:
             return list(range(self.n_columns))
-        focus = self._focus_column()
+        focus = self.known.focus_column
         chosen = [focus]
         used = widths[focus]
         left, right = focus - 1, focus + 1
@@ -495,7 +494,7 @@ class _Drawing:
         floor = 3
         gaps = [floor] * len(weights)
         spare = max(0, free - floor * len(weights))
-        focus = self._focus_column()
+        focus = self.known.focus_column
         labelled = [k for k in range(len(gaps)) if self._labelled(columns[k + 1])]
         for k in sorted(labelled, key=lambda k: (abs(columns[k + 1] - focus), -k)):
             extra = self._label_gap() - floor
@@ -532,45 +531,56 @@ class _Drawing:
                 box.hidden = count - (len(shown) - 1)
         return out
 
-    def describe_at(self, x: int, y: int) -> str | None:
-        """One line about the node drawn at (x, y), with the values shown so far."""
+    def pick_at(self, x: int, y: int) -> _PickedNode | _PickedParam | None:
+        """What is drawn at (x, y) — a weight's label, a node's box or a pixel — with one line
+        of what is known of it at the cursor; None for blank space and edges."""
+        for label_x, label_y, width, param in self.weight_labels:
+            if label_y == y and label_x <= x < label_x + width:
+                return _PickedParam(param, param_summary(self.known, param))
         for column, boxes in self.boxes.items():
             for box in boxes:
                 inside = box.x <= x < box.x + box.width and box.y <= y < box.y + box.height
                 if not inside or box.neuron is None:
                     continue
-                p = self.s.precision
                 if box.image:
-                    return self._describe_pixel(box, x, y)
+                    return self._pick_pixel(box, x, y)
                 if column == 0:
-                    value = self.net.inputs[self.sample][box.neuron]
-                    return f"input x{box.neuron} = {fmt_result(value, p)} (sample {self.sample})"
+                    return _PickedNode((0, box.neuron), self._describe_input(box.neuron))
                 if column == self.n_columns - 1:
-                    return self._describe_loss()
-                layer = column - 1
-                name = self._neuron_name(layer, box.neuron)
-                parts = [
-                    f"{name}: layer {layer}, neuron {box.neuron}, "
-                    f"{self.net.layers[layer].activation}"
-                ]
-                lines = [self._bias_line(layer, box.neuron), *self._node_lines(layer, box.neuron)]
-                for label, value, _ in lines:
-                    parts.append(f"{label} {value or '—'}")
-                if self._inactive(layer, box.neuron):
-                    parts.append("inactive ReLU: it passes no gradient back")
-                return " · ".join(parts)
+                    return _PickedNode((column, None), self._describe_loss())
+                summary = self._describe_neuron(column - 1, box.neuron)
+                return _PickedNode((column, box.neuron), summary)
         return None
 
-    def _describe_loss(self) -> str:
-        title, loss = self._loss_shown()
-        shown = "not computed yet" if loss is None else fmt_result(loss, self.s.precision)
-        n = self.net.n_samples
-        if n == 1 or title.startswith("E_"):
-            return f"loss {title} ({self.net.loss}) of sample {self.sample}: {shown}"
-        how = "mean" if self.net.reduction == "mean" else "sum"
-        return f"loss {title} ({self.net.loss}), the {how} over the {n} samples: {shown}"
+    def describe_at(self, x: int, y: int) -> str | None:
+        """The line `pick_at` says of what is drawn at (x, y)."""
+        picked = self.pick_at(x, y)
+        return None if picked is None else picked.summary
 
-    def _describe_pixel(self, box: _Box, x: int, y: int) -> str | None:
+    def _describe_input(self, j: int) -> str:
+        value = fmt_result(self.net.inputs[self.sample][j], self.precision)
+        return f"input x{j} = {value} (sample {self.sample})"
+
+    def _describe_neuron(self, layer: int, j: int) -> str:
+        name = self._neuron_name(layer, j)
+        parts = [f"{name}: layer {layer}, neuron {j}, {self.net.layers[layer].activation}"]
+        neuron = self.known.neuron(layer, j)
+        for label, value, _ in [self._bias_line(neuron), *self._node_lines(neuron)]:
+            parts.append(f"{label} {value or '—'}")
+        if neuron.inactive:
+            parts.append("inactive ReLU: it passes no gradient back")
+        return " · ".join(parts)
+
+    def _describe_loss(self) -> str:
+        loss = self.known.loss_shown()
+        shown = "not computed yet" if loss.value is None else fmt_result(loss.value, self.precision)
+        n = self.net.n_samples
+        if n == 1 or loss.of_sample:
+            return f"loss {loss.symbol} ({self.net.loss}) of sample {self.sample}: {shown}"
+        how = "mean" if self.net.reduction == "mean" else "sum"
+        return f"loss {loss.symbol} ({self.net.loss}), the {how} over the {n} samples: {shown}"
+
+    def _pick_pixel(self, box: _Box, x: int, y: int) -> _PickedNode | None:
         """The input pixels a picture cell shows: its top and bottom half."""
         side, cols = self.image_side, self.image_cols
         row, col = 2 * (y - box.y), x - box.x
@@ -578,71 +588,43 @@ class _Drawing:
             return None  # the caption
         inputs = self.net.inputs[self.sample]
         parts = []
+        pixels = []
         for r in (row, row + 1):
             if r < cols:
                 i = (r * side // cols) * side + col * side // cols
+                pixels.append(i)
                 at = f"row {i // side}, column {i % side}"
-                parts.append(f"x{i} = {fmt_result(inputs[i], self.s.precision)} ({at})")
-        return f"input pixels of sample {self.sample}: " + " · ".join(parts)
+                parts.append(f"x{i} = {fmt_result(inputs[i], self.precision)} ({at})")
+        summary = f"input pixels of sample {self.sample}: " + " · ".join(parts)
+        return _PickedNode((0, pixels[0]), summary)
 
     # -- values -------------------------------------------------------------------------------
-    def _revealed(self, kind: str, layer: int, neuron: int) -> bool:
-        at = self.s.index.revealed.get((self.sample, kind, layer, neuron))
-        return at is not None and at <= self.cursor
-
-    def _in_check(self) -> bool:
-        return self.step is not None and self.step.phase == "check"
-
-    def _node_lines(self, layer: int, j: int) -> list[tuple[str, str, int]]:
-        """(label, value text, style) lines of neuron j of `layer`, values so far only.
-        The trace is read only for numbers already revealed (before the first step there is
-        none, and no trace: see `nntui.opening`)."""
-        p = self.s.precision
-        check = self._in_check()
-        prefix = "check_" if check else ""
-        lines = []
-        for label, kind in (("pre", "pre"), ("act", "post")):
-            if self._revealed(prefix + kind, layer, j):
-                fwd = self.s.trace.forward_after if check else self.s.trace.forward
-                array = fwd.pre if kind == "pre" else fwd.post
-                lines.append((label, fmt_result(array[layer][self.sample, j], p), VALUE))
-            else:
-                lines.append((label, "", TEXT))
+    def _node_lines(self, neuron: NeuronKnown) -> list[tuple[str, str, int]]:
+        """(label, value text, style) lines of a neuron box: the values known so far, blank
+        for the rest."""
+        p = self.precision
+        lines = [
+            (label, "", TEXT) if value is None else (label, fmt_result(value, p), VALUE)
+            for label, value in (("pre", neuron.pre), ("act", neuron.post))
+        ]
         # ∂E/∂a, then the local slope f′(z) (softmax layers work through δ = ∂E/∂z instead):
         # the two factors every chain-rule product through this neuron multiplies.
-        lines.append(self._value_line("∂E", "grad_post", layer, j))
-        if self._revealed("grad_pre", layer, j) and not check:
-            lines.append(self._value_line("δ", "grad_pre", layer, j))
-        elif activation(self.net.layers[layer].activation).elementwise:  # softmax: no f′ of its own
-            lines.append(self._value_line("f′", "deriv", layer, j))
+        lines.append(self._backward_line("∂E", neuron.grad_post))
+        if neuron.delta is not None:
+            lines.append(self._backward_line("δ", neuron.delta))
+        elif neuron.has_slope:
+            lines.append(self._backward_line("f′", neuron.slope))
         else:
             lines.append(("δ", "", TEXT))
         return lines
 
-    def _value_line(self, label: str, kind: str, layer: int, j: int) -> tuple[str, str, int]:
-        """A backward value of the sample on screen, blank until its step (and in the check)."""
-        if self._in_check() or not self._revealed(kind, layer, j):
+    def _backward_line(self, label: str, value: float | None) -> tuple[str, str, int]:
+        """A backward value, blank until known; a zero gradient is marked."""
+        if value is None:
             return (label, "", TEXT)
-        backward = self.s.trace.backward
-        arrays = {"grad_post": backward.grad_post, "grad_pre": backward.grad_pre}
-        array = arrays[kind][layer] if kind in arrays else backward.local[layer]
-        assert array is not None
-        value = float(array[self.sample, j])
-        return (label, fmt_result(value, self.s.precision), ZERO if value == 0 else VALUE)
-
-    def _inactive(self, layer: int, j: int) -> bool:
-        if not activation(self.net.layers[layer].activation).inactive:  # only relu switches off
-            return False
-        check = self._in_check()
-        if not self._revealed(("check_" if check else "") + "post", layer, j):
-            return False
-        fwd = self.s.trace.forward_after if check else self.s.trace.forward
-        return bool(fwd.pre[layer][self.sample, j] <= 0)
+        return (label, fmt_result(value, self.precision), ZERO if value == 0 else VALUE)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _highlighted(self, column: int, neuron: int | None) -> bool:
-        return self.step is not None and _matches_node(self.step.nodes, column, neuron)
-
     def heading_forms(self, column: int) -> list[str]:
         """The column's name, longest first; each shorter form drops whole words."""
         if column == 0:
@@ -684,7 +666,7 @@ class _Drawing:
         side = self.image_side
         forms = [f"{side}×{side} pixels", f"{side}×{side}"]
         caption = next((f for f in forms if len(f) <= box.width), forms[-1])
-        active = self.step is not None and any(p[0] == 0 for p in self.step.nodes)
+        active = self.known.node_lit(0, None)
         x = box.x + max(0, (box.width - len(caption)) // 2)
         g.put(x, box.y + box.height - 1, caption, HI_BOX if active else TEXT)
 
@@ -694,24 +676,28 @@ class _Drawing:
             text = f"⋮ {box.hidden} more"
             g.put(box.x + max(0, (box.width - len(text)) // 2), box.y, text, TEXT)
             return
-        active = self._highlighted(box.column, box.neuron)
-        quiet = self.step is not None and not active
+        active = self.known.node_lit(box.column, box.neuron)
+        quiet = self.stepping and not active
         last = self.n_columns - 1
+        neuron: NeuronKnown | None = None
         if box.column == 0:
             title = f"x{box.neuron}"
-            value = fmt_result(self.net.inputs[self.sample][box.neuron], self.s.precision)
+            value = fmt_result(self.net.inputs[self.sample][box.neuron], self.precision)
             lines = [("", value, VALUE)]
         elif box.column == last:
-            title, loss = self._loss_shown()
-            lines = [("", "" if loss is None else fmt_result(loss, self.s.precision), VALUE)]
+            loss = self.known.loss_shown()
+            title = loss.symbol
+            shown = "" if loss.value is None else fmt_result(loss.value, self.precision)
+            lines = [("", shown, VALUE)]
             if self.net.layers[-1].size == 1:
                 target = self.net.targets[self.sample][0]
-                lines.append(("y", fmt_operand(target, self.s.precision), TEXT))
+                lines.append(("y", fmt_operand(target, self.precision), TEXT))
         else:
             layer = box.column - 1
             title = self._neuron_name(layer, box.neuron)
-            lines = self._node_lines(layer, box.neuron)
-        inactive = box.column not in (0, last) and self._inactive(box.column - 1, box.neuron)
+            neuron = self.known.neuron(layer, box.neuron)
+            lines = self._node_lines(neuron)
+        inactive = neuron is not None and neuron.inactive
         frame = HI_BOX if active else (DIM if quiet else BOX)
         inner = box.width - 2
         mark = " off" if inactive else ""
@@ -730,54 +716,23 @@ class _Drawing:
             text_style = style if not (quiet and style == VALUE) else VALUE
             g.put(box.x + 1 + inner - len(value), row, value, text_style)
         g.put(box.x, box.y + box.height - 1, "╰" + across * inner + "╯", frame)
-        if box.column not in (0, last):
+        if neuron is not None:
             # The bias is written into the bottom of the frame (`╰─ b −0.100 ╯`), so it costs
             # no row: 80×24 shows it too. One too long for the frame (|b| ≥ 10 at the widest
             # decimals) is left out; clicking the box still tells it.
-            label, value, style = self._bias_line(box.column - 1, box.neuron)
+            label, value, style = self._bias_line(neuron)
             if len(value) + 5 > inner:
-                value = fmt_operand(float(self._bias(box.column - 1, box.neuron)), self.s.precision)
+                value = fmt_operand(neuron.bias, self.precision)
             if len(value) + 5 <= inner:
                 y = box.y + box.height - 1
                 g.put(box.x + 2, y, f" {label} ", DIM if quiet else TEXT)
                 g.put(box.x + 5, y, value, DIM if quiet and style == VALUE else style)
                 g.put(box.x + 5 + len(value), y, " ", frame)
 
-    def _loss_shown(self) -> tuple[str, float | None]:
-        """The loss box's title and number. With several samples: the batch loss once its
-        step is shown (`E`, in the check `E*`); before that the loss of the sample on screen
-        once computed, titled with its step's symbol (`E_1`) so it is not taken for the
-        batch's. With one sample, its loss is the batch loss."""
-        check = self._in_check()
-        star = "*" if check else ""
-        revealed = self.s.index.revealed
-        trace = self.s.trace
-        if self.net.n_samples > 1:
-            at = revealed.get((None, ("check_" if check else "") + "batch_loss"))
-            if at is not None and at <= self.cursor:
-                return "E" + star, float(trace.loss_after if check else trace.loss)
-        at = revealed.get((self.sample, "check_loss" if check else "loss"))
-        if at is None or at > self.cursor:
-            return "E" + star, None
-        fwd = trace.forward_after if check else trace.forward
-        return self.s.steps[at].symbol, float(fwd.losses[self.sample])
-
-    def _bias(self, layer: int, j: int) -> float:
-        """The bias as the class knows it: the new value once its update step is shown."""
-        row = self.s.index.params.row_of(ParamRef(layer, "bias", j))
-        if self.s.index.new_at[row] <= self.cursor:
-            return float(self.s.trace.network_after.layers[layer].biases[j])
-        return float(self.net.layers[layer].biases[j])
-
-    def _bias_line(self, layer: int, j: int) -> tuple[str, str, int]:
+    def _bias_line(self, neuron: NeuronKnown) -> tuple[str, str, int]:
         """`b  −0.100`, lit while the current step computes or updates this bias."""
-        step = self.step
-        hi = (
-            step is not None
-            and step.param is not None
-            and step.param.covers(ParamRef(layer, "bias", j))
-        )
-        return ("b", fmt_result(self._bias(layer, j), self.s.precision), HI_LABEL if hi else VALUE)
+        style = HI_LABEL if neuron.bias_current else VALUE
+        return ("b", fmt_result(neuron.bias, self.precision), style)
 
     def _neuron_name(self, layer: int, j: int) -> str:
         last = layer == len(self.net.layers) - 1
@@ -785,24 +740,11 @@ class _Drawing:
             return "o" if self.net.layers[layer].size == 1 else f"o{j}"
         return f"h{j}" if len(self.net.layers) == 2 else f"h{layer}_{j}"
 
-    def _weight(self, layer: int, neuron: int, source: int) -> float:
-        """The weight as the class knows it: the new value once its update step is shown."""
-        row = self.s.index.params.row_of(ParamRef(layer, "weight", neuron, source))
-        if self.s.index.new_at[row] <= self.cursor:
-            return float(self.s.trace.network_after.layers[layer].weights[neuron, source])
-        return float(self.net.layers[layer].weights[neuron][source])
-
-    def _loss_edge_style(self, neuron: int | None) -> int:
+    def _loss_edge_style(self, output: int | None) -> int:
         """Edges into the loss light up for the loss and for ∂E/∂o of their output."""
-        step = self.step
-        if step is None:
+        if not self.stepping:
             return EDGE_NEUTRAL
-        at_output = step.layer == len(self.net.layers) - 1 and step.neuron in (None, neuron)
-        if step.kind in ("loss", "batch_loss") or (
-            step.phase == "backward" and step.kind in ("grad_post", "grad_pre") and at_output
-        ):
-            return HI_EDGE_NEUTRAL
-        return DIM
+        return HI_EDGE_NEUTRAL if self.known.loss_edge_lit(output) else DIM
 
     def _ports(self, box: _Box, count: int) -> list[int]:
         """The rows where `count` edges end on `box`'s left side, top to bottom: one row each,
@@ -824,9 +766,9 @@ class _Drawing:
         real_targets = [b for b in targets if b.neuron is not None]
         if not real_sources or not real_targets:
             return
-        step = self.step
+        known = self.known
         lines: list[tuple[int, list[tuple[int, int]]]] = []
-        labels: list[tuple[int, int, str, int]] = []
+        labels: list[tuple[int, int, str, int, ParamRef]] = []
         src_gap = real_targets[0].x - (real_sources[0].x + real_sources[0].width)
         labelled = self._labelled(column) and src_gap >= self._label_gap()
         for t in real_targets:
@@ -839,10 +781,8 @@ class _Drawing:
             assert t.neuron is not None
             if real_sources[0].image:  # one edge for the picture's hundreds of weights
                 img = real_sources[0]
-                hi = step is not None and any(
-                    p[0] == layer and p[1] in (None, t.neuron) for p in step.edges
-                )
-                style = HI_EDGE_NEUTRAL if hi else (DIM if step is not None else EDGE_NEUTRAL)
+                hi = known.edge_lit(layer, t.neuron, None)
+                style = HI_EDGE_NEUTRAL if hi else (DIM if self.stepping else EDGE_NEUTRAL)
                 start = ((img.x + img.width) * 2 + 1, img.mid * 4 + 2)
                 lines.append((style, [start, (end, t.mid * 4 + 2)]))
                 continue
@@ -851,12 +791,12 @@ class _Drawing:
             bend = (t.x - 1 - self.label_width - 1) * 2 if named else None
             for src, row in zip(real_sources, ports, strict=True):
                 assert src.neuron is not None
-                w = self._weight(layer, t.neuron, src.neuron)
-                hi = step is not None and _matches_edge(step.edges, layer, t.neuron, src.neuron)
+                w = known.weight(layer, t.neuron, src.neuron)
+                hi = known.edge_lit(layer, t.neuron, src.neuron)
                 lit = HI_EDGE_POS if w >= 0 else HI_EDGE_NEG
                 if hi:
                     style = label_style = lit
-                elif step is not None:
+                elif self.stepping:
                     style = label_style = DIM
                 else:
                     style = EDGE_POS if w >= 0 else EDGE_NEG
@@ -868,10 +808,12 @@ class _Drawing:
                     lines.append((style, [start, (end, y)]))
                     continue
                 lines.append((style, [start, (bend, y), (end, y)]))
-                text = fmt_operand(w, min(self.s.precision, 3))
-                labels.append((t.x - 1 - len(text), row, text, label_style))
+                text = fmt_operand(w, min(self.precision, 3))
+                weight = ParamRef(layer, "weight", t.neuron, src.neuron)
+                labels.append((t.x - 1 - len(text), row, text, label_style, weight))
         for style, points in sorted(lines, key=lambda line: line[0]):
             for (x0, y0), (x1, y1) in itertools.pairwise(points):
                 self.grid.line(x0, y0, x1, y1, style)
-        for x, y, text, style in labels:
+        for x, y, text, style, weight in labels:
             self.grid.put(x, y, text, style)
+            self.weight_labels.append((x, y, len(text), weight))

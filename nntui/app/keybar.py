@@ -2,7 +2,9 @@
 
 One widget draws the whole line. Textual's `Footer` makes a widget per key and re-makes them
 whenever the keys change; that cost the first frame ~40 ms and every step key that changed
-the footer more than the rest of its redraw. Clicking a key does what pressing it does.
+the footer more than the rest of its redraw. Like the `Footer`, it reads the screen's active
+bindings whenever Textual says they changed (`refresh_bindings()`), in the order they are
+declared. Clicking a key does what pressing it does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import ClassVar, NamedTuple
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click
+from textual.screen import Screen
 from textual.widget import Widget
 
 
@@ -116,6 +119,33 @@ class KeyBar(Widget, can_focus=False):
         return shown | {
             second for first, second in PAIRS if first in shown and second in self.actions
         }
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Show the keys that can act now, read from the screen's active bindings. Under a
+        dialog the line stays as it was (it is dimmed, and the dialog's keys are its own);
+        it is read again when the screen is back on top."""
+        if screen.is_active:  # on top of the stack: no dialog over it
+            self.show(self.keys_that_act(screen))
+
+    def keys_that_act(self, screen: Screen) -> tuple[Key, ...]:
+        """One entry per action that can act now and is shown, by its first key, in the
+        order the bindings are declared (most important first)."""
+        app = self.app
+        keys: dict[str, Key] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            action = binding.action
+            if active.enabled and binding.show and action not in keys:
+                display = app.get_key_display(binding)
+                keys[action] = Key(binding.key, display, binding.description, action)
+        return tuple(keys.values())
 
     def show(self, keys: tuple[Key, ...]) -> None:
         if keys != self.keys:

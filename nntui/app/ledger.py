@@ -1,12 +1,13 @@
 """The parameter ledger: one row per parameter — value, gradient, Δ and new value.
 
 Rows follow backpropagation (output layer first) and fill in as the steps reveal them; the
-rows the current step is about are highlighted and kept in view.
+rows the current step is about are highlighted and kept in view. Every number, and whether it
+is known yet, comes from the session's answer at the cursor (`Known.param`). Clicking a row
+posts `ParameterSelected`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -16,11 +17,48 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from nntui.app.base import SessionView
+from nntui.app.base import KnownView
+from nntui.app.messages import ParameterSelected
 from nntui.engine.numbers import fmt_result
+from nntui.engine.spec import ParamRef
+from nntui.view_state import Known, ParamKnown
 
 
-class Ledger(SessionView, ScrollView, can_focus=False):
+def describe_param(param: ParamKnown, precision: int) -> str:
+    """One line of what is known of a parameter: `w101 = −1.100 · ∂E/∂w101 = 0.000`."""
+    name = param.name
+    parts = [f"{name} = {fmt_result(param.value, precision)}"]
+    if param.grad is not None:
+        parts.append(f"∂E/∂{name} = {fmt_result(param.grad, precision)}")
+    else:
+        parts.append("gradient not computed yet")
+    if param.new is not None:
+        parts.append(f"{name}* = {fmt_result(param.new, precision)}")
+    return " · ".join(parts)
+
+
+def param_summary(known: Known, param: ParamRef) -> str:
+    """`describe_param` of a single parameter, looked up by reference."""
+    return describe_param(known.param(known.rows.row_of(param)), known.precision)
+
+
+def cell_width(known: Known) -> int:
+    """The width of a number column at the answer's precision."""
+    # −1.234 at 3 decimals; below 2 decimals a small number may take 7 cells (−0.0004).
+    return max(known.precision + 5, 7)
+
+
+def name_width(known: Known) -> int:
+    """The name column: as wide as the network's longest name (never cut), at least 7."""
+    return max(7, known.rows.name_width)
+
+
+def row_width(known: Known) -> int:
+    """Cells one full row of the ledger needs for `known` (the app sizes the side panel)."""
+    return name_width(known) + 1 + 4 * (cell_width(known) + 1)
+
+
+class Ledger(KnownView, ScrollView, can_focus=False):
     """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value.
 
     Not focusable: the arrow keys belong to the debugger; the mouse wheel scrolls it.
@@ -53,10 +91,13 @@ class Ledger(SessionView, ScrollView, can_focus=False):
     Ledger > .ledger--pending { color: $text-disabled; }
     """
 
-    def refresh_view(self) -> None:
-        s = self.session
-        self.virtual_size = Size(self.row_width(), len(s.index.params) + 1)
-        rows = s.index.rows_of_step.get(s.cursor)
+    def on_mount(self) -> None:
+        self.watch_known(self.known)
+
+    def watch_known(self, known: Known) -> None:
+        """Size the rows for the new answer and keep the current step's rows in view."""
+        self.virtual_size = Size(row_width(known), len(known.rows) + 1)
+        rows = known.current_rows
         if rows is not None:
             first, last = rows[0], rows[1] - 1
             top, height = self.scroll_offset.y, max(1, self.size.height - 1)
@@ -65,40 +106,20 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         self.refresh()
 
     def on_click(self, event: Click) -> None:
-        """Clicking a row tells that parameter's story so far."""
+        """Clicking a row picks its parameter."""
         row = self.scroll_offset.y + event.y - 1
-        if event.y < 1 or row >= len(self.session.index.params):
+        known = self.known
+        if event.y < 1 or row >= len(known.rows):
             return
-        self.app.notify(self.describe_row(row), title="parameter", timeout=8)
+        self.post_message(ParameterSelected(self, known.rows[row], self.describe_row(row)))
 
     def describe_row(self, row: int) -> str:
-        s = self.session
-        p = s.precision
-        name = s.index.params.name_of(s.index.params[row])
-        old, grad, new = self._data()
-        parts = [f"{name} = {fmt_result(old[row], p)}"]
-        if s.index.grad_at[row] <= s.cursor:
-            parts.append(f"∂E/∂{name} = {fmt_result(grad[row], p)}")
-        else:
-            parts.append("gradient not computed yet")
-        if s.index.new_at[row] <= s.cursor:
-            parts.append(f"{name}* = {fmt_result(new[row], p)}")
-        return " · ".join(parts)
-
-    def _data(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]:
-        return self.session.ledger_columns()
-
-    def _cell(self) -> int:
-        # −1.234 at 3 decimals; below 2 decimals a small number may take 7 cells (−0.0004).
-        return max(self.session.precision + 5, 7)
-
-    def _name_cell(self) -> int:
-        """The name column: as wide as the network's longest name (never cut), at least 7."""
-        return max(7, self.session.index.params.name_width)
+        """One line of what is known of the parameter in row `row`."""
+        return describe_param(self.known.param(row), self.known.precision)
 
     def row_width(self) -> int:
         """Cells one full row needs at the current precision."""
-        return self._name_cell() + 1 + 4 * (self._cell() + 1)
+        return row_width(self.known)
 
     _styles: dict[str, Style] | None = None
 
@@ -128,46 +149,38 @@ class Ledger(SessionView, ScrollView, can_focus=False):
         width = self.size.width
         styles = self._style_table()
         base = styles["base"]
-        cell = self._cell()
+        known = self.known
+        cell = cell_width(known)
         if y == 0:
-            titles = ["param".ljust(self._name_cell())]
+            titles = ["param".ljust(name_width(known))]
             titles += [t.rjust(cell) for t in ("value", "grad", "Δ", "new")]
             return Strip([Segment(" ".join(titles), styles["header"])]).adjust_cell_length(
                 width, base
             )
         row = self.scroll_offset.y + y - 1
-        s = self.session
-        params = s.index.params
-        if row >= len(params):
+        if row >= len(known.rows):
             return Strip.blank(width, base)
-        old, grad, new = self._data()
-        p = s.precision
-        rows = s.index.rows_of_step.get(s.cursor)
-        current = rows is not None and rows[0] <= row < rows[1]
-        prefix = "current " if current else ""
-        style = styles["current"] if current else base
+        param = known.param(row)
+        p = known.precision
+        prefix = "current " if param.current else ""
+        style = styles["current"] if param.current else base
         pending, zero = styles[prefix + "pending"], styles[prefix + "zero"]
-        grad_known = s.index.grad_at[row] <= s.cursor
-        new_known = s.index.new_at[row] <= s.cursor
-        rate = s.network.learning_rate
-        fixed = params[row].kind == "bias" and not s.network.update_biases
         segments = [
-            Segment(params.name_of(params[row]).ljust(self._name_cell()) + " ", style),
-            Segment(fmt_result(old[row], p).rjust(cell) + " ", style),
+            Segment(param.name.ljust(name_width(known)) + " ", style),
+            Segment(fmt_result(param.value, p).rjust(cell) + " ", style),
         ]
-        if grad_known:
-            g = grad[row]
-            segments.append(Segment(fmt_result(g, p).rjust(cell) + " ", zero if g == 0 else style))
+        if param.grad is not None:
+            grad_style = zero if param.grad == 0 else style
+            segments.append(Segment(fmt_result(param.grad, p).rjust(cell) + " ", grad_style))
         else:
             segments.append(Segment("·".rjust(cell) + " ", pending))
-        if new_known:
-            delta = 0.0 if fixed else -rate * grad[row]
-            segments.append(Segment(fmt_result(delta, p).rjust(cell) + " ", style))
-            segments.append(Segment(fmt_result(new[row], p).rjust(cell), style))
+        if param.new is not None and param.delta is not None:
+            segments.append(Segment(fmt_result(param.delta, p).rjust(cell) + " ", style))
+            segments.append(Segment(fmt_result(param.new, p).rjust(cell), style))
         else:
             segments.append(Segment("·".rjust(cell) + " ", pending))
             segments.append(Segment("·".rjust(cell), pending))
         strip = Strip(segments)
         return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width).adjust_cell_length(
-            width, style if current else base
+            width, style
         )

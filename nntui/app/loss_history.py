@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from nntui.app.base import SessionView
+from nntui.app.base import KnownView
 from nntui.engine.numbers import MINUS, fmt_result
 
 _BARS = " ▁▂▃▄▅▆▇█"
@@ -107,7 +107,7 @@ def _fraction(value: float, scale: Scale) -> float:
     return (value - bottom) / span if span > 0 else 0.0
 
 
-class LossHistory(SessionView, Static):
+class LossHistory(KnownView, Static):
     """The loss before the first iteration, then after each completed one (and training)."""
 
     _shown: tuple[object, ...] | None = None  # what is drawn now, to skip redrawing it
@@ -120,21 +120,24 @@ class LossHistory(SessionView, Static):
     }
     """
 
-    def refresh_view(self) -> None:
-        s = self.session
-        key = (s.loss_history, s.precision, self.size)
+    def on_mount(self) -> None:
+        self.watch_known()
+
+    def watch_known(self) -> None:
+        known = self.known
+        key = (known.loss_history, known.precision, self.size)
         if key == self._shown:
             return  # most steps leave the history as it is
         self._shown = key
         self.update(self.describe(self.size.width - 2, self.size.height), layout=False)
 
     def on_resize(self) -> None:
-        self.refresh_view()
+        self.watch_known()
 
     def describe(self, width: int, height: int) -> Text:
-        s = self.session
-        p = s.precision
-        points = list(s.loss_history)
+        known = self.known
+        p = known.precision
+        points = list(known.loss_history)
         text = Text()
         text.append("loss history", style="bold")
         if not points:

@@ -68,15 +68,17 @@ class Dialog(ModalScreen[ResultT]):
         if self._on_result is not None:
             self._on_result(result)
 
-    async def action_dismiss(self, result: ResultT | None = None) -> None:
-        self.close(result)
+    def action_close(self) -> None:
+        """Close without a result (Textual's own `dismiss` action would not check that the
+        screen closes only once)."""
+        self.close()
 
 
 class HelpScreen(Dialog[None]):
     """Every key of the debugger, read from the app's own bindings so it cannot go stale."""
 
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "close help"),
+        Binding("escape,question_mark,q", "close", "close help"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

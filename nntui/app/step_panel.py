@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
-from nntui.app.base import SessionView
+from nntui.app.base import KnownView
 from nntui.engine.numbers import fmt_value
+from nntui.view_state import Known
 
 
-class StepPanel(SessionView, Static):
+class StepPanel(KnownView, Static):
     """Shows exactly what `nntui export --format json` says of the current step."""
 
     DEFAULT_CSS = """
@@ -20,21 +23,25 @@ class StepPanel(SessionView, Static):
     }
     """
 
-    def refresh_view(self) -> None:
+    def __init__(self, known: Known, **kwargs: Any) -> None:
+        super().__init__(known, **kwargs)
+        self.update(self.describe(), layout=False)
+
+    def watch_known(self) -> None:
         # A fixed height: a new step never moves the rest of the screen, nor re-lays it out.
         self.update(self.describe(), layout=False)
 
     def describe(self) -> Text:
-        s = self.session
-        step = s.step
-        p = s.precision
+        known = self.known
+        step = known.step
+        p = known.precision
         text = Text()
         # One warning at most (a stopped training run, or a step that cannot be taken): the
         # panel has a fixed height and the formula must stay in view.
-        warning = s.blocked or s.message
+        warning = known.warning
         if step is None:
-            net = s.network
-            first = s.first_sample
+            net = known.network
+            first = known.sample
             x = fmt_value(net.inputs[first], p, short=True, label="x{0}")
             y = fmt_value(net.targets[first], p, short=True, label="y{0}")
             # Samples are named from 0, like x0 and w000; counts are counts (docs/conventions.md).
@@ -43,16 +50,15 @@ class StepPanel(SessionView, Static):
                 if net.n_samples == 1
                 else f" (sample {first} of samples 0–{net.n_samples - 1:,})"
             )
-            text.append(f"Iteration {s.iteration} is ready.", style="bold")
+            text.append(f"Iteration {known.iteration} is ready.", style="bold")
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
             if warning:
                 text.append(f"⚠ {warning}", style="bold")
             else:
                 text.append("Press space for the first step of the forward pass, ? for every key.")
             return text
-        where = (
-            "" if step.sample is None or s.network.n_samples == 1 else f"sample {step.sample} · "
-        )
+        one_sample = step.sample is None or known.network.n_samples == 1
+        where = "" if one_sample else f"sample {step.sample} · "
         text.append(f"{where}{step.symbol} = {step.formula}\n", style="bold")
         pad = " " * len(f"{where}{step.symbol}")
         text.append(f"{pad} = {step.substituted(p)}\n")

@@ -1,0 +1,332 @@
+"""What the class knows at the cursor: the one answer every view of the debugger draws.
+
+The graph, the ledger, the step panel and the title ask one question — "what is known at
+this cursor?" — and `Known` is its answer: which values of each neuron are revealed, each
+parameter's value, gradient, Δ and new value (None until their step), what the current step
+reads and writes, and the title's facts. The views format and lay out; they decide nothing
+about the trace. `Session.view()` computes it once per state of the session (so a key press
+costs one answer); `known_at` answers for the app's opening too (the ready state drawn before
+NumPy is imported), and this module imports neither NumPy nor Textual.
+
+A `Known` is immutable and compared by identity: the app holds it in a Textual reactive
+(whose `!=` would raise on NumPy arrays), and a new one means "draw again". Per neuron and per
+parameter it answers on demand — a ledger of 100,000 parameters draws a screenful of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from nntui.engine.ops.activations import activation
+from nntui.engine.spec import Granularity, NetworkSpec, ParamRef
+from nntui.trace_index import LedgerRows, TraceIndex
+
+if TYPE_CHECKING:
+    from nntui.engine.network import Network
+    from nntui.engine.trace import Edge, Step, Trace
+
+__all__ = ["Known", "LossKnown", "NeuronKnown", "ParamKnown", "Shown", "known_at"]
+
+
+class Shown(Protocol):
+    """What `known_at` reads: a `Session`, or the `Opening` that stands in for a new one."""
+
+    network: Any  # Network, or NetworkSpec for the opening
+    trace: Any  # Trace, or None for the opening
+    index: TraceIndex
+    cursor: int
+    precision: int
+    granularity: Any
+    iteration: int
+    message: str | None
+
+    @property
+    def step(self) -> Step | None: ...
+    @property
+    def steps(self) -> Sequence[Step]: ...
+    @property
+    def first_sample(self) -> int: ...
+    @property
+    def shown_loss(self) -> float | None: ...
+    @property
+    def loss_history(self) -> tuple[float, ...]: ...
+    @property
+    def blocked(self) -> str | None: ...
+    def ledger_columns(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]: ...
+
+
+@dataclass(frozen=True)
+class NeuronKnown:
+    """One neuron as the class knows it, for the sample on screen: None for a value whose
+    step is still to come (and, in the check, for the backward values, which belong to the
+    iteration before the update)."""
+
+    pre: float | None  # z, the weighted sum
+    post: float | None  # a = f(z)
+    grad_post: float | None  # ∂E/∂a
+    slope: float | None  # f′(z): only an elementwise activation has one of its own
+    delta: float | None  # δ = ∂E/∂z
+    has_slope: bool  # False for softmax, which works through δ instead
+    inactive: bool  # a ReLU whose z ≤ 0, once its activation is shown: it passes no gradient
+    bias: float  # the new bias once its update is shown, else the old one
+    bias_current: bool  # the current step computes or updates this bias
+
+
+@dataclass(frozen=True)
+class ParamKnown:
+    """One row of the ledger: None for what is not computed yet."""
+
+    ref: ParamRef
+    name: str  # in the network's one style (`w100`, `w2_0_10`)
+    value: float  # the value the iteration starts from
+    grad: float | None  # the batch gradient ∂E/∂parameter
+    delta: float | None  # Δ = −learning_rate·gradient (0 for a bias that is not updated)
+    new: float | None  # the updated value
+    current: bool  # the current step is about this parameter
+
+
+@dataclass(frozen=True)
+class LossKnown:
+    """What the graph's loss node shows. With several samples: the batch loss once its step
+    is shown (`E`, in the check `E*`); before that a sample's own loss once computed, named
+    by its step's symbol (`E_1`) so it is not taken for the batch's. With one sample, its
+    loss is the batch loss."""
+
+    symbol: str
+    value: float | None  # None: not computed yet
+    of_sample: bool  # the value is one sample's loss, not the batch's
+
+
+@dataclass(frozen=True, eq=False)
+class Known:
+    """Everything the views draw at one cursor; see the module docstring.
+
+    Equality is identity: the session hands out the same answer until something it depends
+    on changes, and a new answer tells the views to draw again.
+    """
+
+    network: Network | NetworkSpec  # the parameters this iteration starts from
+    trace: Trace | None  # None for the opening, whose ready state needs none
+    index: TraceIndex
+    cursor: int  # −1: ready, no step shown yet
+    precision: int
+    granularity: Granularity
+    iteration: int
+    step: Step | None  # the step on screen
+    total_steps: int
+    sample: int  # the sample the graph and the ready panel show
+    check: bool  # the step is in the check phase (the loss with the updated parameters)
+    loss: float | None  # the loss as far as the class has seen it
+    loss_history: tuple[float, ...]
+    warning: str | None  # why the iteration cannot go on, or how a training run ended
+    columns: tuple[Sequence[float], Sequence[float], Sequence[float]]  # old, grad, new by row
+
+    # -- the title ----------------------------------------------------------------------------
+    @property
+    def phase(self) -> str:
+        """`ready`, then the phase of the step on screen."""
+        return "ready" if self.step is None else self.step.phase
+
+    @property
+    def phase_position(self) -> int | None:
+        """The step's 1-based position within its phase (None when ready)."""
+        return None if self.step is None else self.index.phase_position[self.step.index]
+
+    @property
+    def phase_steps(self) -> int | None:
+        """How many steps the step's phase has (None when ready)."""
+        return None if self.step is None else self.index.phase_total[self.step.phase]
+
+    # -- the current step: what it reads and writes -------------------------------------------
+    @property
+    def current_rows(self) -> tuple[int, int] | None:
+        """The ledger rows [start, stop) the current step is about, if any."""
+        return self.index.rows_of_step.get(self.cursor)
+
+    @property
+    def focus_column(self) -> int:
+        """The graph column the current step is about (0, the inputs, when ready)."""
+        step = self.step
+        if step is None:
+            return 0
+        if step.kind in ("loss", "batch_loss"):
+            return len(self.network.layers) + 1
+        return 0 if step.layer is None else step.layer + 1
+
+    def node_lit(self, column: int, neuron: int | None) -> bool:
+        """True when the current step reads or writes node (column, neuron); a neuron of
+        None asks about the column as a whole (any of its nodes)."""
+        if self.step is None:
+            return False
+        return any(
+            node[0] == column and (neuron is None or node[1] is None or node[1] == neuron)
+            for node in self.step.nodes
+        )
+
+    def edge_lit(self, layer: int, neuron: int, source: int | None) -> bool:
+        """True when the current step reads the weight of the edge from `source` into
+        neuron `neuron` of `layer`; a source of None asks about any edge into the neuron."""
+        if self.step is None:
+            return False
+        return any(_edge_matches(edge, layer, neuron, source) for edge in self.step.edges)
+
+    def loss_edge_lit(self, output: int | None) -> bool:
+        """True when the edge from output `output` into the loss carries the current step:
+        the loss itself, or ∂E/∂o of that output."""
+        step = self.step
+        if step is None:
+            return False
+        if step.kind in ("loss", "batch_loss"):
+            return True
+        at_output = step.layer == len(self.network.layers) - 1 and step.neuron in (None, output)
+        return step.phase == "backward" and step.kind in ("grad_post", "grad_pre") and at_output
+
+    def param_lit(self, ref: ParamRef) -> bool:
+        """True when the current step computes or updates parameter `ref`."""
+        step = self.step
+        return step is not None and step.param is not None and step.param.covers(ref)
+
+    # -- values -------------------------------------------------------------------------------
+    def weight(self, layer: int, neuron: int, source: int) -> float:
+        """The weight as the class knows it: the new value once its update step is shown."""
+        return self._param_value(ParamRef(layer, "weight", neuron, source))
+
+    def bias(self, layer: int, neuron: int) -> float:
+        """The bias as the class knows it: the new value once its update step is shown."""
+        return self._param_value(ParamRef(layer, "bias", neuron))
+
+    def _param_value(self, ref: ParamRef) -> float:
+        row = self.index.params.row_of(ref)
+        if self.index.new_at[row] <= self.cursor:
+            assert self.trace is not None
+            return float(self.trace.network_after.value_of(ref))
+        return float(self.network.value_of(ref))
+
+    def neuron(self, layer: int, neuron: int) -> NeuronKnown:
+        """What is known of `neuron` of `layer` for the sample on screen."""
+        pre = self._forward("pre", layer, neuron)
+        post = self._forward("post", layer, neuron)
+        record = activation(self.network.layers[layer].activation)
+        # A ReLU is seen to switch off once its activation is shown: z ≤ 0.
+        inactive = record.inactive and post is not None and self._raw_pre(layer, neuron) <= 0
+        return NeuronKnown(
+            pre=pre,
+            post=post,
+            grad_post=self._backward("grad_post", layer, neuron),
+            slope=self._backward("deriv", layer, neuron),
+            delta=self._backward("grad_pre", layer, neuron),
+            has_slope=record.elementwise,
+            inactive=inactive,
+            bias=self.bias(layer, neuron),
+            bias_current=self.param_lit(ParamRef(layer, "bias", neuron)),
+        )
+
+    def _forward(self, kind: str, layer: int, neuron: int) -> float | None:
+        """z (`pre`) or a (`post`) of the sample on screen, None until its step; in the check,
+        the values with the updated parameters."""
+        prefix = "check_" if self.check else ""
+        if self.trace is None or not self._revealed(prefix + kind, layer, neuron):
+            return None
+        forward = self.trace.forward_after if self.check else self.trace.forward
+        array = forward.pre if kind == "pre" else forward.post
+        return float(array[layer][self.sample, neuron])
+
+    def _raw_pre(self, layer: int, neuron: int) -> float:
+        assert self.trace is not None
+        forward = self.trace.forward_after if self.check else self.trace.forward
+        return float(forward.pre[layer][self.sample, neuron])
+
+    def _backward(self, kind: str, layer: int, neuron: int) -> float | None:
+        """A backward value of the sample on screen: None until its step, and in the check."""
+        if self.check or self.trace is None or not self._revealed(kind, layer, neuron):
+            return None
+        backward = self.trace.backward
+        arrays = {"grad_post": backward.grad_post, "grad_pre": backward.grad_pre}
+        array = arrays[kind][layer] if kind in arrays else backward.local[layer]
+        assert array is not None
+        return float(array[self.sample, neuron])
+
+    def _revealed(self, kind: str, layer: int, neuron: int) -> bool:
+        at = self.index.revealed.get((self.sample, kind, layer, neuron))
+        return at is not None and at <= self.cursor
+
+    def loss_shown(self) -> LossKnown:
+        """The graph's loss node; see `LossKnown`."""
+        check = self.check
+        star = "*" if check else ""
+        revealed = self.index.revealed
+        trace = self.trace
+        if trace is None:
+            return LossKnown("E", None, False)
+        if self.network.n_samples > 1:
+            at = revealed.get((None, ("check_" if check else "") + "batch_loss"))
+            if at is not None and at <= self.cursor:
+                batch = trace.loss_after if check else trace.loss
+                return LossKnown("E" + star, float(batch), False)
+        at = revealed.get((self.sample, "check_loss" if check else "loss"))
+        if at is None or at > self.cursor:
+            return LossKnown("E" + star, None, False)
+        forward = trace.forward_after if check else trace.forward
+        symbol = trace.steps[at].symbol
+        return LossKnown(symbol, float(forward.losses[self.sample]), symbol.startswith("E_"))
+
+    @property
+    def rows(self) -> LedgerRows:
+        """The ledger's rows: every parameter, output layer first."""
+        return self.index.params
+
+    def param(self, row: int) -> ParamKnown:
+        """Ledger row `row` as far as it is computed."""
+        index = self.index
+        ref = index.params[row]
+        old, grads, new_values = self.columns
+        grad = float(grads[row]) if index.grad_at[row] <= self.cursor else None
+        new = delta = None
+        if index.new_at[row] <= self.cursor:
+            new = float(new_values[row])
+            fixed = ref.kind == "bias" and not self.network.update_biases
+            delta = 0.0 if fixed else -self.network.learning_rate * float(grads[row])
+        current = self.current_rows
+        return ParamKnown(
+            ref=ref,
+            name=index.params.name_of(ref),
+            value=float(old[row]),
+            grad=grad,
+            delta=delta,
+            new=new,
+            current=current is not None and current[0] <= row < current[1],
+        )
+
+
+def _edge_matches(edge: Edge, layer: int, neuron: int, source: int | None) -> bool:
+    return (
+        edge[0] == layer
+        and edge[1] in (None, neuron)
+        and (source is None or edge[2] in (None, source))
+    )
+
+
+def known_at(shown: Shown) -> Known:
+    """The answer for `shown` as it is now (`Session.view()` keeps it until it changes)."""
+    step = shown.step
+    cursor = shown.cursor
+    sample = shown.first_sample if cursor < 0 else shown.index.display_sample[cursor]
+    return Known(
+        network=shown.network,
+        trace=shown.trace,
+        index=shown.index,
+        cursor=cursor,
+        precision=shown.precision,
+        granularity=shown.granularity,
+        iteration=shown.iteration,
+        step=step,
+        total_steps=len(shown.steps),
+        sample=sample,
+        check=step is not None and step.phase == "check",
+        loss=shown.shown_loss,
+        loss_history=shown.loss_history,
+        warning=shown.blocked or shown.message,
+        columns=shown.ledger_columns(),
+    )
