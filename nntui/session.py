@@ -20,10 +20,8 @@ import numpy as np
 
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
-from nntui.engine.spec import TRACE_SAMPLES
+from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity
 from nntui.engine.trace import (
-    GRANULARITIES,
-    Granularity,
     Step,
     Trace,
     build_trace,

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from nntui.engine.spec import NetworkSpec, ParamRef, separated_names
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
+
+
+class StepByRow(Protocol):
+    """A step index for every ledger row: a NumPy array of int64 for a real trace, a list
+    for the empty index."""
+
+    def __getitem__(self, row: int, /) -> Any: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,8 +35,8 @@ class TraceIndex:
 
     revealed: dict[tuple[Any, ...], int]
     params: LedgerRows  # the ledger's rows
-    grad_at: Sequence[int]  # a NumPy array of int64 for a real trace
-    new_at: Sequence[int]
+    grad_at: StepByRow
+    new_at: StepByRow
     rows_of_step: dict[int, tuple[int, int]]  # step index → ledger rows [start, stop)
     boundaries: tuple[int, ...]  # first index of every run of one phase
     phase_position: tuple[int, ...]  # step index → its 1-based position within its phase

@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from nntui.engine.network import Network
     from nntui.engine.trace import Edge, Step, Trace
 
-__all__ = ["Known", "LossKnown", "NeuronKnown", "ParamKnown", "Shown", "known_at"]
+__all__ = ["Column", "Known", "LossKnown", "NeuronKnown", "ParamKnown", "Shown", "known_at"]
+
+
+class Column(Protocol):
+    """Numbers by ledger row: a NumPy array, or for the opening a sequence that looks them up
+    (and an empty one for the gradients and new values, which it never has)."""
+
+    def __getitem__(self, row: int, /) -> Any: ...
+
+    def __len__(self) -> int: ...
 
 
 class Shown(Protocol):
@@ -54,7 +63,7 @@ class Shown(Protocol):
     def loss_history(self) -> tuple[float, ...]: ...
     @property
     def blocked(self) -> str | None: ...
-    def ledger_columns(self) -> tuple[Sequence[float], Sequence[float], Sequence[float]]: ...
+    def ledger_columns(self) -> tuple[Column, Column, Column]: ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ class Known:
     loss: float | None  # the loss as far as the class has seen it
     loss_history: tuple[float, ...]
     warning: str | None  # why the iteration cannot go on, or how a training run ended
-    columns: tuple[Sequence[float], Sequence[float], Sequence[float]]  # old, grad, new by row
+    columns: tuple[Column, Column, Column]  # old value, gradient, new value, by ledger row
 
     # -- the title ----------------------------------------------------------------------------
     @property
@@ -210,7 +219,7 @@ class Known:
         post = self._forward("post", layer, neuron)
         record = activation(self.network.layers[layer].activation)
         # A ReLU is seen to switch off once its activation is shown: z ≤ 0.
-        inactive = record.inactive and post is not None and self._raw_pre(layer, neuron) <= 0
+        inactive = bool(record.inactive) and post is not None and self._raw_pre(layer, neuron) <= 0
         return NeuronKnown(
             pre=pre,
             post=post,

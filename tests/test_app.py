@@ -493,11 +493,123 @@ def test_help_lists_every_binding_and_escape_closes_it() -> None:
             for key in binding.key.split(","):
                 name = KEY_NAMES.get(key, key)
                 assert any(name in first.split(", ") for first in firsts), key
+            # What the key does is the binding's own text: its tooltip, else its description.
+            said = binding.tooltip or binding.description
+            assert any(said in row for row in rows), said
         assert any(row.startswith("ctrl+p") for row in rows)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
     drive(body)
+
+
+def test_help_is_written_from_the_bindings_so_a_new_key_appears_in_it() -> None:
+    """A binding added to the app is in the help with its keys and its tooltip; nothing in
+    the help is written anywhere but in the bindings."""
+
+    class WithAnotherKey(NntuiApp):
+        BINDINGS = [
+            *NntuiApp.BINDINGS,
+            Binding("x,ctrl+x", "bell", "ring", key_display="x", tooltip="ring the bell"),
+        ]
+
+    rows = WithAnotherKey(worked_example()).key_help()
+    assert rows[-1] == ("x, ctrl+x", "ring the bell")
+    assert rows[:-1] == NntuiApp(worked_example()).key_help()
+    assert len(rows) == len(WithAnotherKey.BINDINGS)
+    helped = dict(NntuiApp(worked_example()).key_help())
+    assert helped["space, →"] == "next step (past the last step: the next iteration)"
+    assert helped["enter"].startswith("finish the iteration")  # spelled out, not ⏎
+    assert helped["+, ="] == "more decimals" and helped["q"] == "quit"
+
+
+def _our_textual_classes() -> list[type]:
+    """Every widget, screen and app class defined in nntui.app."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import nntui.app
+
+    classes = []
+    for module_info in pkgutil.iter_modules(nntui.app.__path__):
+        module = importlib.import_module(f"nntui.app.{module_info.name}")
+        classes += [
+            value
+            for value in vars(module).values()
+            if inspect.isclass(value)
+            and issubclass(value, DOMNode)
+            and value.__module__ == module.__name__
+        ]
+    return classes
+
+
+#: Textual's methods that are there to be overridden (its documented hooks).
+TEXTUAL_HOOKS = frozenset(
+    {
+        "compose",
+        "render",
+        "render_line",
+        "check_action",
+        "get_default_screen",
+        "get_system_commands",
+        "notify_style_update",
+        "filter_paths",
+        "process_label",
+    }
+)
+
+
+def test_no_method_of_ours_silently_overrides_one_of_textuals() -> None:
+    """`action_back` once replaced Textual's own (which navigates screens): every method we
+    define that Textual's classes also define must be one of its hooks. Event handlers count
+    too: Textual calls the `on_mount` of every class in the MRO, so a clash would run both."""
+    import inspect
+
+    clashes = []
+    classes = _our_textual_classes()
+    assert {"NntuiApp", "GraphView", "Ledger", "HelpScreen", "KeyBar"} <= {
+        cls.__name__ for cls in classes
+    }
+    for cls in classes:
+        textual_bases = [base for base in cls.__mro__ if base.__module__.startswith("textual")]
+        for name, value in vars(cls).items():
+            if name.startswith("__") or not (
+                inspect.isfunction(value) or isinstance(value, property)
+            ):
+                continue
+            if name in TEXTUAL_HOOKS:
+                continue
+            clashes += [f"{cls.__name__}.{name}" for base in textual_bases if name in vars(base)]
+    assert clashes == []
+
+
+def test_every_action_we_bind_is_ours_and_not_one_textual_has() -> None:
+    """Each key we bind runs an action we define (never one that shadows Textual's, like
+    the `back` that replaced `App.action_back`), or one of Textual's used as it is (quit)."""
+    from textual.app import App
+    from textual.screen import ModalScreen
+
+    textual_actions = {
+        name for base in (App, ModalScreen) for name in dir(base) if name.startswith("action_")
+    }
+    used_as_is = {"action_quit", "action_command_palette"}
+    checked = 0
+    for cls in _our_textual_classes():
+        ours = [base for base in cls.__mro__ if base.__module__.startswith("nntui.")]
+        for binding in vars(cls).get("BINDINGS", []):
+            assert isinstance(binding, Binding)
+            name = "action_" + binding.action.partition("(")[0]
+            defined_by_us = any(name in vars(base) for base in ours)
+            if name in used_as_is:
+                assert not defined_by_us and name in textual_actions, name
+            else:
+                assert defined_by_us, f"{cls.__name__}: {name} is not ours"
+                assert name not in textual_actions, f"{cls.__name__}: {name} is Textual's too"
+            checked += 1
+    assert checked >= len(NntuiApp.BINDINGS) + 4  # the app's and the dialogs'
 
 
 def test_help_fits_at_120x36_and_q_closes_only_the_help() -> None:

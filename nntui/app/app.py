@@ -334,10 +334,12 @@ class NntuiApp(App[int]):
             return False
         from nntui.session import Session
 
+        spec = self.shown.network
+        assert isinstance(spec, NetworkSpec)  # the opening's: a network file's plain numbers
         try:
-            session = Session(self.shown.network.build())
+            session = Session(spec.build())
         except Exception as error:
-            name = self.shown.network.name or self.source
+            name = spec.name or self.source
             self.failure = f"cannot open {name}: {type(error).__name__}: {error}"
             self.exit(return_code=2)
             return False

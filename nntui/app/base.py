@@ -45,4 +45,4 @@ class KnownView:
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)  # type: ignore[call-arg]
         # The first answer without its watcher: the widget draws it when first painted.
-        self.set_reactive(KnownView.known, known)  # type: ignore[attr-defined]
+        self.set_reactive(KnownView.known, known)  # type: ignore[attr-defined, type-var]

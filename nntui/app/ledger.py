@@ -8,7 +8,7 @@ posts `ParameterSelected`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -91,8 +91,9 @@ class Ledger(KnownView, ScrollView, can_focus=False):
     Ledger > .ledger--pending { color: $text-disabled; }
     """
 
-    def on_mount(self) -> None:
-        self.watch_known(self.known)
+    def __init__(self, known: Known, **kwargs: Any) -> None:
+        super().__init__(known, **kwargs)
+        self.set_reactive(Ledger.virtual_size, Size(row_width(known), len(known.rows) + 1))
 
     def watch_known(self, known: Known) -> None:
         """Size the rows for the new answer and keep the current step's rows in view."""

@@ -120,9 +120,6 @@ class LossHistory(KnownView, Static):
     }
     """
 
-    def on_mount(self) -> None:
-        self.watch_known()
-
     def watch_known(self) -> None:
         known = self.known
         key = (known.loss_history, known.precision, self.size)
@@ -203,7 +200,7 @@ def _numbers(points: list[float], precision: int, width: int) -> str:
     joined = " → ".join(parts)
     if len(joined) <= width:
         return joined
-    tail = []
+    tail: list[str] = []
     for part in reversed(parts[1:]):
         candidate = " → ".join([parts[0], "…", part, *tail])
         if len(candidate) > width:
