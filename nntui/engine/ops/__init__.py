@@ -1,4 +1,4 @@
-"""Operations as records: one place per activation (and, next, per loss and optimizer).
+"""Operations as records: one place per activation, per loss and per optimizer.
 
 Each operation is one frozen record registered by name, holding everything about it: its value,
 its local derivative beside it (micrograd's habit), its in-place kernel for the `train` fast
@@ -11,9 +11,13 @@ none of them branches on an operation's name.
   take the name from the registry.
 - `losses.py`: `LOSSES`, name → `Loss` (per-sample value, ∂E/∂o, texts, "why", the output
   activation it requires with its fused ∂E/∂z, and its `train` fast-path kernel).
-- An optimizer's record goes in an `optimizers.py` here: its update rule (parameters and
-  gradient in, new parameters out), the state it keeps between iterations (e.g. a velocity),
-  and its traced parts (the steps the update phase shows, with their formulas and "why").
+- `optimizers.py`: `OPTIMIZERS`, name → `Optimizer` (SPEC §6: sgd with momentum and nesterov,
+  adam, adamw, rmsprop). A record lists its hyper-parameters with defaults and rules (and checks
+  an `[optimizer]` table into frozen `OptimizerSettings`), and writes one parameter's update as
+  ordered `UpdatePart`s (Adam: m, v, m̂, v̂, the new θ), each a documented `Op` of the numbers it
+  reads, with its formula, template and "why". The same parts give `step` (flat vectors, an
+  immutable `OptimizerState` in and out, for the traced path and the session's history) and the
+  trace's steps; `OptimizerKernel` is the `train` fast path's in-place form, equal to the bit.
 
 This package imports no NumPy at import time (`spec` and the loader read the names before the
 first frame is drawn); a record's functions import it when they are called.
