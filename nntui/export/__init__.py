@@ -6,8 +6,9 @@ each with its formula in symbols, the numbers substituted, the result and one se
 and a summary of the loss before and after the step.
 
 One module per job: `json_doc` writes the JSON document; `handout` holds what both handouts
-say; `markdown` and `latex` write it in their syntax (`latex_steps` the steps, `tex` the
-escaping both LaTeX modules share).
+say, its sentences made of `prose` pieces (words, mathematics, numbers, settings); `markdown`
+and `latex` write it in their syntax (`latex_steps` the steps, `tex` the escaping and the
+pieces' LaTeX that both LaTeX modules share).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 network's shape, the training settings, the table of parameters after the step and the
 verdict on the loss, and how the steps are grouped into phases and samples.
 
-Markdown (`markdown`) and LaTeX (`latex`) write these in their own syntax."""
+Its sentences are `Prose`: words, mathematics (in Unicode and in LaTeX), numbers and settings,
+each piece saying what it is, so Markdown (`markdown`) and LaTeX (`latex`) each write them in
+their own syntax without guessing."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
 from nntui.engine.ops.losses import loss
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.engine.trace import PHASES, Phase, Step, Trace
+from nntui.export.prose import Math, Number, Prose, Setting
+from nntui.export.tex import number_tex
 
 PHASE_TITLES: dict[Phase, str] = {
     "forward": "Forward pass",
@@ -27,15 +31,36 @@ PHASE_TITLES: dict[Phase, str] = {
     "check": "Check: forward pass again",
 }
 
-_PHASE_INTROS: dict[Phase, str] = {
-    "forward": "Each neuron adds up its weighted inputs and its bias (the pre-activation), "
-    "then applies its activation function. Layer by layer, from the inputs to the output.",
-    "loss": "How far the output is from the target.",
-    "backward": "The chain rule, from the loss back to every weight and bias: how much the "
-    "loss changes when each parameter changes.",
-    "update": "Every parameter takes one step against its gradient, θ* = θ − µ·∂E/∂θ. "
-    "All the gradients were computed with the parameters from before the step.",
-    "check": "The same forward pass with the updated parameters (marked *). Did the loss fall?",
+#: The symbols the handouts' own sentences use, in both notations.
+_THETA = Math("θ", r"\theta")
+_UPDATE = Math(
+    "θ* = θ − µ·∂E/∂θ", r"\theta^{*} = \theta - \mu \cdot \frac{\partial E}{\partial \theta}"
+)
+_DELTA = Math("Δ = −µ·∂E/∂θ", r"\Delta = -\mu \cdot \frac{\partial E}{\partial \theta}")
+_MOVED_TO = Math("θ* = θ + Δ", r"\theta^{*} = \theta + \Delta")
+_STAR = Math("*", "^{*}")
+_FIXED_BIASES = Setting("update_biases = false")
+
+_PHASE_INTROS: dict[Phase, Prose] = {
+    "forward": (
+        "Each neuron adds up its weighted inputs and its bias (the pre-activation), then "
+        "applies its activation function. Layer by layer, from the inputs to the output.",
+    ),
+    "loss": ("How far the output is from the target.",),
+    "backward": (
+        "The chain rule, from the loss back to every weight and bias: how much the loss "
+        "changes when each parameter changes.",
+    ),
+    "update": (
+        "Every parameter takes one step against its gradient, ",
+        _UPDATE,
+        ". All the gradients were computed with the parameters from before the step.",
+    ),
+    "check": (
+        "The same forward pass with the updated parameters (marked ",
+        _STAR,
+        "). Did the loss fall?",
+    ),
 }
 
 #: At most this many samples are listed in the network section (first ones, …, the last).
@@ -55,21 +80,21 @@ def _shape(net: Network) -> str:
     return "-".join(str(size) for size in net.shape)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 _SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def _some(n: int, noun: str) -> str:
+def _some(count: int, noun: str) -> str:
     """A count said as a reader says it: `one training sample`, `two samples`, `12 samples`."""
-    return f"{_SMALL[n] if n < 3 else n} {noun}{'' if n == 1 else 's'}"
+    return f"{_SMALL[count] if count < 3 else count} {noun}{'' if count == 1 else 's'}"
 
 
-def samples_together(n: int) -> str:
+def samples_together(count: int) -> str:
     """The heading of what all the samples do at once: `Both samples`, `All 4 samples`."""
-    return "Both samples together" if n == 2 else f"All {n} samples together"
+    return "Both samples together" if count == 2 else f"All {count} samples together"
 
 
 def shape_sentence(net: Network) -> str:
@@ -90,13 +115,30 @@ def shape_sentence(net: Network) -> str:
     return f"Shape {_shape(net)}: {', '.join(parts)} and {output}."
 
 
+def network_intro(net: Network) -> Prose:
+    """The network section's first paragraph: its shape, and how its parameters are named."""
+    return (
+        f"{shape_sentence(net)} Each neuron ",
+        Math("j", "j"),
+        " of layer ",
+        Math("l", "l"),
+        " has a weight ",
+        Math("w_lji", "w_{lji}"),
+        " for each input ",
+        Math("i", "i"),
+        " and a bias ",
+        Math("b_lj", "b_{lj}"),
+        " (indices from 0; layer 0 is the first layer after the inputs).",
+    )
+
+
 def layer_role(net: Network, index: int) -> str:
     return "output layer" if index == len(net.layers) - 1 else "hidden layer"
 
 
 def _groups(steps: Sequence[Step]) -> Iterator[tuple[int | None, list[Step]]]:
     """Consecutive steps about the same sample."""
-    for sample, group in itertools.groupby(steps, key=lambda s: s.sample):
+    for sample, group in itertools.groupby(steps, key=lambda step: step.sample):
         yield sample, list(group)
 
 
@@ -119,7 +161,7 @@ def labels_samples(net: Network, steps: Sequence[Step]) -> bool:
 def phases(trace: Trace) -> Iterator[tuple[int, Phase, list[Step]]]:
     number = 0
     for phase in PHASES:
-        steps = [s for s in trace.steps if s.phase == phase]
+        steps = [step for step in trace.steps if step.phase == phase]
         if steps:
             number += 1
             yield number, phase, steps
@@ -141,8 +183,11 @@ def changed(trace: Trace) -> tuple[int, int]:
     """(parameters, how many of them changed value in the step)."""
     net, after = trace.network, trace.network_after
     moved = sum(
-        int(np.count_nonzero(a.weights != b.weights) + np.count_nonzero(a.biases != b.biases))
-        for a, b in zip(net.layers, after.layers, strict=True)
+        int(
+            np.count_nonzero(old.weights != new.weights)
+            + np.count_nonzero(old.biases != new.biases)
+        )
+        for old, new in zip(net.layers, after.layers, strict=True)
     )
     return net.n_params, moved
 
@@ -193,35 +238,36 @@ def param_tables(trace: Trace) -> list[ParamTable]:
 
 
 PARAMS_HEADING = "Every parameter before and after the step"
-PARAMS_INTRO = "Each parameter θ moved by Δ = −µ·∂E/∂θ to θ* = θ + Δ (the values the check used)."
+PARAMS_INTRO: Prose = (
+    "Each parameter ",
+    _THETA,
+    " moved by ",
+    _DELTA,
+    " to ",
+    _MOVED_TO,
+    " (the values the check used).",
+)
 
 
-def left_out_sentence(table: ParamTable, net: Network, precision: int) -> str:
+def left_out_sentence(table: ParamTable, net: Network, precision: int) -> Prose:
     """`Of this layer's 80 parameters, the 10 that moved most are listed; 70 more moved by at
     most 0.0012 each.`"""
-    rest = (
-        f"{table.left_out} more did not move"
-        if table.left_out_bound == 0
-        else f"{table.left_out} more moved by at most "
-        f"{_change(table.left_out_bound, precision)} each"
-    )
     whose = "this layer's" if len(net.layers) > 1 else "the"
+    listed = f"Of {whose} {table.count} parameters, the {len(table.rows)} that moved most are "
+    if table.left_out_bound == 0:
+        return (f"{listed}listed; {table.left_out} more did not move.",)
     return (
-        f"Of {whose} {table.count} parameters, the {len(table.rows)} that moved most are "
-        f"listed; {rest}."
+        f"{listed}listed; {table.left_out} more moved by at most ",
+        Number(_change(table.left_out_bound, precision)),
+        " each.",
     )
 
 
-def param_cells(row: tuple[ParamRef, float, float, float], precision: int) -> list[str]:
-    """A row of the table: the name, the value before and after (as the ledger writes them)
-    and the change Δ between them (never a bare 0.000 for a change that is not 0)."""
-    ref, old, delta, new = row
-    return [
-        ref.name,
-        fmt_result(old, precision),
-        _change(delta, precision),
-        fmt_result(new, precision),
-    ]
+def param_numbers(row: tuple[ParamRef, float, float, float], precision: int) -> list[str]:
+    """The numbers of a row of the table: the value before and after (as the ledger writes
+    them) and the change Δ between them (never a bare 0.000 for a change that is not 0)."""
+    _, old, delta, new = row
+    return [fmt_result(old, precision), _change(delta, precision), fmt_result(new, precision)]
 
 
 def moved_sentence(total: int, moved: int) -> str:
@@ -261,77 +307,104 @@ def _change(value: float, precision: int) -> str:
     return fmt_result(value, precision)
 
 
-def verdict(before: float, after: float, precision: int, *, samples: int, moved: int) -> str:
+def verdict(before: float, after: float, precision: int, *, samples: int, moved: int) -> Prose:
     """What the loss did in the step, and the change in it written honestly."""
     if not (math.isfinite(before) and math.isfinite(after)):
-        return "The loss is not finite: this learning rate or these weights are too large."
-    was, now, diff = fmt_result(before, precision), fmt_result(after, precision), after - before
+        return ("The loss is not finite: this learning rate or these weights are too large.",)
+    was, now = Number(fmt_result(before, precision)), Number(fmt_result(after, precision))
+    diff = after - before
     if diff == 0:
         why = "no parameter moved" if moved == 0 else "the parameters moved, the loss did not"
-        return f"The loss stayed at {was}. Change in loss: 0 ({why})."
+        return ("The loss stayed at ", was, f". Change in loss: 0 ({why}).")
     change = _change(diff, precision)
+    in_loss = (" Change in loss: ", Number(change), ".")
     if _rounds_to_zero(diff, precision):
+        shown_decimals = _decimals(precision) if precision else "whole numbers"
         return (
-            f"The loss {'fell' if diff < 0 else 'rose'} by only {change.lstrip(MINUS)}, below "
-            f"the {_decimals(precision) if precision else 'whole numbers'} shown (it reads "
-            f"{was} before and after). Change in loss: {change}."
+            f"The loss {'fell' if diff < 0 else 'rose'} by only ",
+            Number(change.lstrip(MINUS)),
+            f", below the {shown_decimals} shown (it reads ",
+            was,
+            " before and after).",
+            *in_loss,
         )
     if diff < 0:
         more = " (and with more examples)" if samples == 1 else ""
         return (
-            f"The loss fell from {was} to {now}: the step moved the network towards the "
-            f"targets. Repeating such steps{more} trains the network. Change in loss: {change}."
+            "The loss fell from ",
+            was,
+            " to ",
+            now,
+            ": the step moved the network towards the targets. Repeating such "
+            f"steps{more} trains the network.",
+            *in_loss,
         )
     return (
-        f"The loss rose from {was} to {now}: the step overshot, the learning rate is too large "
-        f"for this point. Change in loss: {change}."
+        "The loss rose from ",
+        was,
+        " to ",
+        now,
+        ": the step overshot, the learning rate is too large for this point.",
+        *in_loss,
     )
 
 
-def phase_intro(net: Network, phase: Phase) -> str:
+def phase_intro(net: Network, phase: Phase) -> Prose:
     """What a phase does, said for this network (several samples, fixed biases)."""
-    text = _PHASE_INTROS[phase]
     many = net.n_samples > 1
     if phase == "loss" and many:
-        text = (
+        return (
             "How far each sample's output is from its target; then the batch loss, the "
-            f"{net.reduction} over the samples."
+            f"{net.reduction} over the samples.",
         )
-    elif phase == "backward" and many:
-        text += (
+    if phase == "backward" and many:
+        return (
+            *_PHASE_INTROS[phase],
             f" Each sample's gradients first, then their {net.reduction}: the gradient of "
-            "the batch loss."
+            "the batch loss.",
         )
-    elif phase == "update" and not net.update_biases:
-        text = text.replace("Every parameter takes", "Every weight takes") + (
-            " The biases are fixed (update_biases = false)."
+    if phase == "update" and not net.update_biases:
+        first, *rest = _PHASE_INTROS[phase]
+        return (
+            first.replace("Every parameter takes", "Every weight takes"),
+            *rest,
+            " The biases are fixed (",
+            _FIXED_BIASES,
+            ").",
         )
-    return text
+    return _PHASE_INTROS[phase]
 
 
-def settings(net: Network) -> list[str]:
+def settings(net: Network) -> list[Prose]:
+    """The list of training settings: the loss, how the batch adds up, the learning rate,
+    whether the biases move."""
     record = loss(net.loss)
-    lines = [f"Loss per sample: {record.title}, {record.text}."]
+    lines: list[Prose] = [
+        (
+            f"Loss per sample: {record.title}, ",
+            Math(record.text, rf"\displaystyle {record.latex}"),
+            ".",
+        )
+    ]
     if net.n_samples > 1:
         how = net.reduction  # mean | sum
         lines.append(
-            f"Batch loss: the {how} of the {_some(net.n_samples, 'sample')}' losses; its "
-            f"gradient is the {how} of theirs."
+            (
+                f"Batch loss: the {how} of the {_some(net.n_samples, 'sample')}' losses; its "
+                f"gradient is the {how} of theirs.",
+            )
         )
-    lines.append(f"Learning rate µ = {_plain(net.learning_rate)}.")
+    rate = fmt_operand(net.learning_rate, 15)
+    lines.append(("Learning rate ", Math(f"µ = {rate}", rf"\mu = {number_tex(rate)}"), "."))
     lines.append(
-        "Biases are updated like weights (a bias is a weight whose input is always 1)."
+        ("Biases are updated like weights (a bias is a weight whose input is always 1).",)
         if net.update_biases
-        else "Biases are fixed (update_biases = false): only the weights move."
+        else ("Biases are fixed (", _FIXED_BIASES, "): only the weights move.")
     )
     return lines
 
 
-def _plain(value: float) -> str:
-    return fmt_operand(value, 15)
-
-
-def intro(trace: Trace, precision: int) -> str:
+def intro(trace: Trace, precision: int) -> Prose:
     net = trace.network
     granularity = {
         "parameter": "one step per number",
@@ -354,16 +427,18 @@ def intro(trace: Trace, precision: int) -> str:
             " Steps are numbered in the order they are computed, as the app counts them: each "
             "sample's loss comes right after its forward pass and is listed under Loss."
         )
-    return text
+    return (text,)
 
 
 def sample_label(step: Step, labelled: bool) -> str:
+    """What a step says of its sample, in a phase whose steps say it: ` (sample 2)`."""
     if not labelled:
         return ""
     return " (all samples)" if step.sample is None else f" (sample {step.sample})"
 
 
 def shown_samples(count: int) -> list[int | None]:
+    """The samples the table of training data lists: all, or the first ones, None, the last."""
     if count <= MAX_SAMPLES_LISTED:
         return list(range(count))
     return [*range(MAX_SAMPLES_LISTED - 2), None, count - 1]

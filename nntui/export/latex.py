@@ -1,5 +1,10 @@
 """`nntui export --format latex`: the worked-example handout as a standalone LaTeX document
-(article class, amsmath; pdflatex compiles it)."""
+(article class, amsmath; pdflatex compiles it).
+
+This module writes the document around the steps: the title, the introductions, the network
+and its training data, the summary and the table of parameters. Its sentences come from
+`handout` as `Prose`, written piece by piece; its tables of numbers are built directly from
+the numbers. The steps themselves are `latex_steps`'."""
 
 from __future__ import annotations
 
@@ -9,11 +14,10 @@ from nntui import __version__
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import fmt_operand, fmt_result
 from nntui.engine.ops.activations import activation
-from nntui.engine.ops.losses import loss
 from nntui.engine.trace import Trace
 from nntui.export import handout
-from nntui.export.latex_steps import _math, _tex, _tex_step
-from nntui.export.tex import tex_matrix, tex_text
+from nntui.export.latex_steps import _tex_step
+from nntui.export.tex import number_tex, tex_matrix, tex_prose, tex_text
 
 _LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -44,12 +48,13 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
         r"\begin{document}",
         r"\maketitle",
         "",
-        _tex(handout.intro(trace, precision)),
+        tex_prose(handout.intro(trace, precision)),
         "",
     ]
     out += _tex_network(net, precision)
     for _, phase, steps in handout.phases(trace):
-        title, intro = _tex(handout.PHASE_TITLES[phase]), _tex(handout.phase_intro(net, phase))
+        title = tex_text(handout.PHASE_TITLES[phase])
+        intro = tex_prose(handout.phase_intro(net, phase))
         out += [rf"\section{{{title}}}", "", intro, ""]
         labelled = handout.labels_samples(net, steps)
         for headed, sample, group in handout.blocks(net, steps):
@@ -60,6 +65,14 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
     out += _tex_summary(trace, precision)
     out += [r"\end{document}", ""]
     return "\n".join(out)
+
+
+def _tex_param(ref: ParamRef) -> str:
+    """A single parameter's name as math, its indices as a subscript: w100 → w_{100},
+    b10 → b_{10}, and w2_0_10 → w_{2,0,10} when the name separates them."""
+    indices = [ref.layer, ref.neuron, *([ref.input] if ref.kind == "weight" else [])]
+    separator = "," if "_" in ref.name else ""
+    return f"{ref.name[0]}_{{{separator.join(map(str, indices))}}}"
 
 
 def _tex_sample_heading(net: Network, sample: int | None, precision: int) -> str:
@@ -80,7 +93,7 @@ def _tex_param_matrices(index: int, weights: np.ndarray, precision: int) -> tupl
             values.append([r"\vdots"] * len(cols))
             continue
         names.append(
-            [r"\cdots" if i is None else _math(ParamRef(index, "weight", j, i).name) for i in cols]
+            [r"\cdots" if i is None else _tex_param(ParamRef(index, "weight", j, i)) for i in cols]
         )
         values.append(
             [r"\cdots" if i is None else _tex_number(weights[j, i], precision) for i in cols]
@@ -89,7 +102,8 @@ def _tex_param_matrices(index: int, weights: np.ndarray, precision: int) -> tupl
 
 
 def _tex_number(value: float, precision: int) -> str:
-    return _math(fmt_operand(value, precision))
+    """An operand (0.5, −1.2: trailing zeros dropped) as math."""
+    return number_tex(fmt_operand(value, precision))
 
 
 def _tex_vector(values: np.ndarray, precision: int) -> str:
@@ -104,15 +118,13 @@ def _tex_network(net: Network, precision: int) -> list[str]:
     out = [
         r"\section*{The network}",
         "",
-        f"{_tex(handout.shape_sentence(net))} Each neuron $j$ of layer $l$ has a weight "
-        r"$w_{lji}$ for each input $i$ and a bias $b_{lj}$ (indices from 0; layer 0 is the first "
-        "layer after the inputs).",
+        tex_prose(handout.network_intro(net)),
         "",
     ]
     for index, layer in enumerate(net.layers):
         names, values = _tex_param_matrices(index, layer.weights, precision)
         b_names = tex_matrix(
-            [[r"\vdots" if j is None else _math(ParamRef(index, "bias", j).name)]
+            [[r"\vdots" if j is None else _tex_param(ParamRef(index, "bias", j))]
              for j in handout.shown(layer.size)]
         )  # fmt: skip
         b_values = tex_matrix(
@@ -131,11 +143,8 @@ def _tex_network(net: Network, precision: int) -> list[str]:
             r"\]",
             "",
         ]
-    record = loss(net.loss)
     out += [r"\paragraph{Training}", r"\begin{itemize}"]
-    out.append(rf"\item Loss per sample: {record.title}, $\displaystyle {record.latex}$.")
-    for line in handout.settings(net)[1:]:
-        out.append(rf"\item {_tex(line)}")
+    out += [rf"\item {tex_prose(line)}" for line in handout.settings(net)]
     out += [r"\end{itemize}", ""]
     count = net.n_samples
     out += [
@@ -144,13 +153,13 @@ def _tex_network(net: Network, precision: int) -> list[str]:
         r"\begin{tabular}{rll}",
         r"sample & input $x$ & target $y$ \\ \hline",
     ]
-    for s in handout.shown_samples(count):
-        if s is None:
+    for sample in handout.shown_samples(count):
+        if sample is None:
             out.append(r"$\vdots$ & $\vdots$ & $\vdots$ \\")
         else:
-            x = _tex_vector(net.inputs[s], precision)
-            y = _tex_vector(net.targets[s], precision)
-            out.append(rf"{s} & ${x}$ & ${y}$ \\")
+            x = _tex_vector(net.inputs[sample], precision)
+            y = _tex_vector(net.targets[sample], precision)
+            out.append(rf"{sample} & ${x}$ & ${y}$ \\")
     out += [r"\end{tabular}", ""]
     return out
 
@@ -165,15 +174,15 @@ def _tex_summary(trace: Trace, precision: int) -> list[str]:
         "",
         r"\begin{tabular}{lrr}",
         r" & before the step & after the step \\ \hline",
-        rf"loss $E$ & ${_math(fmt_result(before, precision))}$ & "
-        rf"${_math(fmt_result(after, precision))}$ \\",
+        rf"loss $E$ & ${number_tex(fmt_result(before, precision))}$ & "
+        rf"${number_tex(fmt_result(after, precision))}$ \\",
         r"\end{tabular}",
         "",
-        _tex(f"{verdict} {handout.moved_sentence(total, moved)}"),
+        tex_prose((*verdict, " ", handout.moved_sentence(total, moved))),
         "",
         rf"\subsection*{{{handout.PARAMS_HEADING}}}",
         "",
-        _tex(handout.PARAMS_INTRO),
+        tex_prose(handout.PARAMS_INTRO),
         "",
     ]
     for table in handout.param_tables(trace):
@@ -186,11 +195,13 @@ def _tex_summary(trace: Trace, precision: int) -> list[str]:
             r"parameter & before & $\Delta$ & after \\ \hline",
         ]
         for row in table.rows:
-            cells = [_math(cell) for cell in handout.param_cells(row, precision)]
+            ref = row[0]
+            numbers = [number_tex(cell) for cell in handout.param_numbers(row, precision)]
+            cells = [_tex_param(ref), *numbers]
             out.append(" & ".join(f"${cell}$" for cell in cells) + r" \\")
         if table.left_out:
             out.append(r"$\vdots$ & $\vdots$ & $\vdots$ & $\vdots$ \\")
         out += [r"\end{tabular}", ""]
         if table.left_out:
-            out += [_tex(handout.left_out_sentence(table, net, precision)), ""]
+            out += [tex_prose(handout.left_out_sentence(table, net, precision)), ""]
     return out

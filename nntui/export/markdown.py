@@ -11,6 +11,7 @@ from nntui.engine.numbers import fmt_operand, fmt_result
 from nntui.engine.ops.activations import activation
 from nntui.engine.trace import Step, Trace
 from nntui.export import handout
+from nntui.export.prose import Prose, unicode
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~&])")
 
@@ -21,16 +22,22 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def _md_prose(prose: Prose) -> str:
+    """A sentence for Markdown: its Unicode, escaped (mathematics is set as the screen sets it)."""
+    return _md(unicode(prose))
+
+
 def render_markdown(trace: Trace, precision: int = 3) -> str:
     """The trace as a Markdown handout: every step, with its formula, numbers, result and why."""
     net = trace.network
-    out: list[str] = [f"# {_md(handout.title(net))}", "", _md(handout.intro(trace, precision)), ""]
+    intro = _md_prose(handout.intro(trace, precision))
+    out: list[str] = [f"# {_md(handout.title(net))}", "", intro, ""]
     out += _md_network(net, precision)
     for number, phase, steps in handout.phases(trace):
         out += [
             f"## {number}. {handout.PHASE_TITLES[phase]}",
             "",
-            _md(handout.phase_intro(net, phase)),
+            _md_prose(handout.phase_intro(net, phase)),
             "",
         ]
         labelled = handout.labels_samples(net, steps)
@@ -72,13 +79,7 @@ def _md_table(
 
 def _md_network(net: Network, precision: int) -> list[str]:
     out = ["## The network", ""]
-    out += [
-        _md(
-            f"{handout.shape_sentence(net)} Each neuron j of layer l has a weight w_lji for each "
-            "input i and a bias b_lj (indices from 0; layer 0 is the first layer after the inputs)."
-        ),
-        "",
-    ]
+    out += [_md_prose(handout.network_intro(net)), ""]
     for index, layer in enumerate(net.layers):
         out += [
             f"### Layer {index}: {handout.layer_role(net, index)}, {layer.size} "
@@ -105,20 +106,20 @@ def _md_network(net: Network, precision: int) -> list[str]:
             body.append(cells)
         out += [*_md_table(header, body, "---"), ""]
     out += ["### Training", ""]
-    out += [f"- {_md(line)}" for line in handout.settings(net)]
+    out += [f"- {_md_prose(line)}" for line in handout.settings(net)]
     out += [
         "",
         f"### Training data ({net.n_samples} sample{'s' if net.n_samples != 1 else ''})",
         "",
     ]
     body = []
-    for s in handout.shown_samples(net.n_samples):
-        if s is None:
+    for sample in handout.shown_samples(net.n_samples):
+        if sample is None:
             body.append(["…", "…", "…"])
         else:
-            x = handout.vector_text(net.inputs[s], precision)
-            y = handout.vector_text(net.targets[s], precision)
-            body.append([str(s), x, y])
+            x = handout.vector_text(net.inputs[sample], precision)
+            y = handout.vector_text(net.targets[sample], precision)
+            body.append([str(sample), x, y])
     out += [*_md_table(["sample", "input x", "target y"], body, "---"), ""]
     return out
 
@@ -137,21 +138,21 @@ def _md_summary(trace: Trace, precision: int) -> list[str]:
             "---",
         ),
         "",
-        _md(f"{verdict} {handout.moved_sentence(total, moved)}"),
+        _md_prose((*verdict, " ", handout.moved_sentence(total, moved))),
         "",
         f"### {handout.PARAMS_HEADING}",
         "",
-        _md(handout.PARAMS_INTRO),
+        _md_prose(handout.PARAMS_INTRO),
         "",
     ]
     for table in handout.param_tables(trace):
         if len(net.layers) > 1:
             out += [f"Layer {table.layer} ({handout.layer_role(net, table.layer)}):", ""]
-        rows = [handout.param_cells(row, precision) for row in table.rows]
+        rows = [[row[0].name, *handout.param_numbers(row, precision)] for row in table.rows]
         if table.left_out:
             rows.append(["…", "…", "…", "…"])
         header = ["parameter", "before", "Δ", "after"]
         out += [*_md_table(header, rows, ["---", "--:", "--:", "--:"]), ""]
         if table.left_out:
-            out += [_md(handout.left_out_sentence(table, net, precision)), ""]
+            out += [_md_prose(handout.left_out_sentence(table, net, precision)), ""]
     return out

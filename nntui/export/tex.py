@@ -1,8 +1,12 @@
 """LaTeX's alphabet for the handout: how a character of text is escaped, how a Unicode
-character of mathematics is written in math mode, and the bracketed matrix every table of
-numbers uses. Shared by the document (`latex`) and the step rendering (`latex_steps`)."""
+character of mathematics is written in math mode, how a number is written, how the pieces of a
+sentence (`prose`) are set, and the bracketed matrix every table of numbers uses. Shared by the
+document (`latex`) and the step rendering (`latex_steps`)."""
 
 from __future__ import annotations
+
+from nntui.engine.numbers import MINUS
+from nntui.export.prose import Math, Number, Piece, Prose, Setting
 
 TEXT_ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -110,13 +114,50 @@ def tex_text(text: str) -> str:
     """Text for LaTeX, character by character: specials escaped, Latin-1 letters as they are,
     a Greek letter or a mathematical sign in math mode (`µ` → `$\\mu$`), anything else `?`."""
     out = []
-    for ch in text:
-        if ch in TEXT_ESCAPES:
-            out.append(TEXT_ESCAPES[ch])
-        elif ch.isascii() or (0xA0 <= ord(ch) < 0x180 and ch not in MATH_CHARS and ch not in GREEK):
-            out.append(ch)
-        elif ch in MATH_CHARS or ch in GREEK:
-            out.append(f"${(MATH_CHARS.get(ch) or GREEK[ch]).strip()}$")
+    for char in text:
+        if char in TEXT_ESCAPES:
+            out.append(TEXT_ESCAPES[char])
+        elif char.isascii() or (
+            0xA0 <= ord(char) < 0x180 and char not in MATH_CHARS and char not in GREEK
+        ):
+            out.append(char)
+        elif char in MATH_CHARS or char in GREEK:
+            out.append(f"${(MATH_CHARS.get(char) or GREEK[char]).strip()}$")
         else:
             out.append("?")
     return "".join(out)
+
+
+def number_tex(text: str) -> str:
+    r"""A number as `nntui.engine.numbers` writes it, as LaTeX math: −0.29 → -0.29,
+    4e−7 → 4 \times 10^{-7}, 1.235e+12 → 1.235 \times 10^{12}, −inf → -\infty."""
+    sign = "-" if text.startswith(MINUS) else ""
+    magnitude = text.removeprefix(MINUS)
+    if magnitude == "inf":
+        return sign + r"\infty"
+    if magnitude == "nan":
+        return sign + r"\mathrm{NaN}"
+    mantissa, _, exponent = magnitude.partition("e")
+    if not exponent:
+        return sign + mantissa
+    return rf"{sign}{mantissa} \times 10^{{{int(exponent.replace(MINUS, '-'))}}}"
+
+
+def tex_prose(prose: Prose) -> str:
+    """A sentence for LaTeX, piece by piece: words as text, mathematics in `$…$`, a setting
+    in typewriter type, a number as text unless it needs math mode (a minus sign, a power
+    of ten)."""
+    return "".join(_tex_piece(piece) for piece in prose)
+
+
+def _tex_piece(piece: Piece) -> str:
+    match piece:
+        case Math():
+            return f"${piece.latex}$"
+        case Number():
+            number = number_tex(piece.text)
+            return piece.text if number == piece.text else f"${number}$"
+        case Setting():
+            return rf"\texttt{{{tex_text(piece.text)}}}"
+        case _:
+            return tex_text(piece)
