@@ -245,13 +245,15 @@ def test_a_state_of_another_optimizer_is_refused() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(runs())
-def test_kernel_agrees_with_step_to_the_bit(run: dict[str, Any]) -> None:
+@given(runs(), st.booleans())
+def test_kernel_agrees_with_step_to_the_bit(run: dict[str, Any], in_place: bool) -> None:
+    """Two parameter vectors taking turns (as `train` keeps them), or one updated in place."""
     optimizer = settings_from_table(run["table"])
     mask = np.array(run["movable"], dtype=bool)
     size = len(run["params"])
     kernel = make_kernel(optimizer, size, mask)
-    buffers = (np.array(run["params"], dtype=np.float64), np.empty(size))
+    start = np.array(run["params"], dtype=np.float64)
+    buffers = (start, start if in_place else np.full(size, np.nan))
     history, state = run_step(run)
     for index, (grads, expected) in enumerate(zip(run["grads"], history, strict=True)):
         params, out = buffers[index % 2], buffers[(index + 1) % 2]

@@ -39,11 +39,10 @@ if TYPE_CHECKING:
 Values = dict[str, Any]
 #: A part's sentence of why, from the values once the part is computed and the parameter's name.
 Why = Callable[[Mapping[str, Any], str], str]
-#: (settings, state buffers, size, where) → update(theta, grad, theta_out, lr, t), in place.
-KernelBuilder = Callable[
-    ["OptimizerSettings", Mapping[str, "np.ndarray"], int, "bool | np.ndarray"],
-    Callable[["np.ndarray", "np.ndarray", "np.ndarray", float, int], None],
-]
+#: update(theta, grad, theta_out, lr): one step in place (see `OptimizerKernel.update`).
+Update = Callable[["np.ndarray", "np.ndarray", "np.ndarray", float], None]
+#: Builds an optimizer's in-place update for these settings over a kernel's buffers.
+KernelBuilder = Callable[["OptimizerSettings", "KernelBuffers"], Update]
 
 
 class OptimizerFieldError(ValueError):
@@ -524,9 +523,22 @@ def step(
     return new_params, OptimizerState(t, buffers)
 
 
+@dataclass(frozen=True)
+class KernelBuffers:
+    """What a kernel builder writes into: the state vectors by name, the size, the mask of
+    entries whose state may change (`where`: True when every entry moves) and the step count,
+    `clock[0]`, which the update advances before it computes (t = 1 on the first step)."""
+
+    state: Mapping[str, np.ndarray]
+    size: int
+    where: bool | np.ndarray
+    clock: list[int]
+
+
 class OptimizerKernel:
     """The `train` fast path's form of `step`: the state lives in preallocated vectors and
-    `update` writes the new parameters into a given vector, allocating nothing per step.
+    `update(params, grads, out, lr)` writes the new parameters into `out` (which may be
+    `params` itself), allocating nothing per step.
 
     The operations are `step`'s, in the same order, so both agree to the bit. `state()` hands
     the state back as an `OptimizerState` (for the session's history); a kernel can also start
@@ -548,25 +560,31 @@ class OptimizerKernel:
             raise ValueError(
                 f"{settings.name} keeps {list(names)}, but the state has {list(state.names)}"
             )
-        self.t = 0 if state is None else state.t
         self.buffers: dict[str, np.ndarray] = {
             name: np.zeros(size) if state is None else np.array(state[name], dtype=np.float64)
             for name in names
         }
+        self._clock = [0 if state is None else state.t]
         frozen = None if movable is None else ~np.asarray(movable, dtype=bool)
-        self._frozen = frozen if frozen is not None and frozen.any() else None
-        where: bool | np.ndarray = True if self._frozen is None else ~self._frozen
-        self._update = settings.record.kernel(settings, self.buffers, size, where)
+        if frozen is None or not frozen.any():
+            buffers = KernelBuffers(self.buffers, size, True, self._clock)
+            self.update: Update = settings.record.kernel(settings, buffers)
+            return
+        moving = settings.record.kernel(
+            settings, KernelBuffers(self.buffers, size, ~frozen, self._clock)
+        )
+        copyto = np.copyto
 
-    def update(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray, lr: float) -> None:
-        """One step: `out` ← the new parameters from `params` and `grads` (`out` may not be
-        `params`: the old values are read after the new ones are written)."""
-        import numpy as np
+        def update(params: np.ndarray, grads: np.ndarray, out: np.ndarray, lr: float) -> None:
+            copyto(out, params, where=frozen)  # fixed entries keep their value; the
+            moving(params, grads, out, lr)  # update writes `out` only where entries move
 
-        self.t += 1
-        self._update(params, grads, out, lr, self.t)
-        if self._frozen is not None:
-            np.copyto(out, params, where=self._frozen)
+        self.update = update
+
+    @property
+    def t(self) -> int:
+        """The steps taken so far (counting those of the state it started from)."""
+        return self._clock[0]
 
     def state(self) -> OptimizerState:
         """A snapshot of the state (copies: later updates do not change it)."""
@@ -702,23 +720,27 @@ def _sgd_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
     return (*parts, new_theta)
 
 
-def _sgd_kernel(
-    settings: OptimizerSettings,
-    buffers: Mapping[str, np.ndarray],
-    size: int,
-    where: bool | np.ndarray,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], None]:
+def _sgd_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
     import numpy as np
 
     decay = settings.number("weight_decay")
     momentum = settings.number("momentum")
     nesterov = settings.flag("nesterov")
-    velocity = buffers.get("b")
-    decayed = np.empty(size)
-    direction = np.empty(size)
+    velocity, where, clock = buffers.state.get("b"), buffers.where, buffers.clock
+    decayed, direction = np.empty(buffers.size), np.empty(buffers.size)
     add, multiply, subtract = np.add, np.multiply, np.subtract
 
-    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float, t: int) -> None:
+    if decay == 0.0 and velocity is None:
+
+        def plain(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float) -> None:
+            clock[0] += 1
+            multiply(grad, lr, out=direction)  # θ* = θ − η·g, as compute.sgd_step
+            subtract(theta, direction, out=out, where=where)
+
+        return plain
+
+    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float) -> None:
+        clock[0] += 1
         g = grad
         if decay > 0.0:
             multiply(theta, decay, out=decayed)  # g = ∂E/∂θ + λ·θ
@@ -734,7 +756,7 @@ def _sgd_kernel(
                 add(g, direction, out=direction)
                 step = direction
         multiply(step, lr, out=direction)  # θ* = θ − η·d
-        subtract(theta, direction, out=out)
+        subtract(theta, direction, out=out, where=where)
 
     return update
 
@@ -805,22 +827,18 @@ def _rmsprop_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
     return (*parts, square, new_theta)
 
 
-def _rmsprop_kernel(
-    settings: OptimizerSettings,
-    buffers: Mapping[str, np.ndarray],
-    size: int,
-    where: bool | np.ndarray,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], None]:
+def _rmsprop_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
     import numpy as np
 
     decay = settings.number("weight_decay")
     alpha, eps = settings.number("alpha"), settings.number("eps")
     one_minus_alpha = 1.0 - alpha
-    square = buffers["v"]
-    decayed, scratch, root = np.empty(size), np.empty(size), np.empty(size)
+    square, where, clock = buffers.state["v"], buffers.where, buffers.clock
+    decayed, scratch, root = (np.empty(buffers.size) for _ in range(3))
     add, divide, multiply, sqrt, subtract = np.add, np.divide, np.multiply, np.sqrt, np.subtract
 
-    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float, t: int) -> None:
+    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float) -> None:
+        clock[0] += 1
         g = grad
         if decay > 0.0:
             multiply(theta, decay, out=decayed)  # g = ∂E/∂θ + λ·θ
@@ -834,7 +852,7 @@ def _rmsprop_kernel(
         add(root, eps, out=root)
         multiply(g, lr, out=scratch)
         divide(scratch, root, out=scratch)
-        subtract(theta, scratch, out=out)
+        subtract(theta, scratch, out=out, where=where)
 
     return update
 
@@ -979,12 +997,7 @@ def _adamw_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
     return _moment_parts("grad", "theta")
 
 
-def _adam_kernel(
-    settings: OptimizerSettings,
-    buffers: Mapping[str, np.ndarray],
-    size: int,
-    where: bool | np.ndarray,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray, float, int], None]:
+def _adam_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
     """Adam's and AdamW's update in place (AdamW: the decay is on θ, not in g)."""
     import numpy as np
 
@@ -992,11 +1005,14 @@ def _adam_kernel(
     decoupled = settings.name == "adamw"
     beta1, beta2, eps = settings.number("beta1"), settings.number("beta2"), settings.number("eps")
     one_minus_beta1, one_minus_beta2 = 1.0 - beta1, 1.0 - beta2
-    first, second = buffers["m"], buffers["v"]
-    decayed, scratch, m_hat, v_hat = (np.empty(size) for _ in range(4))
+    first, second = buffers.state["m"], buffers.state["v"]
+    where, clock = buffers.where, buffers.clock
+    decayed, scratch, m_hat, v_hat = (np.empty(buffers.size) for _ in range(4))
     add, divide, multiply, sqrt, subtract = np.add, np.divide, np.multiply, np.sqrt, np.subtract
 
-    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float, t: int) -> None:
+    def update(theta: np.ndarray, grad: np.ndarray, out: np.ndarray, lr: float) -> None:
+        clock[0] += 1
+        t = clock[0]
         g, base = grad, theta
         if decay and decoupled:
             multiply(theta, 1.0 - lr * decay, out=decayed)  # θ′ = θ·(1 − η·λ)
@@ -1018,7 +1034,7 @@ def _adam_kernel(
         add(v_hat, eps, out=v_hat)
         multiply(m_hat, lr, out=m_hat)
         divide(m_hat, v_hat, out=m_hat)
-        subtract(base, m_hat, out=out)
+        subtract(base, m_hat, out=out, where=where)
 
     return update
 
