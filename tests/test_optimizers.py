@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -536,6 +537,8 @@ def test_each_bad_field_is_one_line_naming_it(table: Any, field: str, message: s
     assert message in error.message
     assert str(error) == f"{field}: {error.message}"
     assert "\n" not in str(error)
+    copy = pickle.loads(pickle.dumps(error))  # crosses process boundaries intact
+    assert (copy.field, copy.message, str(copy)) == (error.field, error.message, str(error))
 
 
 def test_an_unknown_hyperparameter_for_keyword_settings_names_it() -> None:

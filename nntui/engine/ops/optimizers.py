@@ -55,6 +55,9 @@ class OptimizerFieldError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[type[OptimizerFieldError], tuple[str, str]]:
+        return (type(self), (self.field, self.message))
+
 
 # -- the arithmetic of a part ----------------------------------------------------------------------
 
