@@ -90,25 +90,43 @@ def fmt_value(
     without one)."""
     fmt = fmt_operand if short else fmt_result
     array: Any = value
-    if not _is_array(array):
+    if not is_array(array):
         return fmt(float(array), precision)
-    if hasattr(array, "ravel"):  # a NumPy array: searched with its own methods, at C speed
-        if any(size > ARRAY_EDGE + 2 for size in array.shape):
-            return _shortened(*_largest_in_array(array), precision, fmt, label)
-        return _fmt_array(array.tolist(), precision, fmt)
-    if _long(array):
-        return _shortened(*_largest_in_rows(array), precision, fmt, label)
-    return _fmt_array(array, precision, fmt)
+    largest = long_array_entries(array)
+    if largest is not None:
+        return _shortened(*largest, precision, fmt, label)
+    return _fmt_array(array.tolist() if hasattr(array, "tolist") else array, precision, fmt)
 
 
-def _is_array(value: object) -> bool:
+def long_array_entries(value: Any) -> tuple[list[Entry], int, int] | None:
+    """What a long array is written as: its ARRAY_EDGE largest non-zero entries (value and
+    index, largest first), how many entries are non-zero and how many there are. None for a
+    scalar or an array short enough to be written out in full."""
+    if not is_array(value):
+        return None
+    if hasattr(value, "ravel"):  # a NumPy array: searched with its own methods, at C speed
+        if any(size > ARRAY_EDGE + 2 for size in value.shape):
+            return _largest_in_array(value)
+        return None
+    return _largest_in_rows(value) if _long(value) else None
+
+
+def left_out_note(shown: int, nonzero: int, total: int) -> str:
+    """What a shortened array says of the entries it does not show: `29 more` when every entry
+    is non-zero, else `14 of 32 non-zero`."""
+    if nonzero == total:
+        return f"{total - shown:,} more"
+    return f"{nonzero:,} of {total:,} non-zero"
+
+
+def is_array(value: object) -> bool:
     """A NumPy array of one or more dimensions, or a list or tuple."""
     return isinstance(value, list | tuple) or getattr(value, "ndim", 0) > 0
 
 
 def _fmt_array(rows: Sequence[Any], precision: int, fmt: Callable[[float, int], str]) -> str:
     items = [
-        _fmt_array(item, precision, fmt) if _is_array(item) else fmt(float(item), precision)
+        _fmt_array(item, precision, fmt) if is_array(item) else fmt(float(item), precision)
         for item in rows
     ]
     return "[" + ", ".join(items) + "]"
@@ -119,7 +137,7 @@ def _long(rows: Sequence[Any]) -> bool:
     while True:
         if len(rows) > ARRAY_EDGE + 2:
             return True
-        if not rows or not _is_array(rows[0]):
+        if not rows or not is_array(rows[0]):
             return False
         rows = rows[0]
 
@@ -139,7 +157,7 @@ def _largest_in_rows(rows: Sequence[Any]) -> tuple[list[Entry], int, int]:
 
     def entries(rows: Sequence[Any], index: tuple[int, ...]) -> Iterator[Entry]:
         for k, item in enumerate(rows):
-            if _is_array(item):
+            if is_array(item):
                 yield from entries(item, (*index, k))
             else:
                 yield float(item), (*index, k)
@@ -182,10 +200,7 @@ def _shortened(
     if not largest:
         return f"[{total:,} zeros]"
     items = [f"{_name(label, index)} = {fmt(v, precision)}" for v, index in largest]
-    if nonzero == total:
-        items.append(f"… {total - len(largest):,} more")
-    else:
-        items.append(f"… {nonzero:,} of {total:,} non-zero")
+    items.append(f"… {left_out_note(len(largest), nonzero, total)}")
     return "[" + ", ".join(items) + "]"
 
 

@@ -4,6 +4,10 @@
 SPEC §1 lists them in, with later additions after. Each value stays finite without a NumPy
 warning for pre-activations as large as ±1e4. NumPy is imported inside the functions, so this
 module (and the names) can be read before NumPy is loaded.
+
+Formulas and sentences are written with `nntui.engine.notation`'s tokens: `slope_formula(z)`
+is f′ of the neuron's own pre-activation `z` (a `Name`), and a "why" is `Prose` — text pieces,
+math (a token or a tuple of them) and, in between, the neuron's names.
 """
 
 from __future__ import annotations
@@ -11,6 +15,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from nntui.engine.notation import (
+    CLOSE,
+    EQUALS,
+    EXP,
+    GREATER,
+    LESS_EQUAL,
+    LN,
+    MINUS_OP,
+    ONE,
+    OPEN,
+    PLUS,
+    SQUARED,
+    TIMES,
+    ZERO,
+    Code,
+    Expr,
+    Func,
+    Lit,
+    Name,
+    Num,
+    Op,
+    Prose,
+    Words,
+    slot,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +58,16 @@ Slope = Callable[["np.ndarray", "np.ndarray"], "np.ndarray"]
 ForwardKernel = Callable[["np.ndarray", "np.ndarray"], Callable[[], Any]]
 #: Given z and a, a function turning g = ∂E/∂a into ∂E/∂z in place.
 BackwardKernel = Callable[["np.ndarray", "np.ndarray"], Callable[["np.ndarray"], Any]]
+#: Why a neuron's activation is what it is: (its pre-activation's name, its own name, z, a,
+#: whether it is a classifier's output).
+Why = Callable[[Name, Name, "Number", "Number", bool], Prose]
+#: Why its slope is what it is: (pre-activation's name, own name, f′).
+SlopeWhy = Callable[[Name, Name, "Number"], Prose]
+
+#: The number an activation step's slope formula reads (z, or a = f(z)).
+_SLOT = slot(0)
+_SIGMA = Func("σ", r"\sigma")
+_TANH = Func("tanh", r"\tanh")
 
 
 @dataclass(frozen=True)
@@ -40,22 +80,32 @@ class Activation:
     symbol: str  # on the screen and in formulas: σ(h_pre0)
     text: str  # what it is, for Markdown: "sigmoid, σ(z) = 1/(1 + e^−z)"
     latex: str  # the same for LaTeX
-    latex_symbol: str  # the symbol as a LaTeX operator
+    latex_symbol: str  # the symbol in LaTeX formulas: \sigma, \operatorname{relu}
     value: Value
     slope: Slope | None
-    slope_formula: str  # f′ in terms of z (the trace substitutes the neuron's own z)
-    slope_template: str  # f′ with {0} for the number it reads
+    slope_formula: Callable[[Name], Expr]  # f′ of the neuron's own z
+    slope_template: Expr  # f′ with a slot for the number it reads
     slope_reads_post: bool  # whether that number is a = f(z) rather than z
     forward_kernel: ForwardKernel | None
     backward_kernel: BackwardKernel | None
-    why: Callable[[str, str, Number, Number, bool], str]  # (pre, post, z, a, last)
-    slope_why: Callable[[str, str, Number], str]  # (pre, post, f′)
+    why: Why
+    slope_why: SlopeWhy
     # An activation that is 0 with slope 0 for z ≤ 0 names such a neuron here (the trace says
     # why a gradient through it is 0); "" for one that never switches a neuron off.
     inactive: str = ""
     # False for one with a corner at z = 0 in f or in f′ (relu, leaky_relu, elu): a difference
     # quotient across 0 is not its derivative there, so gradient checks step around 0.
     smooth: bool = True
+
+    @property
+    def function(self) -> Func:
+        """The activation applied in a formula: `σ`, `relu`."""
+        return Func(self.symbol, self.latex_symbol)
+
+    @property
+    def slope_function(self) -> Func:
+        """Its derivative applied: `relu′`."""
+        return Func(self.symbol + "′", self.latex_symbol + "'")
 
     @property
     def elementwise(self) -> bool:
@@ -100,6 +150,23 @@ def _everywhere(test: Any) -> bool:
     import numpy as np
 
     return bool(np.all(test))
+
+
+def _switch_formula(slope: Func, negative: Expr) -> Callable[[Name], Expr]:
+    """`f′(z) = 1 if z > 0, else …` for an activation with a corner at 0."""
+
+    def formula(z: Name) -> Expr:
+        return (
+            *(slope, OPEN, z, CLOSE, EQUALS, ONE, Words(" if "), z, GREATER, ZERO),
+            *(Op(","), Words(" else "), *negative),
+        )
+
+    return formula
+
+
+def _applied(function: Func, argument: Name | Num) -> Expr:
+    """`f(z)`."""
+    return (function, OPEN, argument, CLOSE)
 
 
 def _copy_kernel(value: Value) -> ForwardKernel:
@@ -147,13 +214,13 @@ LINEAR = Activation(
     latex_symbol=r"\operatorname{linear}",
     value=_linear_value,
     slope=_linear_slope,
-    slope_formula="1",
-    slope_template="1",
+    slope_formula=lambda z: (ONE,),
+    slope_template=(ONE,),
     slope_reads_post=False,
     forward_kernel=None,
     backward_kernel=None,
-    why=lambda pre, post, z, a, last: f"A linear neuron passes {pre} through unchanged.",
-    slope_why=lambda pre, post, value: "A linear activation has slope 1 everywhere.",
+    why=lambda pre, post, z, a, last: ("A linear neuron passes ", pre, " through unchanged."),
+    slope_why=lambda pre, post, value: ("A linear activation has slope 1 everywhere.",),
 )
 
 # -- relu -----------------------------------------------------------------------------------------
@@ -190,28 +257,39 @@ def _relu_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
     return relu
 
 
-def _relu_why(pre: str, post: str, z: Number, a: Number, last: bool) -> str:
+_RELU_SLOPE = Func("relu′", r"\operatorname{relu}'")
+
+
+def _relu_why(pre: Name, post: Name, z: Number, a: Number, last: bool) -> Prose:
     if _everywhere(z > 0):
-        return f"relu passes a positive {pre} through unchanged."
+        return ("relu passes a positive ", pre, " through unchanged.")
     if _everywhere(z <= 0):
         return (
-            f"relu gives 0 because {pre} ≤ 0: {post} is an inactive ReLU, and "
-            "no gradient will flow back through it."
+            *("relu gives 0 because ", (pre, LESS_EQUAL, ZERO), ": ", post),
+            " is an inactive ReLU, and no gradient will flow back through it.",
         )
     return (
-        "relu keeps the positive pre-activations and zeroes the rest (those neurons are inactive)."
+        "relu keeps the positive pre-activations and zeroes the rest (those neurons are inactive).",
     )
 
 
-def _relu_slope_why(pre: str, post: str, value: Number) -> str:
+def _relu_slope_why(pre: Name, post: Name, value: Number) -> Prose:
     if _everywhere(value == 1):
-        return f"relu′ is 1 for a positive {pre}: the gradient passes through unchanged."
+        return (
+            _RELU_SLOPE,
+            " is 1 for a positive ",
+            pre,
+            ": the gradient passes through unchanged.",
+        )
     if _everywhere(value == 0):
         return (
-            f"relu′ is 0 because {pre} ≤ 0: {post} is an inactive ReLU, so "
-            "every gradient through it is 0."
+            *(_RELU_SLOPE, " is 0 because ", (pre, LESS_EQUAL, ZERO), ": ", post),
+            " is an inactive ReLU, so every gradient through it is 0.",
         )
-    return "relu′ is 1 where the pre-activation is positive and 0 where the ReLU is inactive."
+    return (
+        _RELU_SLOPE,
+        " is 1 where the pre-activation is positive and 0 where the ReLU is inactive.",
+    )
 
 
 RELU = Activation(
@@ -222,8 +300,8 @@ RELU = Activation(
     latex_symbol=r"\operatorname{relu}",
     value=_relu_value,
     slope=_relu_slope,
-    slope_formula="relu′(z) = 1 if z > 0, else 0",
-    slope_template="relu′({0})",
+    slope_formula=_switch_formula(_RELU_SLOPE, (ZERO,)),
+    slope_template=_applied(_RELU_SLOPE, _SLOT),
     slope_reads_post=False,
     forward_kernel=_relu_forward,
     backward_kernel=_relu_backward,
@@ -260,6 +338,8 @@ def _leaky_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
     return leaky
 
 
+_LEAKY_SLOPE = Func("leaky_relu′", r"\operatorname{leaky\_relu}'")
+
 LEAKY_RELU = Activation(
     name="leaky_relu",
     symbol="leaky_relu",
@@ -268,16 +348,18 @@ LEAKY_RELU = Activation(
     latex_symbol=r"\operatorname{leaky\_relu}",
     value=_leaky_value,
     slope=_leaky_slope,
-    slope_formula="leaky_relu′(z) = 1 if z > 0, else 0.01",
-    slope_template="leaky_relu′({0})",
+    slope_formula=_switch_formula(_LEAKY_SLOPE, (Lit(f"{LEAKY_SLOPE:g}"),)),
+    slope_template=_applied(_LEAKY_SLOPE, _SLOT),
     slope_reads_post=False,
     forward_kernel=_leaky_forward,
     backward_kernel=_slope_kernel(_leaky_slope),
     why=lambda pre, post, z, a, last: (
-        f"leaky_relu keeps a positive {pre} and scales a negative one by 0.01."
+        *(Code("leaky_relu"), " keeps a positive ", pre),
+        f" and scales a negative one by {LEAKY_SLOPE:g}.",
     ),
     slope_why=lambda pre, post, value: (
-        "leaky_relu′ is 1 for a positive pre-activation and 0.01 otherwise."
+        _LEAKY_SLOPE,
+        f" is 1 for a positive pre-activation and {LEAKY_SLOPE:g} otherwise.",
     ),
     smooth=False,
 )
@@ -319,12 +401,17 @@ def _sigmoid_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], An
     return sigmoid
 
 
-def _sigmoid_why(pre: str, post: str, z: Number, a: Number, last: bool) -> str:
-    text = f"The sigmoid squashes {pre} into (0, 1)."
+#: The predicted class ŷ of a classifier's output.
+_PREDICTION = Name("ŷ", "ŷ")
+
+
+def _sigmoid_why(pre: Name, post: Name, z: Number, a: Number, last: bool) -> Prose:
+    text: Prose = ("The sigmoid squashes ", pre, " into (0, 1).")
     if last and isinstance(a, float | int):
-        text += (
-            f" {post} {'>' if a > 0.5 else '≤'} 0.5, so the prediction would "
-            f"be ŷ = {1 if a > 0.5 else 0}."
+        above = a > 0.5
+        return (
+            *(*text, " ", (post, GREATER if above else LESS_EQUAL, Lit("0.5"))),
+            *(", so the prediction would be ", (_PREDICTION, EQUALS, ONE if above else ZERO), "."),
         )
     return text
 
@@ -334,17 +421,26 @@ SIGMOID = Activation(
     symbol="σ",
     text="sigmoid, σ(z) = 1/(1 + e^−z)",
     latex=r"sigmoid, $\sigma(z) = \dfrac{1}{1 + e^{-z}}$",
-    latex_symbol=r"\operatorname{sigmoid}",
+    latex_symbol=r"\sigma",
     value=sigmoid,
     slope=_sigmoid_slope,
-    slope_formula="σ(z)·(1 − σ(z))",
-    slope_template="{0}·(1 − {0})",
+    slope_formula=lambda z: (
+        *_applied(_SIGMA, z),
+        TIMES,
+        OPEN,
+        ONE,
+        MINUS_OP,
+        *_applied(_SIGMA, z),
+        CLOSE,
+    ),
+    slope_template=(_SLOT, TIMES, OPEN, ONE, MINUS_OP, _SLOT, CLOSE),
     slope_reads_post=True,
     forward_kernel=_sigmoid_forward,
     backward_kernel=_sigmoid_backward,
     why=_sigmoid_why,
     slope_why=lambda pre, post, value: (
-        f"The sigmoid's slope is σ·(1 − σ), written with the output {post} it already computed."
+        *("The sigmoid's slope is ", (_SIGMA, TIMES, OPEN, ONE, MINUS_OP, _SIGMA, CLOSE)),
+        *(", written with the output ", post, " it already computed."),
     ),
 )
 
@@ -386,17 +482,18 @@ TANH = Activation(
     symbol="tanh",
     text="tanh",
     latex=r"$\tanh$",
-    latex_symbol=r"\tanh ",
+    latex_symbol=r"\tanh",
     value=_tanh_value,
     slope=_tanh_slope,
-    slope_formula="1 − tanh(z)²",
-    slope_template="1 − {0}²",
+    slope_formula=lambda z: (ONE, MINUS_OP, *_applied(_TANH, z), SQUARED),
+    slope_template=(ONE, MINUS_OP, _SLOT, SQUARED),
     slope_reads_post=True,
     forward_kernel=_tanh_forward,
     backward_kernel=_tanh_backward,
-    why=lambda pre, post, z, a, last: f"tanh squashes {pre} into (−1, 1).",
+    why=lambda pre, post, z, a, last: ("tanh squashes ", pre, " into (", Lit("−1"), ", 1)."),
     slope_why=lambda pre, post, value: (
-        f"tanh's slope is 1 − tanh², written with the output {post} it already computed."
+        *("tanh's slope is ", (ONE, MINUS_OP, _TANH, SQUARED)),
+        *(", written with the output ", post, " it already computed."),
     ),
 )
 
@@ -447,15 +544,15 @@ SOFTMAX = Activation(
     latex_symbol=r"\operatorname{softmax}",
     value=softmax,
     slope=None,
-    slope_formula="",
-    slope_template="",
+    slope_formula=lambda z: (),
+    slope_template=(),
     slope_reads_post=True,
     forward_kernel=_softmax_forward,
     backward_kernel=_softmax_backward,
     why=lambda pre, post, z, a, last: (
-        "softmax turns the pre-activations into probabilities that sum to 1."
+        "softmax turns the pre-activations into probabilities that sum to 1.",
     ),
-    slope_why=lambda pre, post, value: "softmax's derivative is a Jacobian.",
+    slope_why=lambda pre, post, value: ("softmax's derivative is a Jacobian.",),
 )
 
 # -- elu (α = 1) ----------------------------------------------------------------------------------
@@ -503,6 +600,10 @@ def _elu_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
     return elu
 
 
+_ELU_SLOPE = Func("elu′", r"\operatorname{elu}'")
+#: elu′(z) = 1 if z > 0, else … (its last token, the 0, is replaced by exp(z)).
+_elu_switch = _switch_formula(_ELU_SLOPE, (ZERO,))
+
 ELU = Activation(
     name="elu",
     symbol="elu",
@@ -511,16 +612,18 @@ ELU = Activation(
     latex_symbol=r"\operatorname{elu}",
     value=_elu_value,
     slope=_elu_slope,
-    slope_formula="elu′(z) = 1 if z > 0, else exp(z)",
-    slope_template="elu′({0})",
+    slope_formula=lambda z: _elu_switch(z)[:-1] + _applied(EXP, z),
+    slope_template=_applied(_ELU_SLOPE, _SLOT),
     slope_reads_post=False,
     forward_kernel=_elu_forward,
     backward_kernel=_elu_backward,
     why=lambda pre, post, z, a, last: (
-        f"elu keeps a positive {pre} and bends a negative one to exp({pre}) − 1, above −1."
+        *("elu keeps a positive ", pre, " and bends a negative one to "),
+        *((*_applied(EXP, pre), MINUS_OP, ONE), ", above ", Lit("−1"), "."),
     ),
     slope_why=lambda pre, post, value: (
-        f"elu′ is 1 for a positive {pre} and exp({pre}), between 0 and 1, otherwise."
+        *(_ELU_SLOPE, " is 1 for a positive ", pre, " and ", _applied(EXP, pre)),
+        ", between 0 and 1, otherwise.",
     ),
     smooth=False,
 )
@@ -545,6 +648,11 @@ def _softplus_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
     return lambda: np.logaddexp(0.0, z, out)
 
 
+def _softplus_of(z: Name) -> Expr:
+    """ln(1 + exp(z))."""
+    return (LN, OPEN, ONE, PLUS, *_applied(EXP, z), CLOSE)
+
+
 SOFTPLUS = Activation(
     name="softplus",
     symbol="softplus",
@@ -553,17 +661,18 @@ SOFTPLUS = Activation(
     latex_symbol=r"\operatorname{softplus}",
     value=_softplus_value,
     slope=_softplus_slope,
-    slope_formula="σ(z)",
-    slope_template="σ({0})",
+    slope_formula=lambda z: _applied(_SIGMA, z),
+    slope_template=_applied(_SIGMA, _SLOT),
     slope_reads_post=False,
     forward_kernel=_softplus_forward,
     backward_kernel=_slope_kernel(_softplus_slope),
     why=lambda pre, post, z, a, last: (
-        f"softplus is a smooth relu: ln(1 + exp({pre})) is near 0 for a very negative {pre} "
-        f"and near {pre} itself for a large one."
+        *("softplus is a smooth relu: ", _softplus_of(pre), " is near 0 for a very negative "),
+        *(pre, " and near ", pre, " itself for a large one."),
     ),
     slope_why=lambda pre, post, value: (
-        f"softplus′ is the sigmoid σ({pre}), the slope of ln(1 + exp({pre}))."
+        *(Func("softplus′", r"\operatorname{softplus}'"), " is the sigmoid "),
+        *(_applied(_SIGMA, pre), ", the slope of ", _softplus_of(pre), "."),
     ),
 )
 
@@ -581,6 +690,8 @@ def _silu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return s * (1.0 + z * (1.0 - s))
 
 
+_SILU_SLOPE = Func("silu′", r"\operatorname{silu}'")
+
 SILU = Activation(
     name="silu",
     symbol="silu",
@@ -589,16 +700,22 @@ SILU = Activation(
     latex_symbol=r"\operatorname{silu}",
     value=_silu_value,
     slope=_silu_slope,
-    slope_formula="σ(z)·(1 + z·(1 − σ(z)))",
-    slope_template="silu′({0})",
+    slope_formula=lambda z: (
+        *(*_applied(_SIGMA, z), TIMES, OPEN, ONE, PLUS, z, TIMES),
+        *(OPEN, ONE, MINUS_OP, *_applied(_SIGMA, z), CLOSE, CLOSE),
+    ),
+    slope_template=_applied(_SILU_SLOPE, _SLOT),
     slope_reads_post=False,
     forward_kernel=_copy_kernel(_silu_value),
     backward_kernel=_slope_kernel(_silu_slope),
     why=lambda pre, post, z, a, last: (
-        f"silu multiplies {pre} by its own sigmoid: near {pre} for a large {pre}, "
-        "near 0 for a very negative one."
+        *("silu multiplies ", pre, " by its own sigmoid: near ", pre, " for a large ", pre),
+        ", near 0 for a very negative one.",
     ),
-    slope_why=lambda pre, post, value: f"silu′ comes from the product rule on {pre}·σ({pre}).",
+    slope_why=lambda pre, post, value: (
+        *(_SILU_SLOPE, " comes from the product rule on "),
+        *((pre, TIMES, *_applied(_SIGMA, pre)), "."),
+    ),
 )
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -3,7 +3,9 @@
 `LOSSES` maps a network file's loss name to its `Loss`, in SPEC §1's order. NumPy is imported
 inside the functions, so the names can be read before NumPy is loaded.
 
-Each record also holds its kernel for the `train` fast path.
+Each record also holds its kernel for the `train` fast path. Its formulas and sentences are
+written with `nntui.engine.notation`'s tokens, in the output o and the target y (o_k, y_k for
+each of K outputs).
 """
 
 from __future__ import annotations
@@ -13,6 +15,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nntui.engine.notation import (
+    CLOSE,
+    LN,
+    MINUS_OP,
+    NEGATIVE,
+    ONE,
+    OPEN,
+    OVER,
+    PLUS,
+    SQUARED,
+    TIMES,
+    Expr,
+    Lit,
+    Name,
+    Num,
+    Op,
+    Prose,
+    joined,
+    slot,
+)
 from nntui.engine.ops.activations import activation
 
 if TYPE_CHECKING:
@@ -39,12 +61,15 @@ class Loss:
     latex: str
     per_sample: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     gradient: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    # The trace's formula and template for K outputs; the template's {2k}, {2k+1} are y_k, o_k.
-    formula: Callable[[int], tuple[str, str]]
-    why: str
-    gradient_formula: str  # in o, y and K (the number of outputs)
-    gradient_template: str  # over {0} = o, {1} = y
-    gradient_why: str
+    # The trace's formula and template for K outputs (of the new output o* when `star`); the
+    # template's slots 2k, 2k + 1 are y_k, o_k.
+    formula: Callable[[int, bool], tuple[Expr, Expr]]
+    why: Prose
+    # ∂E/∂o in the output's name o, the target's y, for K outputs; its template over slots
+    # 0 = o, 1 = y.
+    gradient_formula: Callable[[Name, Name, int], Expr]
+    gradient_template: Callable[[int], Expr]
+    gradient_why: Prose
     # The output activation this loss requires, if any (a classifier's loss), and ∂E_i/∂z of
     # that pairing written directly: the factors ∂E/∂o and ∂o/∂z underflow where the output
     # saturates, their product does not.
@@ -53,37 +78,95 @@ class Loss:
     kernel: LossKernel | None = None  # the `train` fast path's in-place loss and δ
 
 
-def _squares(size: int) -> str:
-    return " + ".join(f"({{{2 * k}}} − {{{2 * k + 1}}})²" for k in range(size))
+# -- notation ---------------------------------------------------------------------------------
+
+OUTPUT, TARGET = Name("o", "o"), Name("y", "y")
+OUTPUT_K, TARGET_K = Name("o_k", "o", ("k",)), Name("y_k", "y", ("k",))
+#: Σ_k, over the outputs; K, how many there are.
+SUM_K, K = Name("Σ_k", "Σ", ("k",)), Name("K", "K")
+_SPACE, _HALF, _TWO = Op(" "), Op("½"), Lit("2")
 
 
-def _symbolic_squares(size: int) -> str:
-    return "(y − o)²" if size == 1 else "Σ_k (y_k − o_k)²"
+def _outputs(size: int, star: bool) -> tuple[Name, Name]:
+    """The output's names in a loss formula: o and o_k, or o* and o_k* for the check."""
+    return (OUTPUT.starred(), OUTPUT_K.starred()) if star else (OUTPUT, OUTPUT_K)
 
 
-def _half_sse_formula(size: int) -> tuple[str, str]:
+def _squares(size: int) -> Expr:
+    """`({0} − {1})² + ({2} − {3})² + …`: each target minus its output, squared."""
+    return joined(
+        [(OPEN, slot(2 * k), MINUS_OP, slot(2 * k + 1), CLOSE, SQUARED) for k in range(size)], PLUS
+    )
+
+
+def _symbolic_squares(size: int, star: bool) -> Expr:
+    """`(y − o)²`, or `Σ_k (y_k − o_k)²` for several outputs."""
+    o, o_k = _outputs(size, star)
+    if size == 1:
+        return (OPEN, TARGET, MINUS_OP, o, CLOSE, SQUARED)
+    return (SUM_K, _SPACE, OPEN, TARGET_K, MINUS_OP, o_k, CLOSE, SQUARED)
+
+
+def _half_sse_formula(size: int, star: bool) -> tuple[Expr, Expr]:
     squares = _squares(size)
-    return f"½·{_symbolic_squares(size)}", f"½·({squares})" if size > 1 else f"½·{squares}"
+    template = (_HALF, TIMES, OPEN, *squares, CLOSE) if size > 1 else (_HALF, TIMES, *squares)
+    return (_HALF, TIMES, *_symbolic_squares(size, star)), template
 
 
-def _mse_formula(size: int) -> tuple[str, str]:
-    return f"(1/{size})·{_symbolic_squares(size)}", f"({_squares(size)})/{size}"
+def _mse_formula(size: int, star: bool) -> tuple[Expr, Expr]:
+    count = Lit(str(size))
+    formula = (OPEN, ONE, OVER, count, CLOSE, TIMES, *_symbolic_squares(size, star))
+    return formula, (OPEN, *_squares(size), CLOSE, OVER, count)
 
 
-def _bce_formula(size: int) -> tuple[str, str]:
-    terms = " + ".join(
-        f"{{{2 * k}}}·ln {{{2 * k + 1}}} + (1 − {{{2 * k}}})·ln(1 − {{{2 * k + 1}}})"
-        for k in range(size)
-    )
+def _log_term(y: Name | Num, o: Name | Num) -> Expr:
+    """`y·ln o`."""
+    return (y, TIMES, LN, _SPACE, o)
+
+
+def _bce_term(y: Name | Num, o: Name | Num) -> Expr:
+    """`y·ln o + (1 − y)·ln(1 − o)`."""
+    one_minus_y = (OPEN, ONE, MINUS_OP, y, CLOSE)
+    return (*_log_term(y, o), PLUS, *one_minus_y, TIMES, LN, OPEN, ONE, MINUS_OP, o, CLOSE)
+
+
+def _bce_formula(size: int, star: bool) -> tuple[Expr, Expr]:
+    terms = joined([_bce_term(slot(2 * k), slot(2 * k + 1)) for k in range(size)], PLUS)
+    o, o_k = _outputs(size, star)
     symbolic = (
-        "y·ln o + (1 − y)·ln(1 − o)" if size == 1 else "Σ_k [y_k·ln o_k + (1 − y_k)·ln(1 − o_k)]"
+        _bce_term(TARGET, o) if size == 1 else (SUM_K, Op(" ["), *_bce_term(TARGET_K, o_k), Op("]"))
     )
-    return f"−({symbolic})", f"−({terms})"
+    return (NEGATIVE, OPEN, *symbolic, CLOSE), (NEGATIVE, OPEN, *terms, CLOSE)
 
 
-def _cross_entropy_formula(size: int) -> tuple[str, str]:
-    terms = " + ".join(f"{{{2 * k}}}·ln {{{2 * k + 1}}}" for k in range(size))
-    return "−Σ_k y_k·ln o_k", f"−({terms})"
+def _cross_entropy_formula(size: int, star: bool) -> tuple[Expr, Expr]:
+    terms = joined([_log_term(slot(2 * k), slot(2 * k + 1)) for k in range(size)], PLUS)
+    o_k = _outputs(size, star)[1]
+    return (NEGATIVE, SUM_K, _SPACE, *_log_term(TARGET_K, o_k)), (NEGATIVE, OPEN, *terms, CLOSE)
+
+
+def _difference(o: Name | Num, y: Name | Num) -> Expr:
+    """`o − y`."""
+    return (o, MINUS_OP, y)
+
+
+def _twice_difference(o: Name | Num, y: Name | Num) -> Expr:
+    """`2·(o − y)`."""
+    return (_TWO, TIMES, OPEN, *_difference(o, y), CLOSE)
+
+
+def _bce_gradient_formula(o: Name | Num, y: Name | Num) -> Expr:
+    """`(o − y)/(o·(1 − o))`."""
+    slope = (o, TIMES, OPEN, ONE, MINUS_OP, o, CLOSE)
+    return (OPEN, *_difference(o, y), CLOSE, OVER, OPEN, *slope, CLOSE)
+
+
+def _cross_entropy_gradient_formula(o: Name | Num, y: Name | Num) -> Expr:
+    """`−y/o`."""
+    return (NEGATIVE, y, OVER, o)
+
+
+_O_SLOT, _Y_SLOT = slot(0), slot(1)
 
 
 def _half_sse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -252,11 +335,18 @@ HALF_SSE = Loss(
     per_sample=_half_sse,
     gradient=lambda o, y: o - y,
     formula=_half_sse_formula,
-    why="The loss is half the squared error between the target y and the output o.",
-    gradient_formula="o − y",
-    gradient_template="{0} − {1}",
+    why=(
+        "The loss is half the squared error between the target ",
+        TARGET,
+        " and the output ",
+        OUTPUT,
+        ".",
+    ),
+    gradient_formula=lambda o, y, size: _difference(o, y),
+    gradient_template=lambda size: _difference(_O_SLOT, _Y_SLOT),
     gradient_why=(
-        "Differentiating ½·(y − o)² gives o − y: how fast the loss grows as the output grows."
+        *("Differentiating ", (_HALF, TIMES, *_symbolic_squares(1, False)), " gives "),
+        *(_difference(OUTPUT, TARGET), ": how fast the loss grows as the output grows."),
     ),
     kernel=_squares_kernel(0.5, 1.0),
 )
@@ -268,11 +358,20 @@ SSE = Loss(
     latex=r"E = \sum_k (y_k - o_k)^2",
     per_sample=_sse,
     gradient=lambda o, y: 2.0 * (o - y),
-    formula=lambda size: (_symbolic_squares(size), _squares(size)),
-    why="The loss is the squared error between the target y and the output o.",
-    gradient_formula="2·(o − y)",
-    gradient_template="2·({0} − {1})",
-    gradient_why="Differentiating (y − o)² gives 2·(o − y).",
+    formula=lambda size, star: (_symbolic_squares(size, star), _squares(size)),
+    why=(
+        "The loss is the squared error between the target ",
+        TARGET,
+        " and the output ",
+        OUTPUT,
+        ".",
+    ),
+    gradient_formula=lambda o, y, size: _twice_difference(o, y),
+    gradient_template=lambda size: _twice_difference(_O_SLOT, _Y_SLOT),
+    gradient_why=(
+        *("Differentiating ", _symbolic_squares(1, False), " gives "),
+        *(_twice_difference(OUTPUT, TARGET), "."),
+    ),
     kernel=_squares_kernel(1.0, 2.0),
 )
 
@@ -284,11 +383,15 @@ MSE = Loss(
     per_sample=_mse,
     gradient=lambda o, y: 2.0 * (o - y) / o.shape[-1],
     formula=_mse_formula,
-    why="The loss is the mean of the squared errors over the outputs.",
-    gradient_formula="2·(o − y)/K",
-    gradient_template="2·({0} − {1})/K",
+    why=("The loss is the mean of the squared errors over the outputs.",),
+    gradient_formula=lambda o, y, size: (*_twice_difference(o, y), OVER, Lit(str(size))),
+    gradient_template=lambda size: (*_twice_difference(_O_SLOT, _Y_SLOT), OVER, Lit(str(size))),
     gradient_why=(
-        "Differentiating the mean squared error gives 2·(o − y)/K for each of the K outputs."
+        *(
+            "Differentiating the mean squared error gives ",
+            (*_twice_difference(OUTPUT, TARGET), OVER, K),
+        ),
+        *(" for each of the ", K, " outputs."),
     ),
     kernel=_squares_kernel(None, None),
 )
@@ -301,10 +404,20 @@ BCE = Loss(
     per_sample=_bce,
     gradient=_bce_gradient,
     formula=_bce_formula,
-    why="Binary cross-entropy: how surprised the output o is by the target y.",
-    gradient_formula="(o − y)/(o·(1 − o))",
-    gradient_template="({0} − {1})/({0}·(1 − {0}))",
-    gradient_why="Differentiating binary cross-entropy gives (o − y)/(o·(1 − o)).",
+    why=(
+        "Binary cross-entropy: how surprised the output ",
+        OUTPUT,
+        " is by the target ",
+        TARGET,
+        ".",
+    ),
+    gradient_formula=lambda o, y, size: _bce_gradient_formula(o, y),
+    gradient_template=lambda size: _bce_gradient_formula(_O_SLOT, _Y_SLOT),
+    gradient_why=(
+        "Differentiating binary cross-entropy gives ",
+        _bce_gradient_formula(OUTPUT, TARGET),
+        ".",
+    ),
     output="sigmoid",
     fused_delta=lambda o, y: o - y,
     kernel=_bce_kernel,
@@ -318,10 +431,13 @@ CROSS_ENTROPY = Loss(
     per_sample=_cross_entropy,
     gradient=_cross_entropy_gradient,
     formula=_cross_entropy_formula,
-    why="Cross-entropy: minus the log of the probability the network gives to the target class.",
-    gradient_formula="−y/o",
-    gradient_template="−{1}/{0}",
-    gradient_why="Differentiating −y·ln o gives −y/o.",
+    why=("Cross-entropy: minus the log of the probability the network gives to the target class.",),
+    gradient_formula=lambda o, y, size: _cross_entropy_gradient_formula(o, y),
+    gradient_template=lambda size: _cross_entropy_gradient_formula(_O_SLOT, _Y_SLOT),
+    gradient_why=(
+        *("Differentiating ", (NEGATIVE, *_log_term(TARGET, OUTPUT)), " gives "),
+        *(_cross_entropy_gradient_formula(OUTPUT, TARGET), "."),
+    ),
     output="softmax",
     fused_delta=_softmax_cross_entropy_delta,
     kernel=_cross_entropy_kernel,

@@ -1,0 +1,127 @@
+"""`build_trace`: run one training step and write each number it produced as a step, in the
+order a lecturer explains it (SPEC §4).
+
+Per sample, forward (each neuron's sum, then its activation) and its loss; the batch loss;
+per sample, backward a layer at a time from the output (∂E/∂a of each neuron, each
+activation derivative, then each parameter's chain-rule product); the reduction over samples;
+the update of every parameter; the check (forward again with the new parameters, new loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nntui.engine.compute import Backward, Forward, backward, forward, sgd_step
+from nntui.engine.network import Network
+from nntui.engine.problems import step_problem
+from nntui.engine.spec import (
+    GRANULARITIES,
+    Granularity,
+    default_granularity_for,
+    traced_sample_count,
+)
+from nntui.engine.trace.backward import BackwardSteps
+from nntui.engine.trace.model import Phase, Step, Trace
+from nntui.engine.trace.notation import Names
+from nntui.engine.trace.update import UpdateSteps
+
+
+class _Builder(UpdateSteps, BackwardSteps):
+    """Writes the steps of one training step in the lecture's order; each family of steps
+    (forward and loss, backward, gradients, reduction and update) adds its own kinds."""
+
+    def build(self) -> list[Step]:
+        net = self.net
+        for sample in self.samples:
+            self.forward_sample(sample, net, self.fwd, "forward", star=False)
+            self.loss_step(sample, self.fwd, "loss", star=False)
+        if net.n_samples > 1:
+            self.batch_loss(self.fwd, "loss", star=False)
+        for sample in self.samples:
+            for layer in reversed(range(self.n_layers)):
+                self.backward_layer(sample, layer)
+        if net.n_samples > 1:
+            for layer in reversed(range(self.n_layers)):
+                self.reduce_layer(layer)
+        for layer in reversed(range(self.n_layers)):
+            self.update_layer(layer)
+        for sample in self.samples:
+            self.forward_sample(sample, self.after, self.fwd_after, "check", star=True)
+            self.loss_step(sample, self.fwd_after, "check", star=True)
+        if net.n_samples > 1:
+            self.batch_loss(self.fwd_after, "check", star=True)
+        return self.steps
+
+
+def default_samples(net: Network) -> tuple[int, ...]:
+    """The samples a trace steps through unless told: all of them, or the first
+    `TRACE_SAMPLES` of a big data set."""
+    return tuple(range(traced_sample_count(net.n_samples)))
+
+
+def build_trace(
+    net: Network, granularity: Granularity = "parameter", samples: Sequence[int] | None = None
+) -> Trace:
+    """Run one training step of `net` and trace it at `granularity`, with the own steps of
+    `samples` (distinct sample indices, in increasing order; default `default_samples`).
+    Batch steps (the batch loss, the reduced gradients) always cover every sample: the
+    samples without steps of their own enter them as one term, their sum."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    chosen = default_samples(net) if samples is None else tuple(int(k) for k in samples)
+    if (
+        not chosen
+        or list(chosen) != sorted(set(chosen))
+        or not 0 <= chosen[0] <= chosen[-1] < net.n_samples
+    ):
+        raise ValueError(f"samples must be distinct sample indices in order, got {samples!r}")
+    # A diverging network overflows on purpose: the numbers say inf, `problem` says why,
+    # and NumPy stays quiet.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fwd = forward(net)
+        bwd = backward(net, fwd)
+        after = sgd_step(net, bwd)
+        fwd_after = forward(after)
+        builder = _Builder(net, granularity, fwd, bwd, after, fwd_after, chosen)
+        steps = tuple(builder.build())
+    starts: dict[Phase, int] = {}
+    for step in steps:
+        starts.setdefault(step.phase, step.index)
+    problem = _problem(net, fwd, bwd, after, fwd_after)
+    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts, problem, chosen)
+
+
+def _problem(
+    net: Network, fwd: Forward, bwd: Backward, after: Network, fwd_after: Forward
+) -> str | None:
+    """Why this training step cannot be taken, or None when every number of it is finite:
+    the first number that is not (pre/post of every layer, every loss, every gradient, every
+    new parameter, the check), named as the steps name it (`step_problem`)."""
+    names = Names.of(net)
+
+    def symbol(kind: str, layer: int, neuron: int) -> str:
+        name = names.pre(layer, neuron) if kind == "pre" else names.post(layer, neuron)
+        return name.text
+
+    return step_problem(net, fwd, bwd, after, fwd_after, symbol)
+
+
+def estimated_steps(net: Network, granularity: Granularity, samples: int | None = None) -> int:
+    """About how many steps one iteration has at `granularity` stepping through `samples`
+    samples (default: as many as `default_samples`), without building it."""
+    n = traced_sample_count(net.n_samples) if samples is None else samples
+    neurons = sum(layer.size for layer in net.layers)
+    params = net.n_params
+    layers = len(net.layers)
+    if granularity == "parameter":
+        return n * (5 * neurons + params) + 2 * params
+    if granularity == "neuron":
+        return n * 7 * neurons + 4 * neurons
+    return n * 8 * layers + 4 * layers
+
+
+def default_granularity(net: Network) -> Granularity:
+    """One step per parameter for small networks (the document's way), per layer for big ones."""
+    return default_granularity_for(net.n_params, net.n_samples)
