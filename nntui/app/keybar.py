@@ -2,18 +2,23 @@
 
 One widget draws the whole line. Textual's `Footer` makes a widget per key and re-makes them
 whenever the keys change; that cost the first frame ~40 ms and every step key that changed
-the footer more than the rest of its redraw. Like the `Footer`, it reads the screen's active
-bindings whenever Textual says they changed (`refresh_bindings()`), in the order they are
-declared. Clicking a key does what pressing it does.
+the footer more than the rest of its redraw. Like the `Footer`, it listens for Textual saying
+that the bindings changed (`refresh_bindings()`, the screen's `bindings_updated_signal`) and
+asks the app's `check_action` which of its bindings can act, in the order they are declared
+(read once: the screen's `active_bindings` would resolve every binding's namespace again at
+every key press). Clicking a key does what pressing it does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
+from textual.actions import parse
+from textual.binding import Binding
 from textual.events import Click
 from textual.screen import Screen
 from textual.widget import Widget
@@ -104,6 +109,8 @@ class KeyBar(Widget, can_focus=False):
         super().__init__(id=id)
         self.keys: tuple[Key, ...] = ()
         self._spans: list[tuple[int, int, Key]] = []  # [start, end) cells of each key shown
+        #: The app's shown bindings, each as its footer entry and its parsed action.
+        self._declared: list[tuple[Key, str, tuple[object, ...]]] | None = None
 
     @property
     def actions(self) -> set[str]:
@@ -135,17 +142,24 @@ class KeyBar(Widget, can_focus=False):
             self.show(self.keys_that_act(screen))
 
     def keys_that_act(self, screen: Screen) -> tuple[Key, ...]:
-        """One entry per action that can act now and is shown, by its first key, in the
-        order the bindings are declared (most important first)."""
-        app = self.app
-        keys: dict[str, Key] = {}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            action = binding.action
-            if active.enabled and binding.show and action not in keys:
-                display = app.get_key_display(binding)
-                keys[action] = Key(binding.key, display, binding.description, action)
-        return tuple(keys.values())
+        """One entry per shown binding of the app whose action can act now, by its first key,
+        in the order the bindings are declared (most important first)."""
+        check = self.app.check_action
+        return tuple(key for key, name, parameters in self._app_keys() if check(name, parameters))
+
+    def _app_keys(self) -> list[tuple[Key, str, tuple[object, ...]]]:
+        if self._declared is None:
+            app = self.app
+            self._declared = []
+            for binding in app.BINDINGS:
+                if isinstance(binding, Binding) and binding.show:
+                    first = replace(binding, key=binding.key.split(",")[0])
+                    key = Key(
+                        first.key, app.get_key_display(first), binding.description, binding.action
+                    )
+                    _, name, parameters = parse(binding.action)
+                    self._declared.append((key, name, parameters))
+        return self._declared
 
     def show(self, keys: tuple[Key, ...]) -> None:
         if keys != self.keys:
