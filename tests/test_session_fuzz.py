@@ -100,6 +100,14 @@ class SessionModel:
                 assert all(math.isfinite(v) for v in s.loss_history[1:])
         if s.shown_loss is not None:
             assert isinstance(s.shown_loss, float)
+        # The views' answer is never a stale one kept from before the action.
+        known = s.view()
+        assert known is s.view()
+        assert (known.cursor, known.step, known.iteration) == (s.cursor, s.step, s.iteration)
+        assert (known.precision, known.granularity) == (s.precision, s.granularity)
+        assert known.trace is trace and known.network is s.network
+        assert known.loss == s.shown_loss and known.loss_history == s.loss_history
+        assert known.warning == (s.blocked or s.message)
 
     # -- actions ------------------------------------------------------------------------------
     def next(self) -> None:
