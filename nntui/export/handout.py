@@ -31,7 +31,7 @@ PHASE_TITLES: dict[Phase, str] = {
     "check": "Check: forward pass again",
 }
 
-#: The symbols the handouts' own sentences use, in both notations.
+#: The mathematics of the handouts' own sentences, in both notations.
 _THETA = Math("θ", r"\theta")
 _UPDATE = Math(
     "θ* = θ − µ·∂E/∂θ", r"\theta^{*} = \theta - \mu \cdot \frac{\partial E}{\partial \theta}"
@@ -50,11 +50,6 @@ _PHASE_INTROS: dict[Phase, Prose] = {
     "backward": (
         "The chain rule, from the loss back to every weight and bias: how much the loss "
         "changes when each parameter changes.",
-    ),
-    "update": (
-        "Every parameter takes one step against its gradient, ",
-        _UPDATE,
-        ". All the gradients were computed with the parameters from before the step.",
     ),
     "check": (
         "The same forward pass with the updated parameters (marked ",
@@ -133,6 +128,7 @@ def network_intro(net: Network) -> Prose:
 
 
 def layer_role(net: Network, index: int) -> str:
+    """`hidden layer` or `output layer`."""
     return "output layer" if index == len(net.layers) - 1 else "hidden layer"
 
 
@@ -159,6 +155,8 @@ def labels_samples(net: Network, steps: Sequence[Step]) -> bool:
 
 
 def phases(trace: Trace) -> Iterator[tuple[int, Phase, list[Step]]]:
+    """The phases that have steps, numbered from 1 as the handout's sections are, with
+    their steps."""
     number = 0
     for phase in PHASES:
         steps = [step for step in trace.steps if step.phase == phase]
@@ -175,6 +173,7 @@ def shown(count: int) -> list[int | None]:
 
 
 def vector_text(values: np.ndarray, precision: int) -> str:
+    """A sample's inputs or targets as the screen writes them, `[0.5, −1, …, 2]`."""
     items = ["…" if k is None else fmt_operand(values[k], precision) for k in shown(len(values))]
     return "[" + ", ".join(items) + "]"
 
@@ -363,16 +362,23 @@ def phase_intro(net: Network, phase: Phase) -> Prose:
             f" Each sample's gradients first, then their {net.reduction}: the gradient of "
             "the batch loss.",
         )
-    if phase == "update" and not net.update_biases:
-        first, *rest = _PHASE_INTROS[phase]
-        return (
-            first.replace("Every parameter takes", "Every weight takes"),
-            *rest,
-            " The biases are fixed (",
-            _FIXED_BIASES,
-            ").",
-        )
+    if phase == "update":
+        return _update_intro(net)
     return _PHASE_INTROS[phase]
+
+
+def _update_intro(net: Network) -> Prose:
+    """The update: every parameter, or with fixed biases every weight, steps against its
+    gradient."""
+    moving = "parameter" if net.update_biases else "weight"
+    prose: Prose = (
+        f"Every {moving} takes one step against its gradient, ",
+        _UPDATE,
+        ". All the gradients were computed with the parameters from before the step.",
+    )
+    if net.update_biases:
+        return prose
+    return (*prose, " The biases are fixed (", _FIXED_BIASES, ").")
 
 
 def settings(net: Network) -> list[Prose]:
@@ -405,6 +411,8 @@ def settings(net: Network) -> list[Prose]:
 
 
 def intro(trace: Trace, precision: int) -> Prose:
+    """The handout's first paragraph: what it works through, how many steps of what kind,
+    and how its numbers are rounded."""
     net = trace.network
     granularity = {
         "parameter": "one step per number",
