@@ -4,6 +4,7 @@ JSON and the texts are well formed."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -110,7 +111,7 @@ def test_op_check_can_fail() -> None:
     )
     step = trace.steps[0]
     assert not op_errors(step)
-    broken = Step(**{**vars(step), "value": step.value + 1e-6})
+    broken = dataclasses.replace(step, value=step.value + 1e-6)
     assert op_errors(broken)
 
 

@@ -447,7 +447,7 @@ def _spaces(text: str) -> str:
 def latex_value(value: Any, precision: int, label: Label = None, *, short: bool = False) -> str:
     """A number as LaTeX math: a scalar (`-0.29`, `1.2 \\times 10^{12}`), an array written out
     as a `bmatrix` (a vector as a column), a long one as its largest entries by name
-    (`[h_{17} = 1.204, \\ldots \\text{29 more}]`)."""
+    (`[h_{17} = 1.204,\\allowbreak \\ldots\\text{ 29 more}]`)."""
     fmt = fmt_operand if short else fmt_result
     if not is_array(value):
         return _latex_number(fmt(float(value), precision))
@@ -463,7 +463,8 @@ def latex_value(value: Any, precision: int, label: Label = None, *, short: bool 
         for entry, entry_index in entries
     ]
     note = left_out_note(len(entries), nonzero, total)
-    return "[" + ", ".join(items) + rf", \ldots \text{{{note}}}]"
+    # A line may break after any entry: a display of two long arrays is wider than the page.
+    return "[" + r",\allowbreak ".join([*items, rf"\ldots\text{{ {note}}}"]) + "]"
 
 
 def _latex_matrix(rows: Sequence[Any], precision: int, fmt: Any) -> str:
@@ -522,8 +523,9 @@ def latex_prose(
     prose: Prose, numbers: Sequence[Any] = (), precision: int = 3, labels: Sequence[Label] = ()
 ) -> str:
     """A sentence for LaTeX: its text escaped, its math as `$…$`. A number is text, but one with
-    a minus sign is math (with the brackets that enclose just it: `$(-0.100)$`), and an array's
-    entries likewise, a long one's by name (`[$h_{17} = 1.204$, \\ldots{} 29 more]`)."""
+    a minus sign is math, and so is one alone in brackets, with them (`bias $b_{00}$
+    $(-0.100)$`); an array is written entry by entry, a long one's entries by name
+    (`[$h_{17} = 1.204$, \\ldots{} 29 more]`)."""
     out: list[str] = []
     drop_close = False
     for position, piece in enumerate(prose):
@@ -538,9 +540,9 @@ def latex_prose(
             label = labels[piece.slot] if piece.slot < len(labels) else None
             number = numbers[piece.slot]
             text = _prose_number(number, precision, label)
-            if text.startswith("$-") and _bracketed(prose, position):
+            if not is_array(number) and _bracketed(prose, position):
                 out[-1] = out[-1][:-1]
-                text, drop_close = f"$({text[1:-1]})$", True
+                text, drop_close = f"$({text.strip('$')})$", True
             out.append(text)
         else:
             out.append(f"${latex(piece, numbers, precision, labels, short=False)}$")
@@ -612,7 +614,7 @@ def elided(expr: Expr, length: int, max_terms: int = 8) -> Expr:
             inner = expr[start + 1 : end]
             shorter = elided(inner, length, max_terms)
             if shorter != inner:
-                return (*expr[: start + 1], *shorter, *expr[end:])
+                return (*expr[: start + 1], *tokens(shorter), *expr[end:])
     return expr
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 MINUS = "−"
 #: From this magnitude on, numbers are written in scientific notation (1.23e+20).
@@ -82,8 +82,21 @@ def _one_digit(value: float) -> str:
     return text.replace("-", MINUS)
 
 
+class ArrayLike(Protocol):
+    """A NumPy array as this module reads one, without importing NumPy."""
+
+    @property
+    def ndim(self) -> int: ...
+    def tolist(self) -> Any: ...
+    def ravel(self) -> Any: ...
+
+
+#: What `fmt_value` writes: a number, nested sequences of numbers, or a NumPy array.
+Value = float | Sequence[Any] | ArrayLike
+
+
 def fmt_value(
-    value: float | Sequence[Any], precision: int, *, short: bool = False, label: str | None = None
+    value: Value, precision: int, *, short: bool = False, label: str | None = None
 ) -> str:
     """A scalar or an array (rows in brackets). A long array shows its largest entries, named
     by `label` (`"h{0}"`, `"w0_{0}_{1}"`: one field per dimension; by their index `#3`

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from nntui.engine.notation import (
     CLOSE,
@@ -38,6 +38,7 @@ from nntui.engine.notation import (
     Num,
     Op,
     Prose,
+    Tokens,
     Words,
     slot,
 )
@@ -127,7 +128,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     import numpy as np
 
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return cast("np.ndarray", np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -136,14 +137,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
     shifted = z - np.max(z, axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return cast("np.ndarray", e / np.sum(e, axis=-1, keepdims=True))
 
 
 def softmax_backward(grad_post: np.ndarray, a: np.ndarray) -> np.ndarray:
     """∂E/∂z from ∂E/∂a through softmax: a ⊙ (∂E/∂a − Σ_j ∂E/∂a_j · a_j)."""
     import numpy as np
 
-    return a * (grad_post - np.sum(grad_post * a, axis=-1, keepdims=True))
+    return cast("np.ndarray", a * (grad_post - np.sum(grad_post * a, axis=-1, keepdims=True)))
 
 
 def _everywhere(test: Any) -> bool:
@@ -152,10 +153,10 @@ def _everywhere(test: Any) -> bool:
     return bool(np.all(test))
 
 
-def _switch_formula(slope: Func, negative: Expr) -> Callable[[Name], Expr]:
+def _switch_formula(slope: Func, negative: Tokens) -> Callable[[Name], Tokens]:
     """`f′(z) = 1 if z > 0, else …` for an activation with a corner at 0."""
 
-    def formula(z: Name) -> Expr:
+    def formula(z: Name) -> Tokens:
         return (
             *(slope, OPEN, z, CLOSE, EQUALS, ONE, Words(" if "), z, GREATER, ZERO),
             *(Op(","), Words(" else "), *negative),
@@ -164,7 +165,7 @@ def _switch_formula(slope: Func, negative: Expr) -> Callable[[Name], Expr]:
     return formula
 
 
-def _applied(function: Func, argument: Name | Num) -> Expr:
+def _applied(function: Func, argument: Name | Num) -> Tokens:
     """`f(z)`."""
     return (function, OPEN, argument, CLOSE)
 
@@ -229,7 +230,7 @@ LINEAR = Activation(
 def _relu_value(z: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return np.maximum(z, 0.0)
+    return cast("np.ndarray", np.maximum(z, 0.0))
 
 
 def _relu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -450,11 +451,11 @@ SIGMOID = Activation(
 def _tanh_value(z: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return np.tanh(z)
+    return cast("np.ndarray", np.tanh(z))
 
 
 def _tanh_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return 1.0 - a * a
+    return cast("np.ndarray", 1.0 - a * a)
 
 
 def _tanh_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
@@ -569,7 +570,7 @@ def _elu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     """1 for z > 0, else e^z: e^min(z, 0) is both (e^0 = 1 exactly)."""
     import numpy as np
 
-    return np.exp(np.minimum(z, 0.0))
+    return cast("np.ndarray", np.exp(np.minimum(z, 0.0)))
 
 
 def _elu_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
@@ -635,7 +636,7 @@ def _softplus_value(z: np.ndarray) -> np.ndarray:
     """ln(1 + e^z) as logaddexp(0, z): finite for any finite z."""
     import numpy as np
 
-    return np.logaddexp(0.0, z)
+    return cast("np.ndarray", np.logaddexp(0.0, z))
 
 
 def _softplus_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -648,7 +649,7 @@ def _softplus_forward(z: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
     return lambda: np.logaddexp(0.0, z, out)
 
 
-def _softplus_of(z: Name) -> Expr:
+def _softplus_of(z: Name) -> Tokens:
     """ln(1 + exp(z))."""
     return (LN, OPEN, ONE, PLUS, *_applied(EXP, z), CLOSE)
 
@@ -681,7 +682,7 @@ SOFTPLUS = Activation(
 
 def _silu_value(z: np.ndarray) -> np.ndarray:
     """z·σ(z) with the sigmoid that never overflows."""
-    return z * sigmoid(z)
+    return cast("np.ndarray", z * sigmoid(z))
 
 
 def _silu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:

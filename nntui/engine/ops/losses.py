@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from nntui.engine.notation import (
     CLOSE,
@@ -32,6 +32,7 @@ from nntui.engine.notation import (
     Num,
     Op,
     Prose,
+    Tokens,
     joined,
     slot,
 )
@@ -92,14 +93,14 @@ def _outputs(size: int, star: bool) -> tuple[Name, Name]:
     return (OUTPUT.starred(), OUTPUT_K.starred()) if star else (OUTPUT, OUTPUT_K)
 
 
-def _squares(size: int) -> Expr:
+def _squares(size: int) -> Tokens:
     """`({0} − {1})² + ({2} − {3})² + …`: each target minus its output, squared."""
     return joined(
         [(OPEN, slot(2 * k), MINUS_OP, slot(2 * k + 1), CLOSE, SQUARED) for k in range(size)], PLUS
     )
 
 
-def _symbolic_squares(size: int, star: bool) -> Expr:
+def _symbolic_squares(size: int, star: bool) -> Tokens:
     """`(y − o)²`, or `Σ_k (y_k − o_k)²` for several outputs."""
     o, o_k = _outputs(size, star)
     if size == 1:
@@ -119,12 +120,12 @@ def _mse_formula(size: int, star: bool) -> tuple[Expr, Expr]:
     return formula, (OPEN, *_squares(size), CLOSE, OVER, count)
 
 
-def _log_term(y: Name | Num, o: Name | Num) -> Expr:
+def _log_term(y: Name | Num, o: Name | Num) -> Tokens:
     """`y·ln o`."""
     return (y, TIMES, LN, _SPACE, o)
 
 
-def _bce_term(y: Name | Num, o: Name | Num) -> Expr:
+def _bce_term(y: Name | Num, o: Name | Num) -> Tokens:
     """`y·ln o + (1 − y)·ln(1 − o)`."""
     one_minus_y = (OPEN, ONE, MINUS_OP, y, CLOSE)
     return (*_log_term(y, o), PLUS, *one_minus_y, TIMES, LN, OPEN, ONE, MINUS_OP, o, CLOSE)
@@ -145,23 +146,23 @@ def _cross_entropy_formula(size: int, star: bool) -> tuple[Expr, Expr]:
     return (NEGATIVE, SUM_K, _SPACE, *_log_term(TARGET_K, o_k)), (NEGATIVE, OPEN, *terms, CLOSE)
 
 
-def _difference(o: Name | Num, y: Name | Num) -> Expr:
+def _difference(o: Name | Num, y: Name | Num) -> Tokens:
     """`o − y`."""
     return (o, MINUS_OP, y)
 
 
-def _twice_difference(o: Name | Num, y: Name | Num) -> Expr:
+def _twice_difference(o: Name | Num, y: Name | Num) -> Tokens:
     """`2·(o − y)`."""
     return (_TWO, TIMES, OPEN, *_difference(o, y), CLOSE)
 
 
-def _bce_gradient_formula(o: Name | Num, y: Name | Num) -> Expr:
+def _bce_gradient_formula(o: Name | Num, y: Name | Num) -> Tokens:
     """`(o − y)/(o·(1 − o))`."""
     slope = (o, TIMES, OPEN, ONE, MINUS_OP, o, CLOSE)
     return (OPEN, *_difference(o, y), CLOSE, OVER, OPEN, *slope, CLOSE)
 
 
-def _cross_entropy_gradient_formula(o: Name | Num, y: Name | Num) -> Expr:
+def _cross_entropy_gradient_formula(o: Name | Num, y: Name | Num) -> Tokens:
     """`−y/o`."""
     return (NEGATIVE, y, OVER, o)
 
@@ -172,19 +173,19 @@ _O_SLOT, _Y_SLOT = slot(0), slot(1)
 def _half_sse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return 0.5 * np.sum((y - o) ** 2, axis=-1)
+    return cast("np.ndarray", 0.5 * np.sum((y - o) ** 2, axis=-1))
 
 
 def _sse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return np.sum((y - o) ** 2, axis=-1)
+    return cast("np.ndarray", np.sum((y - o) ** 2, axis=-1))
 
 
 def _mse(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return np.mean((y - o) ** 2, axis=-1)
+    return cast("np.ndarray", np.mean((y - o) ** 2, axis=-1))
 
 
 def _bce(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -193,7 +194,7 @@ def _bce(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     # ln σ(z) = −ln(1 + e^−z) and ln(1 − σ(z)) = −ln(1 + e^z): finite for any finite z.
     log_o = -np.logaddexp(0.0, -z)
     log_not_o = -np.logaddexp(0.0, z)
-    return -np.sum(y * log_o + (1.0 - y) * log_not_o, axis=-1)
+    return cast("np.ndarray", -np.sum(y * log_o + (1.0 - y) * log_not_o, axis=-1))
 
 
 def _cross_entropy(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -201,26 +202,26 @@ def _cross_entropy(z: np.ndarray, o: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     shifted = z - np.max(z, axis=-1, keepdims=True)
     log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-    return -np.sum(y * log_softmax, axis=-1)
+    return cast("np.ndarray", -np.sum(y * log_softmax, axis=-1))
 
 
 def _bce_gradient(o: np.ndarray, y: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return (o - y) / np.maximum(o * (1.0 - o), _TINY)
+    return cast("np.ndarray", (o - y) / np.maximum(o * (1.0 - o), _TINY))
 
 
 def _cross_entropy_gradient(o: np.ndarray, y: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return -y / np.maximum(o, _TINY)
+    return cast("np.ndarray", -y / np.maximum(o, _TINY))
 
 
 def _softmax_cross_entropy_delta(o: np.ndarray, y: np.ndarray) -> np.ndarray:
     """o·Σy − y: o − y for targets that sum to 1."""
     import numpy as np
 
-    return o * np.sum(y, axis=-1, keepdims=True) - y
+    return cast("np.ndarray", o * np.sum(y, axis=-1, keepdims=True) - y)
 
 
 # -- the `train` fast path: in place, rows are neurons, columns samples ------------------------
@@ -257,7 +258,7 @@ def _squares_kernel(loss_factor: float | None, grad_factor: float | None) -> Los
                 multiply(diff, k_grad, delta)
             if deriv is not None:
                 deriv(delta)  # ∂E/∂z = ∂E/∂o ⊙ f′(z)
-            return loss
+            return cast(float, loss)
 
         return sse
 
@@ -290,7 +291,7 @@ def _bce_kernel(
         logaddexp(0.0, z, soft_pos)
         loss = scale * (vdot(y, soft_neg) + vdot(not_y, soft_pos))
         subtract(o, y, delta)  # fused: ∂E/∂z = o − y
-        return loss
+        return cast(float, loss)
 
     return bce
 
@@ -322,7 +323,7 @@ def _cross_entropy_kernel(
         loss = scale * (vdot(y_sum, log_total) - vdot(y, shifted))
         multiply(o, y_sum, delta)  # fused: ∂E/∂z = o·Σy − y
         subtract(delta, y, delta)
-        return loss
+        return cast(float, loss)
 
     return cross_entropy
 

@@ -189,7 +189,7 @@ class BackwardSteps(GradientSteps):
         terms = [
             Operand(
                 joined([o.expr for o in ops], TIMES),
-                float(np.prod([o.value for o in ops])),
+                float(np.prod(np.array([o.value for o in ops], dtype=np.float64))),
                 tuple(o.value for o in ops),
             )
             for ops in chains
@@ -313,7 +313,7 @@ class BackwardSteps(GradientSteps):
         if neuron is None:
             terms = tuple(Operand(path(i), grad[i] * jacobian[i]) for i in outputs)
             value = self.bwd.grad_pre[li][sample].copy()
-            formula = joined([t.expr for t in terms], PLUS)
+            formula: Expr = joined([t.expr for t in terms], PLUS)
             template: Expr = (_JACOBIAN, TIMES, slot(0))
             numbers: tuple[Number, ...] = (grad.copy(),)
         else:

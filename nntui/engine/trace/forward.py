@@ -24,6 +24,7 @@ from nntui.engine.notation import (
     Piece,
     Prose,
     Sub,
+    Tokens,
     joined,
     slot,
 )
@@ -146,7 +147,7 @@ class ForwardSteps(StepWriter):
         w_sym = names.param(ParamRef(li, "weight", None), star)
         b_sym = names.param(ParamRef(li, "bias", None), star)
         a_sym = names.input(li, None, in_star)
-        product: Expr = (w_sym, TIMES, a_sym)
+        product: Tokens = (w_sym, TIMES, a_sym)
         terms = (Operand(product, layer.weights @ a_prev), Operand(b_sym, layer.biases))
         what: tuple[Piece, ...] = ("inputs",) if li == 0 else ("activations ", a_sym)
         why: Prose = (
@@ -275,7 +276,7 @@ class ForwardSteps(StepWriter):
         steps of its own) the others' shares summed into one term."""
         count = self.net.n_samples
         scale = reduce_factor(self.net)
-        per: Expr = (OVER, Lit(str(count))) if mean else ()
+        per: Tokens = (OVER, Lit(str(count))) if mean else ()
         terms = [
             Operand((symbol(str(sample)), *per), scalar_or_copy_of(per_sample[sample]) * scale)
             for sample in self.samples

@@ -4,6 +4,7 @@ samples (their mean or sum), then each parameter's step against it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class UpdateSteps(ForwardSteps):
         if ref.neuron is None:
             return array.copy()
         if ref.kind == "weight" and ref.input is None:
-            return array[ref.neuron].copy()
+            return cast("np.ndarray", array[ref.neuron].copy())
         if ref.kind == "weight":
             return float(array[ref.neuron, ref.input])
         return float(array[ref.neuron])
@@ -109,9 +110,11 @@ class UpdateSteps(ForwardSteps):
                 return self.partial(sample_loss(sample), name)
 
             terms = self.batch_terms(sample_grad, selected, mean)
-            template, numbers, shown = reduction_template(
-                count, lambda k, selected=selected: scalar_or_copy_of(selected[k]), mean
-            )
+
+            def sample_value(sample: int, selected: np.ndarray = selected) -> Number:
+                return scalar_or_copy_of(selected[sample])
+
+            template, numbers, shown = reduction_template(count, sample_value, mean)
             labels: tuple[Label, ...] = tuple(
                 None if label is None else self.partial(sample_loss(str(sample)), label)
                 for sample in shown
@@ -156,8 +159,8 @@ class UpdateSteps(ForwardSteps):
             why: Prose
             if fixed:
                 why = (
-                    *("Biases are fixed in this network (", Code("update_biases")),
-                    " = false), so it keeps its value.",
+                    *("Biases are fixed in this network (", Code("update_biases = false")),
+                    "), so it keeps its value.",
                 )
             elif np.all(np.asarray(grad) == 0):
                 why = ("The gradient is 0, so ", name, " does not change.")
