@@ -8,12 +8,19 @@ broken, escapes as any other exception. Saving writes every optional field and e
 
 Reading and checking are pure Python (`load_spec` gives a `NetworkSpec`); only building the
 `Network` imports NumPy, so the debugger can check a file and draw it before NumPy loads.
+
+A file gives its samples as `[[samples]]` or names them in a `[data]` table (SPEC §7), never
+both. The table is handed to `nntui.engine.data` — imported only then, for it imports NumPy —
+with the network file's directory, against which a CSV path is read; its `DataError`s become
+this module's one-line errors, naming the CSV file when the problem is in it. Saving writes the
+table back, not the samples it made, with its CSV path rewritten for the file's new place.
 """
 
 from __future__ import annotations
 
 import datetime
 import difflib
+import filecmp
 import json
 import math
 import numbers
@@ -21,7 +28,8 @@ import os
 import re
 import stat
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, TypeGuard
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeGuard
 
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 from nntui.engine.spec import (
@@ -29,8 +37,10 @@ from nntui.engine.spec import (
     ACTIVATIONS,
     LOSSES,
     REDUCTIONS,
+    DataSource,
     LayerSpec,
     NetworkSpec,
+    Row,
 )
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.files import file_kind, write_text_atomic
@@ -38,11 +48,21 @@ from nntui.files import file_kind, write_text_atomic
 if TYPE_CHECKING:
     import numpy as np
 
+    from nntui.engine.data import DataSet
     from nntui.engine.network import Network
 
 FileFormat = Literal["toml", "json"]
 
-TOP_KEYS = ("name", "loss", "reduction", "learning_rate", "update_biases", "layers", "samples")
+TOP_KEYS = (
+    "name",
+    "loss",
+    "reduction",
+    "learning_rate",
+    "update_biases",
+    "layers",
+    "samples",
+    "data",
+)
 LAYER_KEYS = ("activation", "weights", "biases")
 SAMPLE_KEYS = ("x", "y")
 ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
@@ -89,47 +109,63 @@ def load_network(path: str | os.PathLike[str]) -> Network:
 
 
 def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
-    """`load_network` without building: the checked file as plain numbers (no NumPy)."""
+    """`load_network` without building: the checked file as plain numbers (no NumPy, unless
+    the file has a `[data]` table)."""
     source = os.fsdecode(path)
     return loads_spec(_read_bytes(path, source), source)
 
 
-def loads_network(content: bytes | str, source: str, fmt: FileFormat | None = None) -> Network:
+def loads_network(
+    content: bytes | str,
+    source: str,
+    fmt: FileFormat | None = None,
+    *,
+    directory: str | None = None,
+) -> Network:
     """Parse and check a network file's content; `source` names it in errors.
 
     Without `fmt` the format follows `source`'s extension, then the content (see `load_network`).
+    A `[data]` table's CSV path is relative to `directory`, by default `source`'s directory.
     Raises `NetworkFileError` for any problem.
     """
-    return loads_spec(content, source, fmt).build()
+    return loads_spec(content, source, fmt, directory=directory).build()
 
 
-def loads_spec(content: bytes | str, source: str, fmt: FileFormat | None = None) -> NetworkSpec:
-    """`loads_network` without building (no NumPy)."""
+def loads_spec(
+    content: bytes | str,
+    source: str,
+    fmt: FileFormat | None = None,
+    *,
+    directory: str | None = None,
+) -> NetworkSpec:
+    """`loads_network` without building (no NumPy, unless the content has a `[data]` table)."""
     text = content if isinstance(content, str) else _decode(content, source)
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
         raise NetworkFileError(source, "file is empty")
     fmt = fmt or _format_of(source) or ("json" if text.lstrip().startswith("{") else "toml")
     data = _parse_json(text, source) if fmt == "json" else _parse_toml(text, source)
-    return parse_spec(data, source)
+    return parse_spec(data, source, directory=directory)
 
 
-def parse_network(data: object, source: str) -> Network:
+def parse_network(data: object, source: str, *, directory: str | None = None) -> Network:
     """Check parsed file content against SPEC §1 and build the network.
 
     Missing optional fields get their defaults (`reduction` mean, `update_biases` true, `name`
     empty) and the activation alias `identity` becomes `linear`. The first broken rule raises
-    `NetworkFileError` naming its field path, e.g. `layers[1].weights` or `samples[2].y`.
+    `NetworkFileError` naming its field path, e.g. `layers[1].weights` or `samples[2].y`, or a
+    problem in a `[data]` table's CSV file, naming that file, its row and column. A CSV path is
+    relative to `directory`, by default `source`'s directory.
     """
-    return parse_spec(data, source).build()
+    return parse_spec(data, source, directory=directory).build()
 
 
-def parse_spec(data: object, source: str) -> NetworkSpec:
-    """`parse_network` without building (no NumPy)."""
+def parse_spec(data: object, source: str, *, directory: str | None = None) -> NetworkSpec:
+    """`parse_network` without building (no NumPy, unless `data` has a `[data]` table)."""
     try:
-        return _network(data)
+        return _network(data, os.path.dirname(source) if directory is None else directory)
     except _Invalid as err:
-        raise NetworkFileError(source, err.message, err.field or None) from None
+        raise NetworkFileError(err.source or source, err.message, err.field or None) from None
 
 
 def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
@@ -241,15 +277,27 @@ def _reader_problem(err: Exception) -> str:
 
 # -- checking --------------------------------------------------------------------------------
 class _Invalid(Exception):
-    """A broken rule at `field` (empty for the file as a whole); becomes a NetworkFileError."""
+    """A broken rule at `field` (empty for the file as a whole); becomes a NetworkFileError.
+    `source` names another file than the network file: the CSV file a `[data]` table reads."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, source: str | None = None) -> None:
         super().__init__(field, message)
         self.field = field
         self.message = message
+        self.source = source
 
 
-def _network(data: object) -> NetworkSpec:
+class _Samples(NamedTuple):
+    """A file's samples, however it gives them: listed, or made from its `[data]` table."""
+
+    inputs: tuple[Row, ...]
+    targets: tuple[Row, ...]
+    test_inputs: tuple[Row, ...] = ()
+    test_targets: tuple[Row, ...] = ()
+    data: DataSource | None = None
+
+
+def _network(data: object, directory: str) -> NetworkSpec:
     if not isinstance(data, Mapping):
         raise _Invalid("", f"expected a table of settings (a JSON object), got {_describe(data)}")
     table = _table(data, "", TOP_KEYS)
@@ -262,16 +310,27 @@ def _network(data: object) -> NetworkSpec:
     update_biases = _boolean(table.get("update_biases", True), "update_biases")
     layers = _layers(_required(table, "", "layers"))
     _check_loss_fits(loss, layers)
-    inputs, targets = _samples(_required(table, "", "samples"), layers, loss)
+    if "data" in table:
+        if "samples" in table:
+            raise _Invalid(
+                "data", "a network file lists its [[samples]] or names its [data], not both"
+            )
+        samples = _data_samples(table["data"], layers, loss, directory)
+    else:
+        inputs, targets = _samples(_required(table, "", "samples"), layers, loss)
+        samples = _Samples(tuple(map(tuple, inputs)), tuple(map(tuple, targets)))
     return NetworkSpec(
         layers=tuple(layers),
-        inputs=tuple(map(tuple, inputs)),
-        targets=tuple(map(tuple, targets)),
+        inputs=samples.inputs,
+        targets=samples.targets,
         loss=loss,
         learning_rate=learning_rate,
         reduction=reduction,
         update_biases=update_biases,
         name=name,
+        test_inputs=samples.test_inputs,
+        test_targets=samples.test_targets,
+        data=samples.data,
     )
 
 
@@ -357,6 +416,56 @@ def _samples(
         inputs.append(x)
         targets.append(y)
     return inputs, targets
+
+
+def _data_samples(table: object, layers: list[LayerSpec], loss: str, directory: str) -> _Samples:
+    """The samples a `[data]` table makes (SPEC §7), checked against the loss's target rules."""
+    # Here, not at the top: the data package imports NumPy, which a file of listed samples
+    # never needs before its first frame is drawn.
+    from nntui.engine.data import DataError, load_data
+
+    try:
+        dataset = load_data(
+            table, base_dir=directory, n_inputs=layers[0].fan_in, n_outputs=layers[-1].size
+        )
+        _check_data_targets(dataset, loss)
+    except DataError as err:
+        raise _Invalid(err.field or "", err.message, err.source) from None
+    labels = None if dataset.labels is None else tuple(map(printable, dataset.labels))
+    source = DataSource(
+        settings=dataset.settings,
+        directory=os.path.abspath(directory or os.curdir),
+        labels=labels,
+        description=printable(dataset.description),
+    )
+    return _Samples(
+        inputs=_plain_rows(dataset.inputs),
+        targets=_plain_rows(dataset.targets),
+        test_inputs=_plain_rows(dataset.test_inputs),
+        test_targets=_plain_rows(dataset.test_targets),
+        data=source,
+    )
+
+
+#: The losses whose targets follow rules of their own (`_check_target`).
+TARGET_RULES = ("bce", "cross_entropy")
+
+
+def _check_data_targets(dataset: DataSet, loss: str) -> None:
+    """A data set's targets against the loss's rules; a broken one names its CSV row (a CSV's
+    numbers for bce) or its sample (a generator's classes for a one-neuron softmax)."""
+    if loss not in TARGET_RULES:
+        return
+    for test, targets in ((False, dataset.targets), (True, dataset.test_targets)):
+        for index, target in enumerate(targets.tolist()):
+            try:
+                _check_target(loss, target, "")
+            except _Invalid as err:
+                raise dataset.target_error(index, err.message, test=test) from None
+
+
+def _plain_rows(array: np.ndarray) -> tuple[Row, ...]:
+    return tuple(map(tuple, array.tolist()))
 
 
 def _check_target(loss: str, y: list[float], path: str) -> None:
@@ -523,7 +632,9 @@ def _shown_source(source: str) -> str:
 
 # -- saving ----------------------------------------------------------------------------------
 def dumps_toml(net: Network) -> str:
-    """The network as a TOML network file, every optional field written out."""
+    """The network as a TOML network file, every optional field written out: its `[data]`
+    table when its samples came from one (its CSV path as the network has it), else its
+    `[[samples]]`."""
     lines = [
         f"name = {_toml_string(net.name)}",
         f"loss = {_toml_string(net.loss)}",
@@ -539,13 +650,18 @@ def dumps_toml(net: Network) -> str:
             f"weights = {_toml_matrix(layer.weights)}",
             f"biases = {_toml_array(layer.biases)}",
         ]
+    if net.data is not None:
+        lines += ["", "[data]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in _data_table(net).items()]
+        return "\n".join(lines) + "\n"
     for x, y in zip(net.inputs, net.targets, strict=True):
         lines += ["", "[[samples]]", f"x = {_toml_array(x)}", f"y = {_toml_array(y)}"]
     return "\n".join(lines) + "\n"
 
 
 def dumps_json(net: Network) -> str:
-    """The network as a JSON network file, every optional field written out, a row per line."""
+    """The network as a JSON network file, every optional field written out, a row per line
+    (a `data` table, as `dumps_toml`, in place of the samples when they came from one)."""
     layers = ",\n".join(
         "    {\n"
         f'      "activation": {_json_string(layer.activation)},\n'
@@ -554,10 +670,18 @@ def dumps_json(net: Network) -> str:
         "    }"
         for layer in net.layers
     )
-    samples = ",\n".join(
-        f'    {{"x": {_json_array(x)}, "y": {_json_array(y)}}}'
-        for x, y in zip(net.inputs, net.targets, strict=True)
-    )
+    if net.data is not None:
+        fields = ",\n".join(
+            f"    {_json_string(key)}: {_json_value(value)}"
+            for key, value in _data_table(net).items()
+        )
+        samples = f'  "data": {{\n{fields}\n  }}\n'
+    else:
+        rows = ",\n".join(
+            f'    {{"x": {_json_array(x)}, "y": {_json_array(y)}}}'
+            for x, y in zip(net.inputs, net.targets, strict=True)
+        )
+        samples = f'  "samples": [\n{rows}\n  ]\n'
     return (
         "{\n"
         f'  "name": {_json_string(net.name)},\n'
@@ -566,7 +690,7 @@ def dumps_json(net: Network) -> str:
         f'  "learning_rate": {_json_float(net.learning_rate)},\n'
         f'  "update_biases": {"true" if net.update_biases else "false"},\n'
         f'  "layers": [\n{layers}\n  ],\n'
-        f'  "samples": [\n{samples}\n  ]\n'
+        f"{samples}"
         "}\n"
     )
 
@@ -577,9 +701,11 @@ def save_network(net: Network, path: str | os.PathLike[str], *, overwrite: bool 
 
     An existing file is replaced only with `overwrite` (SPEC §8: `--force`, or the user said
     yes). Raises `NetworkFileError` when the file cannot be written, exists (without
-    `overwrite`) or is not a regular file.
+    `overwrite`) or is not a regular file, or when its samples come from a CSV file that a
+    network file at `path` could not name (see `_moved_data`).
     """
     source = os.fsdecode(path)
+    net = _moved_data(net, source)
     text = dumps_json(net) if _format_of(source) == "json" else dumps_toml(net)
     try:
         write_text_atomic(path, text, overwrite=overwrite)
@@ -589,6 +715,78 @@ def save_network(net: Network, path: str | os.PathLike[str], *, overwrite: bool 
         raise NetworkFileError(source, f"cannot write: {err.strerror or err}") from None
     except ValueError:  # e.g. a NUL character in the path
         raise NetworkFileError(source, "not a usable file name") from None
+
+
+def _data_table(net: Network) -> dict[str, object]:
+    assert net.data is not None
+    return net.data.settings.to_table()
+
+
+def _moved_data(net: Network, source: str) -> Network:
+    """`net` as a network file at `source` names its data: a CSV path relative to the new
+    file's directory, so that the saved file reads the same CSV file.
+
+    A network file reads a CSV file only in its own directory or below it, so a network saved
+    elsewhere (a preset's `iris.csv` beside a file in the current directory) cannot name the
+    one it came from. It names an identical copy beside it, if there is one; else saving is
+    refused, saying to copy the CSV file there: the samples are never silently expanded (the
+    held-out ones would be lost)."""
+    from nntui.engine.data.settings import CsvData  # a built network: NumPy is loaded
+
+    data = net.data
+    if data is None or not isinstance(data.settings.origin, CsvData):
+        return net
+    written = data.settings.origin.path
+    directory = os.path.realpath(os.path.dirname(os.path.abspath(source)))
+    if os.path.realpath(data.directory) == directory:
+        return net  # the same directory: the path as the user wrote it
+    csv_file = os.path.realpath(os.path.join(data.directory, written))
+    relative = os.path.relpath(csv_file, directory)
+    if relative.split(os.sep)[0] == os.pardir:
+        relative = os.path.basename(csv_file)
+        if not _same_file_content(os.path.join(directory, relative), csv_file):
+            raise NetworkFileError(
+                source,
+                f"the data's CSV file {csv_file} is not in this file's directory or below it, "
+                f"where a network file reads its CSV files; copy {relative} beside it first",
+                "data.csv",
+            )
+    origin = replace(data.settings.origin, path=relative)
+    moved = replace(data, settings=replace(data.settings, origin=origin), directory=directory)
+    return replace(net, data=moved)
+
+
+def _same_file_content(path: str, other: str) -> bool:
+    try:
+        return os.path.isfile(path) and filecmp.cmp(path, other, shallow=False)
+    except (OSError, ValueError):
+        return False
+
+
+def _toml_value(value: object) -> str:
+    """A `[data]` table's value in TOML: text, a whole number, a float or a list of text."""
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _toml_float(value)
+    assert isinstance(value, list | tuple), value
+    return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+
+
+def _json_value(value: object) -> str:
+    """A `[data]` table's value in JSON, as `_toml_value`."""
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, bool | int):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return _json_float(value)
+    assert isinstance(value, list | tuple), value
+    return "[" + ", ".join(_json_value(item) for item in value) + "]"
 
 
 def _toml_float(value: float) -> str:

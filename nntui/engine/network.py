@@ -1,4 +1,10 @@
-"""The network: layers of weights and biases, the training samples and the training settings."""
+"""The network: layers of weights and biases, the training samples and the training settings.
+
+A network whose file names its data (`[data]`, SPEC §7) also holds the samples held out from
+training, `test_inputs` and `test_targets`, and where its samples came from (`data`). Training,
+the trace and the loss read only `inputs` and `targets`, the training samples: a held-out sample
+is never trained on. The test samples are there to be scored (`nntui.engine.evaluation`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from nntui.engine.schema import (
     ACTIVATIONS,
     LOSSES,
     REDUCTIONS,
+    DataSource,
     ParamKind,
     ParamLayout,
     ParamRef,
@@ -27,6 +34,7 @@ __all__ = [
     "ACTIVATION_ALIASES",
     "LOSSES",
     "REDUCTIONS",
+    "DataSource",
     "Layer",
     "Network",
     "ParamKind",
@@ -34,6 +42,11 @@ __all__ = [
     "ParamRef",
     "frozen_array",
 ]
+
+
+def _no_samples() -> np.ndarray:
+    """The held-out samples of a network without a test set (they take its width after)."""
+    return np.empty((0, 0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +78,11 @@ class Layer:
 class Network:
     """A network and its training setup, exactly as a network file describes it (SPEC §1).
 
-    Arrays are read-only float64. Two networks are `same_as` each other when every field and
-    every number is identical.
+    Arrays are read-only float64. `inputs` and `targets` are the training samples; the
+    held-out ones, `test_inputs` and `test_targets`, have no rows unless the file's `[data]`
+    holds some out (`test_fraction`), and `data` says where the samples came from (None for a
+    file that lists its `[[samples]]`). Two networks are `same_as` each other when every field
+    and every number is identical.
     """
 
     layers: tuple[Layer, ...]
@@ -77,12 +93,18 @@ class Network:
     reduction: str = "mean"
     update_biases: bool = True
     name: str = ""
+    test_inputs: np.ndarray = field(default_factory=_no_samples)  # (held out, fan_in)
+    test_targets: np.ndarray = field(default_factory=_no_samples)  # (held out, outputs)
+    data: DataSource | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
         object.__setattr__(self, "inputs", frozen_array(self.inputs, 2))
         object.__setattr__(self, "targets", frozen_array(self.targets, 2))
+        fan_in, outputs = self.layers[0].fan_in, self.layers[-1].size
+        object.__setattr__(self, "test_inputs", _held_out(self.test_inputs, fan_in))
+        object.__setattr__(self, "test_targets", _held_out(self.test_targets, outputs))
 
     # -- shape -----------------------------------------------------------------------------
     @property
@@ -92,7 +114,19 @@ class Network:
 
     @property
     def n_samples(self) -> int:
+        """How many samples training uses (the held-out ones not counted)."""
         return int(self.inputs.shape[0])
+
+    @property
+    def n_test_samples(self) -> int:
+        """How many samples are held out from training (0 without a test set)."""
+        return int(self.test_inputs.shape[0])
+
+    @property
+    def labels(self) -> tuple[str, ...] | None:
+        """The class names of the targets, printable, when the file's `[data]` has classes
+        (see `DataSource.labels`); None otherwise."""
+        return None if self.data is None else self.data.labels
 
     @property
     def n_params(self) -> int:
@@ -144,7 +178,12 @@ class Network:
         return self.with_parameters(*self.layout.unflatten(values))
 
     def same_as(self, other: Network) -> bool:
-        """True when every setting and every number is identical (bit for bit)."""
+        """True when every setting and every number is identical (bit for bit), the held-out
+        samples and the data table included."""
+        if (self.data is None) != (other.data is None) or (
+            self.data is not None and not self.data.same_data(other.data)
+        ):
+            return False
         if (
             self.loss,
             self.learning_rate,
@@ -168,12 +207,14 @@ class Network:
                 _identical(mine.weights, theirs.weights) and _identical(mine.biases, theirs.biases)
             ):
                 return False
-        return _identical(self.inputs, other.inputs) and _identical(self.targets, other.targets)
+        samples = ("inputs", "targets", "test_inputs", "test_targets")
+        return all(_identical(getattr(self, name), getattr(other, name)) for name in samples)
 
     # -- the file schema ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The network file's structure (SPEC §1), every optional field written out."""
-        return {
+        """The network file's structure (SPEC §1), every optional field written out: the
+        `[data]` table (every field of it) when the samples came from one, else the samples."""
+        table: dict[str, Any] = {
             "name": self.name,
             "loss": self.loss,
             "reduction": self.reduction,
@@ -187,11 +228,15 @@ class Network:
                 }
                 for layer in self.layers
             ],
-            "samples": [
+        }
+        if self.data is not None:
+            table["data"] = self.data.settings.to_table()
+        else:
+            table["samples"] = [
                 {"x": x.tolist(), "y": y.tolist()}
                 for x, y in zip(self.inputs, self.targets, strict=True)
-            ],
-        }
+            ]
+        return table
 
 
 def frozen_array(array: Any, ndim: int) -> np.ndarray:
@@ -212,6 +257,14 @@ def frozen_array(array: Any, ndim: int) -> np.ndarray:
         raise ValueError(f"expected a {ndim}-dimensional array, got shape {out.shape}")
     out.setflags(write=False)
     return out
+
+
+def _held_out(array: Any, width: int) -> np.ndarray:
+    """`frozen_array(array, 2)`, and no samples at all as `(0, width)`: rows that fit the
+    network, so the engine computes on an empty test set without a special case."""
+    if np.size(array) == 0 and np.shape(array) != (0, width):
+        array = np.empty((0, width))
+    return frozen_array(array, 2)
 
 
 def _identical(mine: np.ndarray, theirs: np.ndarray) -> bool:

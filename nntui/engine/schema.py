@@ -11,6 +11,8 @@ neither: the dependency runs one way, `spec` → `network` → `schema`, never b
 - The order of a network's parameters: `ParamLayout`, the one listing of it. Every flat list of
   parameters — `Network.params()`, the flat vectors of the engine, the ledger's rows, the
   parameter tables of the exports — is laid out by it, so the order is written down only here.
+- Where a network's samples came from when its file names its data (`[data]`, SPEC §7):
+  `DataSource`.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from nntui.engine.ops.losses import LOSSES as _LOSS_RECORDS
 if TYPE_CHECKING:
     import numpy as np
 
+    from nntui.engine.data.settings import DataSettings
+
 __all__ = [
     "ACTIVATIONS",
     "ACTIVATION_ALIASES",
     "LOSSES",
     "REDUCTIONS",
+    "DataSource",
     "ParamKind",
     "ParamLayout",
     "ParamRef",
@@ -240,3 +245,36 @@ class ParamLayout:
             weights[layer] = flat[start : stop - size].reshape(size, fan_in)
             biases[layer] = flat[stop - size : stop]
         return weights, biases
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a network's samples came from when its file has a `[data]` table (SPEC §7).
+
+    A network keeps it so that saving writes the table back rather than hundreds of expanded
+    samples: the table makes the same samples again, to the last bit, and the same split.
+
+    - `settings`: the checked table, every optional field filled in (`DataSettings`).
+    - `directory`: the absolute directory its CSV path is relative to (the network file's).
+    - `labels`: the class names in target order (output k is `labels[k]` for one-hot
+      targets; targets 0 and 1 are `labels[0]` and `labels[1]` for one output), or None for a
+      CSV's numeric targets — a regression, with no classes and no accuracy. They came from a
+      file and serve only to be shown, so they are kept printable (`nntui.engine.text.printable`).
+    - `description`: one printable line for a title or a report
+      (`circles: 200 samples, noise 0.1, seed 0, 40 held out`).
+    """
+
+    settings: DataSettings
+    directory: str
+    labels: tuple[str, ...] | None
+    description: str
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the targets are classes, so that accuracy means something."""
+        return self.labels is not None
+
+    def same_data(self, other: DataSource | None) -> bool:
+        """Whether `other` names the same data the same way: the same table and classes
+        (where the file sits, and so its description, may differ)."""
+        return other is not None and self.settings == other.settings and self.labels == other.labels

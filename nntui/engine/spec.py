@@ -1,10 +1,12 @@
 """A network as plain Python numbers: what a network file says, checked, before NumPy.
 
-`NetworkSpec` holds exactly what a `Network` holds — layers, samples, training settings — as
-tuples of floats, and `build()` turns it into the `Network` the engine computes with (the same
-float64 numbers, bit for bit). It exists so the debugger can draw a network before NumPy has
-been imported: nothing here imports NumPy until `build()` is called, and reading a network
-file (`nntui.engine.loader.load_spec`) checks every rule in pure Python.
+`NetworkSpec` holds exactly what a `Network` holds — layers, samples (the held-out ones too),
+training settings, where the samples came from — as tuples of floats, and `build()` turns it
+into the `Network` the engine computes with (the same float64 numbers, bit for bit). It exists
+so the debugger can draw a network before NumPy has been imported: nothing here imports NumPy
+until `build()` is called, and reading a network file (`nntui.engine.loader.load_spec`) checks
+every rule in pure Python (a file with a `[data]` table excepted: its samples are made with
+NumPy).
 
 Both classes answer the same questions about shape and values (`layers[l].weights[j][i]`,
 `inputs[s][i]`, `params()`, `value_of`), which is all a view of the ready state reads.
@@ -26,6 +28,7 @@ from nntui.engine.schema import (
     ACTIVATIONS,
     LOSSES,
     REDUCTIONS,
+    DataSource,
     ParamKind,
     ParamLayout,
     ParamRef,
@@ -34,6 +37,8 @@ from nntui.engine.schema import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from nntui.engine.network import Network
 
 # Re-exported: the names and the parameter references are read from here too.
@@ -45,6 +50,7 @@ __all__ = [
     "PARAMETER_STEPS_UP_TO",
     "REDUCTIONS",
     "TRACE_SAMPLES",
+    "DataSource",
     "Granularity",
     "LayerSpec",
     "NetworkSpec",
@@ -105,7 +111,11 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """A checked network file's content (SPEC §1), every optional field filled in."""
+    """A checked network file's content (SPEC §1), every optional field filled in.
+
+    As in `Network`, `inputs` and `targets` are the training samples, `test_inputs` and
+    `test_targets` the held-out ones (none without a `[data]` table that holds some out), and
+    `data` where they came from."""
 
     layers: tuple[LayerSpec, ...]
     inputs: tuple[Row, ...]  # one row per sample
@@ -115,6 +125,9 @@ class NetworkSpec:
     reduction: str = "mean"
     update_biases: bool = True
     name: str = ""
+    test_inputs: tuple[Row, ...] = ()
+    test_targets: tuple[Row, ...] = ()
+    data: DataSource | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -134,6 +147,9 @@ class NetworkSpec:
             reduction=net.reduction,
             update_biases=net.update_biases,
             name=net.name,
+            test_inputs=_rows(net.test_inputs.tolist()),
+            test_targets=_rows(net.test_targets.tolist()),
+            data=net.data,
             extra=dict(net.extra),
         )
 
@@ -155,6 +171,9 @@ class NetworkSpec:
             reduction=self.reduction,
             update_biases=self.update_biases,
             name=self.name,
+            test_inputs=_matrix(self.test_inputs, self.shape[0]),
+            test_targets=_matrix(self.test_targets, self.shape[-1]),
+            data=self.data,
             extra=dict(self.extra),
         )
 
@@ -165,7 +184,17 @@ class NetworkSpec:
 
     @property
     def n_samples(self) -> int:
+        """How many samples training uses (the held-out ones not counted)."""
         return len(self.inputs)
+
+    @property
+    def n_test_samples(self) -> int:
+        return len(self.test_inputs)
+
+    @property
+    def labels(self) -> tuple[str, ...] | None:
+        """The class names of the targets (see `DataSource.labels`), or None."""
+        return None if self.data is None else self.data.labels
 
     @property
     def n_params(self) -> int:
@@ -192,6 +221,15 @@ class NetworkSpec:
     def param_name(self, ref: ParamRef) -> str:
         """`ref`'s name in this network's one naming style: `w100`, or `w1_0_0` beside `w1_0_10`."""
         return ref.label(self.separated_names)
+
+
+def _matrix(rows: tuple[Row, ...], width: int) -> np.ndarray:
+    """`rows` as a read-only float64 matrix of `width` columns, also when there are none."""
+    import numpy as np
+
+    from nntui.engine.network import frozen_array
+
+    return frozen_array(np.array(rows, dtype=np.float64).reshape(-1, width), 2)
 
 
 def _rows(rows: Sequence[Sequence[float]]) -> tuple[Row, ...]:
