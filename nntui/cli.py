@@ -186,9 +186,11 @@ def _train_parser() -> _Parser:
             "Run N full-batch gradient descent steps on NET as fast as the machine allows. "
             "text (the default) shows a progress bar on stderr and a summary on stdout; json "
             "prints the nntui-train/1 document (loss history of N+1 values, the network after). "
-            "Training stops early at the first step whose loss or gradient is not finite and "
-            "keeps the last finite parameters; the summary (text) or the 'stopped' key (json) "
-            "says why, and the exit status is 1."
+            "A network whose file names its data ([data]) also gets the loss on the samples it "
+            "holds out (test_fraction) and, for classes, the share of samples classified "
+            "right, before and after. Training stops early at the first step whose loss or "
+            "gradient is not finite and keeps the last finite parameters; the summary (text) or "
+            "the 'stopped' key (json) says why, and the exit status is 1."
         ),
         epilog=EXIT_STATUS_TEXT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -533,6 +535,7 @@ def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from nntui.engine.compute import forward
+    from nntui.engine.evaluation import scores
     from nntui.engine.presets import shape_text
     from nntui.engine.training import train
     from nntui.export import json_safe
@@ -545,6 +548,8 @@ def _train(args: argparse.Namespace) -> int:
     else:
         result = train(net, steps)
     seconds = time.perf_counter() - start
+    # Scored only for a network that names its data: the summary of every other stays as it was.
+    scored = None if net.data is None else (scores(net), scores(result.network))
     if args.format == "json":
         with np.errstate(all="ignore"):  # a hidden layer may overflow; `stopped` says so
             after = forward(result.network)
@@ -559,6 +564,8 @@ def _train(args: argparse.Namespace) -> int:
             ],
             "loss_after": after.loss,
         }
+        if scored is not None:
+            document.update(_score_fields(*scored))
         if result.message is not None:
             document["stopped"] = result.message
         text = json.dumps(json_safe(document), indent=2, ensure_ascii=False, allow_nan=False)
@@ -568,8 +575,10 @@ def _train(args: argparse.Namespace) -> int:
         rate = result.steps_done / seconds if seconds > 0 else float("inf")
         lines = [
             f"network: {name} ({shape_text(net)})",
+            *([] if net.data is None else [f"data:    {net.data.description}"]),
             f"steps:   {result.steps_done:,} of {steps:,}",
             f"loss:    {_loss(result.loss_before)} → {_loss(result.loss_after)}",
+            *([] if scored is None else _score_lines(net, *scored)),
             f"speed:   {rate:,.0f} steps/s ({seconds:.2f} s)"
             if math.isfinite(rate)
             else f"speed:   ({seconds:.2f} s)",
@@ -582,6 +591,41 @@ def _train(args: argparse.Namespace) -> int:
 
 def _loss(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
+
+
+def _score_fields(before: Any, after: Any) -> dict[str, float]:
+    """train --format json's additions for a network that names its data (`Scores` before and
+    after training): the test loss with a test set, the accuracy for classes, both for both."""
+    fields: dict[str, float] = {}
+    for score in ("test_loss", "accuracy", "test_accuracy"):
+        if getattr(before, score) is not None:
+            fields[f"{score}_before"] = getattr(before, score)
+            fields[f"{score}_after"] = getattr(after, score)
+    return fields
+
+
+def _score_lines(net: Any, before: Any, after: Any) -> list[str]:
+    """The text summary's lines on the held-out samples and the accuracy (`Scores` before and
+    after training)."""
+    lines = []
+    if before.test_loss is not None:
+        held_out = _count(net.n_test_samples, "held-out sample")
+        lines.append(
+            f"test:    {_loss(before.test_loss)} → {_loss(after.test_loss)} "
+            f"(the loss on the {held_out})"
+        )
+    if before.accuracy is not None:
+        parts = [
+            f"{before.accuracy:.1%} → {after.accuracy:.1%} of the "
+            f"{_count(net.n_samples, 'training sample')}"
+        ]
+        if before.test_accuracy is not None:
+            parts.append(
+                f"{before.test_accuracy:.1%} → {after.test_accuracy:.1%} of the "
+                f"{_count(net.n_test_samples, 'test sample')}"
+            )
+        lines.append(f"correct: {', '.join(parts)}")
+    return lines
 
 
 def _stderr_is_terminal() -> bool:

@@ -3,6 +3,13 @@
 Every preset is built fresh by its `build()` and is the same, number for number, on every call:
 fixed weights, or weights from a seeded generator. Hand-written presets are `NetworkSpec`s,
 plain numbers, so the debugger draws them before NumPy is imported; generated ones need NumPy.
+
+The presets that learn a data set — `circles`, `spiral`, `iris` — are network files in
+`nntui/presets/`, beside the CSV file `iris` reads (a network file reads CSV files only in its
+own directory). A network file has no initialisation keys, so their starting weights are
+written in them: drawn once by `seeded_layers` (LeCun's N(0, 1/fan_in), which keeps tanh out
+of saturation for inputs of about unit size), as each file's header says; the tests draw them
+again and check that the files hold exactly those numbers.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import difflib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nntui.engine.loader import NetworkFileError, load_spec
@@ -145,6 +153,36 @@ def _seeded_layer(
     return activation, weights, np.zeros(size)
 
 
+def seeded_layers(
+    seed: int, shape: Sequence[int], activations: Sequence[str]
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Starting layers for a network of `shape` (inputs first, `2-8-8-1` as (2, 8, 8, 1)):
+    weights drawn from N(0, 1/fan_in) by `numpy.random.default_rng(seed)`, layer by layer from
+    the input side, rounded to 4 decimals; biases 0. How the data presets' weights were made."""
+    import numpy as np
+
+    if len(activations) != len(shape) - 1:
+        raise ValueError(f"{len(shape) - 1} layers need as many activations, not {activations}")
+    rng = np.random.default_rng(seed)
+    return [
+        _seeded_layer(rng, activation, fan_in, size)
+        for activation, fan_in, size in zip(activations, shape, shape[1:], strict=False)
+    ]
+
+
+#: Where the preset network files and the data they read live.
+PRESET_FILES = Path(__file__).resolve().parent.parent / "presets"
+
+
+def _preset_file(file_name: str) -> Callable[[], NetworkSpec]:
+    """The maker of a preset that is a network file in `PRESET_FILES`."""
+
+    def make() -> NetworkSpec:
+        return load_spec(PRESET_FILES / file_name)
+
+    return make
+
+
 def mnist_digits() -> tuple[list[int], list[list[int]]]:
     """The handwritten MNIST digits shipped in `nntui/presets/mnist-digits.toml` (its header
     names the source and the licence): their labels, and 784 grey levels 0–255 each."""
@@ -215,6 +253,21 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "deep-4-16-16-3", "two tanh hidden layers, eight samples, 3 classes", deep_4_16_16_3
+        ),
+        Preset(
+            "circles",
+            "two rings, one inside the other: 200 noisy points, 40 held out",
+            _preset_file("circles.toml"),
+        ),
+        Preset(
+            "spiral",
+            "three spiral arms, 300 points, 60 held out: about 3000 steps to learn",
+            _preset_file("spiral.toml"),
+        ),
+        Preset(
+            "iris",
+            "Fisher's 150 iris flowers read from a CSV file, 30 held out",
+            _preset_file("iris.toml"),
         ),
     )
 }
