@@ -588,6 +588,106 @@ def test_train_diverged(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert len(doc["loss_history"]) == doc["steps"] + 1 < 501
 
 
+SCORE_KEYS = {
+    "test_loss_before",
+    "test_loss_after",
+    "accuracy_before",
+    "accuracy_after",
+    "test_accuracy_before",
+    "test_accuracy_after",
+}
+
+
+def test_train_json_adds_the_test_loss_and_the_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    from nntui.engine.evaluation import scores
+
+    code, out, err = run(capsys, "train", "circles", "--steps", "300", "--format", "json")
+    assert (code, err) == (0, "")
+    doc = strict_json(out)
+    assert set(doc) == TRAIN_KEYS | SCORE_KEYS  # additions only
+    net = PRESETS["circles"].build()
+    assert len(doc["per_sample_after"]) == net.n_samples == 160  # training samples only
+    assert "data" in doc["network_after"] and "samples" not in doc["network_after"]
+    before = scores(net)
+    assert doc["test_loss_before"] == before.test_loss
+    assert doc["accuracy_before"] == before.accuracy
+    assert doc["test_accuracy_before"] == before.test_accuracy
+    assert doc["test_loss_after"] < 0.1 * doc["test_loss_before"]
+    assert doc["accuracy_after"] >= 0.97 and doc["test_accuracy_after"] >= 0.95
+    assert doc["loss_after"] == doc["loss_history"][-1]
+
+
+def test_train_text_reports_the_held_out_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "train", "iris", "--steps", "2000")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[1] == "data:    iris.csv: 150 rows, 30 held out"
+    assert re.fullmatch(r"loss:    1\.32\d+ → 0\.0\d+", lines[3]), lines[3]
+    assert re.fullmatch(
+        r"test:    1\.22\d+ → 0\.0\d+ \(the loss on the 30 held-out samples\)", lines[4]
+    ), lines[4]
+    assert re.fullmatch(
+        r"correct: \d+\.\d% → 9\d\.\d% of the 120 training samples, "
+        r"\d+\.\d% → (9\d\.\d|100\.0)% of the 30 test samples",
+        lines[5],
+    ), lines[5]
+
+
+def test_train_text_of_listed_samples_is_as_before(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "train", "xor", "--steps", "10")
+    assert code == 0
+    labels = [line.split(":")[0] for line in out.splitlines()]
+    assert labels == ["network", "steps", "loss", "speed"]
+
+
+def test_train_of_a_regression_data_set_has_a_test_loss_and_no_accuracy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "line.csv").write_text("x,y\n" + "".join(f"{k},{2 * k}\n" for k in range(10)))
+    net = (
+        'loss = "mse"\nlearning_rate = 0.01\n'
+        '[[layers]]\nactivation = "linear"\nweights = [[0.5]]\nbiases = [0.0]\n'
+        '[data]\ncsv = "line.csv"\nx = ["x"]\ny = "y"\ntest_fraction = 0.3\n'
+    )
+    (tmp_path / "line.toml").write_text(net)
+    code, out, _ = run(
+        capsys, "train", str(tmp_path / "line.toml"), "--steps", "50", "--format", "json"
+    )
+    assert code == 0
+    doc = strict_json(out)
+    assert set(doc) == TRAIN_KEYS | {"test_loss_before", "test_loss_after"}
+    assert doc["test_loss_after"] < doc["test_loss_before"]
+    code, out, _ = run(capsys, "train", str(tmp_path / "line.toml"), "--steps", "50")
+    assert "test:" in out and "correct:" not in out
+
+
+def test_data_errors_reach_every_command_as_one_line(tmp_path: Path) -> None:
+    """Through the real program: the debugger, export and train each refuse a bad [data]
+    table, or a bad CSV file, with SPEC §3's line, before any work."""
+    (tmp_path / "bad.csv").write_text("a,b,kind\n1,2,yes\n3,oops,no\n", encoding="utf-8")
+    head = (
+        'loss = "bce"\nlearning_rate = 0.5\n[[layers]]\nactivation = "sigmoid"\n'
+        "weights = [[0.5, -0.5]]\nbiases = [0.0]\n"
+    )
+    (tmp_path / "bad-csv.toml").write_text(
+        head + '[data]\ncsv = "bad.csv"\nx = ["a", "b"]\ny = "kind"\n'
+    )
+    (tmp_path / "bad-table.toml").write_text(head + '[data]\ngenerator = "cirles"\nn = 10\n')
+    expected = {
+        "bad-csv.toml": "nntui: error: bad.csv: row 3, column 2 (b): ",
+        "bad-table.toml": "nntui: error: bad-table.toml: data.generator: unknown generator "
+        "\"cirles\"; did you mean 'circles'?",
+    }
+    for name, line in expected.items():
+        for command in ([name], ["export", name], ["train", name, "--steps", "5"]):
+            result = run_subprocess(*command, cwd=tmp_path)
+            assert result.returncode == 2 and result.stdout == "", (command, result.stderr)
+            assert result.stderr.startswith(line) and result.stderr.count("\n") == 1, (
+                command,
+                result.stderr,
+            )
+
+
 def test_train_interrupted(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import struct
 import tomllib
@@ -31,6 +32,7 @@ from nntui.engine.loader import (
 )
 from nntui.engine.network import Layer, Network
 from nntui.engine.presets import (
+    PRESET_FILES,
     PRESETS,
     presets_listing,
     resolve_network,
@@ -74,9 +76,10 @@ def assert_one_line_error(err: NetworkFileError, source: str) -> None:
 
 
 def fingerprint(net: Network) -> tuple[object, ...]:
-    """Every setting and the exact bits of every number (so -0.0 differs from 0.0)."""
+    """Every setting and the exact bits of every number (so -0.0 differs from 0.0), the
+    held-out samples and the data table included."""
     arrays = [array for layer in net.layers for array in (layer.weights, layer.biases)]
-    arrays += [net.inputs, net.targets]
+    arrays += [net.inputs, net.targets, net.test_inputs, net.test_targets]
     return (
         net.name,
         net.loss,
@@ -85,6 +88,7 @@ def fingerprint(net: Network) -> tuple[object, ...]:
         struct.pack("<d", net.learning_rate),
         tuple(layer.activation for layer in net.layers),
         tuple((array.shape, array.tobytes()) for array in arrays),
+        None if net.data is None else (net.data.settings, net.data.labels),
     )
 
 
@@ -246,6 +250,8 @@ def test_presets_survive_save_and_load_bit_for_bit(
     tmp_path: Path, preset: str, suffix: str
 ) -> None:
     net = PRESETS[preset].build()
+    if preset == "iris":  # a network file reads its CSV file beside it
+        shutil.copy(PRESET_FILES / "iris.csv", tmp_path)
     path = tmp_path / f"net{suffix}"
     save_network(net, path)
     again = load_network(path)
@@ -419,6 +425,9 @@ EXPECTED_SHAPES = {
     "softmax-3class": "2-4-3",
     "mnist-784": "784-32-10",
     "deep-4-16-16-3": "4-16-16-3",
+    "circles": "2-8-8-1",
+    "spiral": "2-16-16-3",
+    "iris": "4-8-3",
 }
 
 
@@ -432,7 +441,8 @@ def test_preset_builds_the_documented_network(name: str) -> None:
     assert net.name
     assert fingerprint(preset.build()) == fingerprint(net)  # the same on every build
     # A preset is a valid network file: it passes every check the loader makes.
-    assert fingerprint(parse_network(net.to_dict(), name)) == fingerprint(net)
+    directory = None if net.data is None else net.data.directory
+    assert fingerprint(parse_network(net.to_dict(), name, directory=directory)) == fingerprint(net)
 
 
 def test_worked_example_is_the_documents_network() -> None:

@@ -747,8 +747,8 @@ def _moved_data(net: Network, source: str) -> Network:
         if not _same_file_content(os.path.join(directory, relative), csv_file):
             raise NetworkFileError(
                 source,
-                f"the data's CSV file {csv_file} is not in this file's directory or below it, "
-                f"where a network file reads its CSV files; copy {relative} beside it first",
+                f"copy {relative} beside it first: a network file reads CSV files only in its "
+                f"own directory or below it, and its data's is {csv_file}",
                 "data.csv",
             )
     origin = replace(data.settings.origin, path=relative)
