@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from nntui.engine.network import Network
     from nntui.engine.trace import Edge, Step, Trace
 
-__all__ = ["Column", "Known", "LossKnown", "NeuronKnown", "ParamKnown", "Shown", "known_at"]
+__all__ = ["Column", "Known", "LossKnown", "NeuronKnown", "ParamKnown", "SessionLike", "known_at"]
 
 
 class Column(Protocol):
@@ -39,7 +39,7 @@ class Column(Protocol):
     def __len__(self) -> int: ...
 
 
-class Shown(Protocol):
+class SessionLike(Protocol):
     """What `known_at` reads: a `Session`, or the `Opening` that stands in for a new one."""
 
     network: Any  # Network, or NetworkSpec for the opening
@@ -317,7 +317,7 @@ def _edge_matches(edge: Edge, layer: int, neuron: int, source: int | None) -> bo
     )
 
 
-def known_at(shown: Shown) -> Known:
+def known_at(shown: SessionLike) -> Known:
     """The answer for `shown` as it is now (`Session.view()` keeps it until it changes)."""
     step = shown.step
     cursor = shown.cursor
