@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nntui.engine.compute import forward
 from nntui.engine.data import load_data
@@ -26,6 +28,7 @@ from nntui.engine.loader import (
     load_spec,
     loads_network,
     loads_spec,
+    parse_network,
     save_network,
 )
 from nntui.engine.network import Network
@@ -468,3 +471,67 @@ def test_a_data_preset_saved_beside_its_csv_file_names_it_as_it_was(tmp_path: Pa
     save_network(net, tmp_path / "iris.toml")
     assert tomllib.loads((tmp_path / "iris.toml").read_text())["data"]["csv"] == "iris.csv"
     assert load_network(tmp_path / "iris.toml").same_as(net)
+
+
+# -- every CSV problem, and any table, through the loader ----------------------------------------
+MALFORMED_CSV = Path(__file__).parent / "malformed_csv"
+CSV_CORPUS = tomllib.loads((MALFORMED_CSV / "expected.toml").read_text(encoding="utf-8"))
+
+
+def corpus_network(data: object, outputs: int = 2) -> dict[str, object]:
+    """A 2-input linear network of `outputs` neurons whose samples are `data`."""
+    layer = {"activation": "linear", "weights": [[0.1, 0.2]] * outputs, "biases": [0.0] * outputs}
+    return {"loss": "mse", "learning_rate": 0.1, "layers": [layer], "data": data}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", sorted(CSV_CORPUS))
+def test_every_malformed_csv_file_is_one_line_from_the_loader(name: str) -> None:
+    expected = CSV_CORPUS[name]
+    table = {"csv": name, "x": ["a", "b"], "y": "label"}
+    document = corpus_network(table, expected.get("outputs", 2))
+    with pytest.raises(NetworkFileError) as caught:
+        parse_network(document, str(MALFORMED_CSV / "net.json"))
+    assert_one_line(caught.value, f"{MALFORMED_CSV / name}: {expected['error']}")
+    assert caught.value.source == str(MALFORMED_CSV / name)
+
+
+TEXT = st.text(max_size=12)
+VALUES = st.one_of(
+    st.sampled_from(["circles", "xor", "spiral", "gauss", "moons", "../x.csv", *CSV_CORPUS]),
+    TEXT,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.booleans(),
+    st.lists(st.sampled_from(["a", "b", "label", "c"]), max_size=3),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(TEXT, st.integers(), max_size=2),
+)
+KEYS = st.sampled_from(["generator", "n", "noise", "seed", "test_fraction", "csv", "x", "y", "nn"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    table=st.one_of(
+        st.dictionaries(KEYS, VALUES, max_size=6),
+        # near a table that loads, so that some do
+        st.dictionaries(KEYS, VALUES, max_size=2).map(
+            lambda changes: {"generator": "spiral", "n": 30, **changes}
+        ),
+    ),
+    outputs=st.integers(min_value=1, max_value=4),
+)
+def test_any_data_table_loads_or_is_refused_with_one_line(
+    table: dict[str, object], outputs: int
+) -> None:
+    source = str(MALFORMED_CSV / "net.json")
+    try:
+        net = parse_network(corpus_network(table, outputs), source)
+    except NetworkFileError as err:
+        message = str(err)
+        assert "\n" not in message and message.isprintable(), repr(message)
+        assert err.source in (source, *(str(MALFORMED_CSV / name) for name in CSV_CORPUS))
+    else:
+        assert net.n_samples >= 1 and net.data is not None
+        held_out = table.get("test_fraction", 0)
+        assert (net.n_test_samples > 0) == (held_out > 0)  # type: ignore[operator]

@@ -731,10 +731,12 @@ def _moved_data(net: Network, source: str) -> Network:
     one it came from. It names an identical copy beside it, if there is one; else saving is
     refused, saying to copy the CSV file there: the samples are never silently expanded (the
     held-out ones would be lost)."""
-    from nntui.engine.data.settings import CsvData  # a built network: NumPy is loaded
-
     data = net.data
-    if data is None or not isinstance(data.settings.origin, CsvData):
+    if data is None:
+        return net
+    from nntui.engine.data.settings import CsvData  # a network with data: NumPy is loaded
+
+    if not isinstance(data.settings.origin, CsvData):
         return net
     written = data.settings.origin.path
     directory = os.path.realpath(os.path.dirname(os.path.abspath(source)))
