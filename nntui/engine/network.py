@@ -180,9 +180,8 @@ class Network:
     def same_as(self, other: Network) -> bool:
         """True when every setting and every number is identical (bit for bit), the held-out
         samples and the data table included."""
-        if (self.data is None) != (other.data is None) or (
-            self.data is not None and not self.data.same_data(other.data)
-        ):
+        same_data = other.data is None if self.data is None else self.data.same_data(other.data)
+        if not same_data:
             return False
         if (
             self.loss,
