@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from nntui.engine.spec import NetworkSpec, ParamRef, separated_names
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from nntui.engine.network import Network
 
+    class StepByRow(Protocol):
+        """A step index for every ledger row: a NumPy array of int64 for a real trace, a list
+        for the empty index."""
 
-class StepByRow(Protocol):
-    """A step index for every ledger row: a NumPy array of int64 for a real trace, a list
-    for the empty index."""
+        def __getitem__(self, row: int, /) -> Any: ...
 
-    def __getitem__(self, row: int, /) -> Any: ...
-
-    def __len__(self) -> int: ...
+        def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,53 +17,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from nntui.engine.ops.activations import activation
 from nntui.engine.spec import Granularity, NetworkSpec, ParamRef
 from nntui.trace_index import LedgerRows, TraceIndex
 
+# For the type checker only: NumPy is not imported before the first frame, and the protocols
+# would cost that frame time for nothing.
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from nntui.engine.network import Network
     from nntui.engine.trace import Edge, Step, Trace
 
-__all__ = ["Column", "Known", "LossKnown", "NeuronKnown", "ParamKnown", "SessionLike", "known_at"]
+    class Column(Protocol):
+        """Numbers by ledger row: a NumPy array, or for the opening a sequence that looks them up
+        (and an empty one for the gradients and new values, which it never has)."""
+
+        def __getitem__(self, row: int, /) -> Any: ...
+
+        def __len__(self) -> int: ...
+
+    class SessionLike(Protocol):
+        """What `known_at` reads: a `Session`, or the `Opening` that stands in for a new one."""
+
+        network: Any  # Network, or NetworkSpec for the opening
+        trace: Any  # Trace, or None for the opening
+        index: TraceIndex
+        cursor: int
+        precision: int
+        granularity: Any
+        iteration: int
+        message: str | None
+
+        @property
+        def step(self) -> Step | None: ...
+        @property
+        def steps(self) -> Sequence[Step]: ...
+        @property
+        def first_sample(self) -> int: ...
+        @property
+        def shown_loss(self) -> float | None: ...
+        @property
+        def loss_history(self) -> tuple[float, ...]: ...
+        @property
+        def blocked(self) -> str | None: ...
+        def ledger_columns(self) -> tuple[Column, Column, Column]: ...
 
 
-class Column(Protocol):
-    """Numbers by ledger row: a NumPy array, or for the opening a sequence that looks them up
-    (and an empty one for the gradients and new values, which it never has)."""
-
-    def __getitem__(self, row: int, /) -> Any: ...
-
-    def __len__(self) -> int: ...
-
-
-class SessionLike(Protocol):
-    """What `known_at` reads: a `Session`, or the `Opening` that stands in for a new one."""
-
-    network: Any  # Network, or NetworkSpec for the opening
-    trace: Any  # Trace, or None for the opening
-    index: TraceIndex
-    cursor: int
-    precision: int
-    granularity: Any
-    iteration: int
-    message: str | None
-
-    @property
-    def step(self) -> Step | None: ...
-    @property
-    def steps(self) -> Sequence[Step]: ...
-    @property
-    def first_sample(self) -> int: ...
-    @property
-    def shown_loss(self) -> float | None: ...
-    @property
-    def loss_history(self) -> tuple[float, ...]: ...
-    @property
-    def blocked(self) -> str | None: ...
-    def ledger_columns(self) -> tuple[Column, Column, Column]: ...
+__all__ = ["Known", "LossKnown", "NeuronKnown", "ParamKnown", "known_at"]
 
 
 @dataclass(frozen=True)

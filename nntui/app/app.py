@@ -173,8 +173,9 @@ class TitleBar(KnownView, Widget):
         """The title's parts, most important first (text from a file already made printable)."""
         return title_parts(self.known, self.source)
 
-    def watch_known(self) -> None:
-        self.refresh()
+    def watch_known(self, old: Known, new: Known) -> None:
+        if new is not old:  # the same answer comes again as the binding starts: drawn already
+            self.refresh()
 
     def render(self) -> Text:
         # Text, not a str: a str would be read as markup, and a name like "[/] x" is not.

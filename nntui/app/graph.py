@@ -228,13 +228,17 @@ class GraphView(KnownView, Widget):
         if self._drawing is None:
             return
         picked = self._drawing.pick_at(event.x, event.y)
-        if isinstance(picked, _PickedParam):
-            self.post_message(ParameterSelected(self, picked.param, picked.summary))
-        elif picked is not None:
-            self.post_message(NodeSelected(self, picked.node, picked.summary))
+        if picked is None:
+            return
+        what, summary = picked
+        if isinstance(what, ParamRef):
+            self.post_message(ParameterSelected(self, what, summary))
+        else:
+            self.post_message(NodeSelected(self, what, summary))
 
-    def watch_known(self) -> None:
-        self.refresh()  # the grid is drawn again, for the new answer, at the next paint
+    def watch_known(self, old: Known, new: Known) -> None:
+        if new is not old:  # the same answer comes again as the binding starts: drawn already
+            self.refresh()  # the grid is drawn again, for the new answer, at the next paint
 
     def on_resize(self) -> None:
         self._drawn_for = None
@@ -323,16 +327,9 @@ class GraphView(KnownView, Widget):
         return self._grid
 
 
-@dataclass(frozen=True)
-class _PickedNode:
-    node: Node
-    summary: str
-
-
-@dataclass(frozen=True)
-class _PickedParam:
-    param: ParamRef
-    summary: str
+#: What a click picked: a parameter (a weight's label) or a node, and one line of what is
+#: known of it.
+_Picked = tuple["ParamRef | Node", str]
 
 
 class _Drawing:
@@ -531,12 +528,12 @@ class _Drawing:
                 box.hidden = count - (len(shown) - 1)
         return out
 
-    def pick_at(self, x: int, y: int) -> _PickedNode | _PickedParam | None:
+    def pick_at(self, x: int, y: int) -> _Picked | None:
         """What is drawn at (x, y) — a weight's label, a node's box or a pixel — with one line
         of what is known of it at the cursor; None for blank space and edges."""
         for label_x, label_y, width, param in self.weight_labels:
             if label_y == y and label_x <= x < label_x + width:
-                return _PickedParam(param, param_summary(self.known, param))
+                return param, param_summary(self.known, param)
         for column, boxes in self.boxes.items():
             for box in boxes:
                 inside = box.x <= x < box.x + box.width and box.y <= y < box.y + box.height
@@ -545,17 +542,16 @@ class _Drawing:
                 if box.image:
                     return self._pick_pixel(box, x, y)
                 if column == 0:
-                    return _PickedNode((0, box.neuron), self._describe_input(box.neuron))
+                    return (0, box.neuron), self._describe_input(box.neuron)
                 if column == self.n_columns - 1:
-                    return _PickedNode((column, None), self._describe_loss())
-                summary = self._describe_neuron(column - 1, box.neuron)
-                return _PickedNode((column, box.neuron), summary)
+                    return (column, None), self._describe_loss()
+                return (column, box.neuron), self._describe_neuron(column - 1, box.neuron)
         return None
 
     def describe_at(self, x: int, y: int) -> str | None:
         """The line `pick_at` says of what is drawn at (x, y)."""
         picked = self.pick_at(x, y)
-        return None if picked is None else picked.summary
+        return None if picked is None else picked[1]
 
     def _describe_input(self, j: int) -> str:
         value = fmt_result(self.net.inputs[self.sample][j], self.precision)
@@ -580,7 +576,7 @@ class _Drawing:
         how = "mean" if self.net.reduction == "mean" else "sum"
         return f"loss {loss.symbol} ({self.net.loss}), the {how} over the {n} samples: {shown}"
 
-    def _pick_pixel(self, box: _Box, x: int, y: int) -> _PickedNode | None:
+    def _pick_pixel(self, box: _Box, x: int, y: int) -> _Picked | None:
         """The input pixels a picture cell shows: its top and bottom half."""
         side, cols = self.image_side, self.image_cols
         row, col = 2 * (y - box.y), x - box.x
@@ -595,8 +591,7 @@ class _Drawing:
                 pixels.append(i)
                 at = f"row {i // side}, column {i % side}"
                 parts.append(f"x{i} = {fmt_result(inputs[i], self.precision)} ({at})")
-        summary = f"input pixels of sample {self.sample}: " + " · ".join(parts)
-        return _PickedNode((0, pixels[0]), summary)
+        return (0, pixels[0]), f"input pixels of sample {self.sample}: " + " · ".join(parts)
 
     # -- values -------------------------------------------------------------------------------
     def _node_lines(self, neuron: NeuronKnown) -> list[tuple[str, str, int]]:

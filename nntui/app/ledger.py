@@ -95,8 +95,10 @@ class Ledger(KnownView, ScrollView, can_focus=False):
         super().__init__(known, **kwargs)
         self.set_reactive(Ledger.virtual_size, Size(row_width(known), len(known.rows) + 1))
 
-    def watch_known(self, known: Known) -> None:
+    def watch_known(self, old: Known, known: Known) -> None:
         """Size the rows for the new answer and keep the current step's rows in view."""
+        if known is old:  # the same answer comes again as the binding starts: drawn already
+            return
         self.virtual_size = Size(row_width(known), len(known.rows) + 1)
         rows = known.current_rows
         if rows is not None:

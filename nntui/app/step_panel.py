@@ -27,7 +27,9 @@ class StepPanel(KnownView, Static):
         super().__init__(known, **kwargs)
         self.update(self.describe(), layout=False)
 
-    def watch_known(self) -> None:
+    def watch_known(self, old: Known, new: Known) -> None:
+        if new is old:  # the same answer comes again as the binding starts: shown already
+            return
         # A fixed height: a new step never moves the rest of the screen, nor re-lays it out.
         self.update(self.describe(), layout=False)
 
