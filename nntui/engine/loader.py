@@ -68,7 +68,6 @@ SAMPLE_KEYS = ("x", "y")
 ACTIVATION_NAMES = (*ACTIVATIONS, *ACTIVATION_ALIASES)
 # The output activation each loss needs; how far a cross-entropy target may be from summing to 1.
 LOSS_OUTPUT = {name: record.output for name, record in LOSS_RECORDS.items() if record.output}
-DISTRIBUTION_TOLERANCE = 1e-6
 #: The largest network file read. A 784-32-10 network is about half a megabyte; 64 MB of JSON
 #: samples (1.1 million 1-1 samples) already take about 1 GB of memory and 9 s to read and check,
 #: which is as far as a debugger stepping through arithmetic needs to go. A bigger file (a 2 GB
@@ -447,14 +446,10 @@ def _data_samples(table: object, layers: list[LayerSpec], loss: str, directory: 
     )
 
 
-#: The losses whose targets follow rules of their own (`_check_target`).
-TARGET_RULES = ("bce", "cross_entropy")
-
-
 def _check_data_targets(dataset: DataSet, loss: str) -> None:
     """A data set's targets against the loss's rules; a broken one names its CSV row (a CSV's
     numbers for bce) or its sample (a generator's classes for a one-neuron softmax)."""
-    if loss not in TARGET_RULES:
+    if LOSS_RECORDS[loss].target_problem is None:
         return
     for test, targets in ((False, dataset.targets), (True, dataset.test_targets)):
         for index, target in enumerate(targets.tolist()):
@@ -469,24 +464,13 @@ def _plain_rows(array: np.ndarray) -> tuple[Row, ...]:
 
 
 def _check_target(loss: str, y: list[float], path: str) -> None:
-    """bce targets are probabilities; cross-entropy targets are a distribution."""
-    if loss == "bce":
-        for index, target in enumerate(y):
-            if not 0.0 <= target <= 1.0:
-                raise _Invalid(
-                    f"{path}[{index}]", f"must be between 0 and 1 for bce, got {target!r}"
-                )
-    elif loss == "cross_entropy":
-        for index, target in enumerate(y):
-            if target < 0.0:
-                raise _Invalid(
-                    f"{path}[{index}]", f"must be >= 0 for cross_entropy, got {target!r}"
-                )
-        total = math.fsum(y)
-        if abs(total - 1.0) > DISTRIBUTION_TOLERANCE:
-            raise _Invalid(
-                path, f"must sum to 1 for cross_entropy (a distribution), but sums to {total!r}"
-            )
+    """A sample's targets against its loss's own rule (bce: probabilities; cross-entropy: a
+    distribution), which the loss's record states."""
+    rule = LOSS_RECORDS[loss].target_problem
+    problem = None if rule is None else rule(y)
+    if problem is not None:
+        index, message = problem
+        raise _Invalid(path if index is None else f"{path}[{index}]", message)
 
 
 # -- checking single values ------------------------------------------------------------------

@@ -97,6 +97,9 @@ class Activation:
     # False for one with a corner at z = 0 in f or in f′ (relu, leaky_relu, elu): a difference
     # quotient across 0 is not its derivative there, so gradient checks step around 0.
     smooth: bool = True
+    # True for one whose value is a probability in (0, 1) (sigmoid): an output layer of it
+    # trained on 0/1 targets is read as a classifier (the worked example).
+    probability: bool = False
 
     @property
     def function(self) -> Func:
@@ -443,6 +446,7 @@ SIGMOID = Activation(
         *("The sigmoid's slope is ", (_SIGMA, TIMES, OPEN, ONE, MINUS_OP, _SIGMA, CLOSE)),
         *(", written with the output ", post, " it already computed."),
     ),
+    probability=True,
 )
 
 # -- tanh -----------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ each of K outputs).
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -76,7 +77,14 @@ class Loss:
     # saturates, their product does not.
     output: str | None = None
     fused_delta: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    # How the trace names that pairing ("softmax with cross-entropy"), and whether its fused
+    # δ is o·Σy − y (the targets' sum enters it) rather than o − y.
+    fused_pair: str = ""
+    fused_sums_targets: bool = False
     kernel: LossKernel | None = None  # the `train` fast path's in-place loss and δ
+    # The rule one sample's targets must follow, if any: (the entry at fault, or None for
+    # the whole target, and the message) for a target that breaks it, else None.
+    target_problem: Callable[[Sequence[float]], tuple[int | None, str] | None] | None = None
 
 
 # -- notation ---------------------------------------------------------------------------------
@@ -397,6 +405,29 @@ MSE = Loss(
     kernel=_squares_kernel(None, None),
 )
 
+#: How far from 1 a cross-entropy target's entries may sum (a distribution written in decimals).
+DISTRIBUTION_TOLERANCE = 1e-6
+
+
+def _probabilities(y: Sequence[float]) -> tuple[int | None, str] | None:
+    """bce's targets are probabilities."""
+    for index, target in enumerate(y):
+        if not 0.0 <= target <= 1.0:
+            return index, f"must be between 0 and 1 for bce, got {target!r}"
+    return None
+
+
+def _distribution(y: Sequence[float]) -> tuple[int | None, str] | None:
+    """cross-entropy's targets are a distribution: no entry below 0, a sum of 1."""
+    for index, target in enumerate(y):
+        if target < 0.0:
+            return index, f"must be >= 0 for cross_entropy, got {target!r}"
+    total = math.fsum(y)
+    if abs(total - 1.0) > DISTRIBUTION_TOLERANCE:
+        return None, f"must sum to 1 for cross_entropy (a distribution), but sums to {total!r}"
+    return None
+
+
 BCE = Loss(
     name="bce",
     title="binary cross-entropy",
@@ -421,7 +452,9 @@ BCE = Loss(
     ),
     output="sigmoid",
     fused_delta=lambda o, y: o - y,
+    fused_pair="a sigmoid with binary cross-entropy",
     kernel=_bce_kernel,
+    target_problem=_probabilities,
 )
 
 CROSS_ENTROPY = Loss(
@@ -441,7 +474,10 @@ CROSS_ENTROPY = Loss(
     ),
     output="softmax",
     fused_delta=_softmax_cross_entropy_delta,
+    fused_pair="softmax with cross-entropy",
+    fused_sums_targets=True,
     kernel=_cross_entropy_kernel,
+    target_problem=_distribution,
 )
 
 LOSSES: dict[str, Loss] = {

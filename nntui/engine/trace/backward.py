@@ -116,15 +116,15 @@ class BackwardSteps(GradientSteps):
     def output_delta_step(self, sample: int, li: int, neuron: int | None) -> None:
         names = self.names
         output, wanted, o_sym, y_sym = self._output_and_target(sample, li, neuron)
-        softmax = self.net.layers[li].activation == "softmax"
-        total = float(np.sum(self.net.targets[sample])) if softmax else 1.0
+        record = loss(self.net.loss)
+        total = float(np.sum(self.net.targets[sample])) if record.fused_sums_targets else 1.0
         if total == 1.0:
             formula: Expr = (o_sym, MINUS_OP, y_sym)
             template: Expr = (slot(0), MINUS_OP, slot(1))
         else:
             formula = (o_sym, TIMES, _SUM_OF, TARGET, MINUS_OP, y_sym)
             template = (slot(0), TIMES, Lit(f"{total:g}"), MINUS_OP, slot(1))
-        pair = "softmax with cross-entropy" if softmax else "a sigmoid with binary cross-entropy"
+        pair = record.fused_pair
         chain = (self.partial(LOSS, _OUTPUT), SPACED_TIMES, self.partial(_OUTPUT, _OUTPUT_PRE))
         why: Prose = (
             *(f"For {pair} the chain rule ", chain, " collapses to output minus target: "),

@@ -61,7 +61,7 @@ class StepWriter:
         # (bce, cross-entropy), or a sigmoid output trained on 0/1 targets (the worked
         # example). Anything else is a regression.
         self.classifier = loss_kind.output is not None or (
-            last == "sigmoid" and bool(np.isin(net.targets, (0.0, 1.0)).all())
+            activation(last).probability and bool(np.isin(net.targets, (0.0, 1.0)).all())
         )
 
     def shared(self, key: Hashable, make: Callable[[], _Made]) -> _Made:
