@@ -1,4 +1,4 @@
-"""The command line (SPEC §2): the debugger, `export`, `train`, `presets`.
+"""The command line (SPEC §2): the debugger, `export`, `train`, `presets`, `new`.
 
 Every error is one line on stderr, `nntui: error: ...`, with exit status 2 and nothing on
 stdout; never a traceback, never a NumPy warning. Textual is only imported when the debugger
@@ -7,7 +7,7 @@ starts. Nothing from outside reaches the terminal raw: every line written goes t
 are cut at `LINE_LIMIT` characters, and the JSON documents escape every control and format
 character (`\u001b`, `\u202e`) so they parse to the same strings. A file is written only
 through `write_text_atomic`: all or nothing, never over an existing file without `--force`,
-never over the network file being read.
+never over the network file being read (`export -o`, `train -o`, `new -o`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from nntui import __version__
 from nntui.engine.spec import PARAMETER_STEPS_UP_TO, TRACE_SAMPLES
 from nntui.engine.text import LINE_LIMIT, printable
 
-COMMANDS = ("export", "train", "presets")
+COMMANDS = ("export", "train", "presets", "new")
 EXPORT_FORMATS = ("json", "markdown", "latex")
 TRAIN_FORMATS = ("json", "text")
 GRANULARITIES = ("parameter", "neuron", "layer")
@@ -50,7 +50,7 @@ EXIT_STATUS_TEXT = """exit status:
        export: the step overflows (one of its numbers is not finite: the message names
        it); nothing is written
   2    bad input: a malformed network file, an unknown preset, bad arguments, an
-       output file that exists (export without --force) or is the network itself,
+       output file that exists (without --force) or is the network itself,
        no terminal for the debugger; one line on stderr, 'nntui: error: ...', and
        nothing on stdout
   130  interrupted (ctrl+c)"""
@@ -96,7 +96,7 @@ def _steps(text: str) -> int:
 def _main_parser() -> _Parser:
     parser = _Parser(
         prog="nntui",
-        usage="nntui [-h] [--version] [NET]\n       nntui {export,train,presets} [-h] ...",
+        usage="nntui [-h] [--version] [NET]\n       nntui {export,train,presets,new} [-h] ...",
         description=_wrap(
             "A terminal visual debugger for the arithmetic of a neural network: step through "
             "one training iteration number by number, export it as a worked example, or train."
@@ -108,6 +108,7 @@ def _main_parser() -> _Parser:
             "(markdown, latex or json)\n"
             "  nntui train [NET]      run N full-batch training steps as fast as possible\n"
             "  nntui presets          list the built-in networks\n"
+            "  nntui new SHAPE        write a new network file, e.g. SHAPE 2-3-1\n"
             "\n"
             "'nntui COMMAND --help' describes a command. A network file named like a command\n"
             "can be opened as ./export.\n\n" + EXIT_STATUS_TEXT
@@ -200,6 +201,102 @@ def _train_parser() -> _Parser:
         "--steps", type=_steps, required=True, metavar="N", help="how many steps (>= 0)"
     )
     parser.add_argument("--format", choices=TRAIN_FORMATS, default="text", help="default: text")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=(
+            "also write the trained network to FILE (.json: JSON, else TOML), atomically; "
+            "an existing FILE is replaced only with --force, and never when it is NET itself"
+        ),
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with -o: replace FILE if it already exists"
+    )
+    return parser
+
+
+def _seed(text: str) -> int:
+    from nntui.engine.new import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 2**64 - 1, got {text[:40]!r}"
+        )
+    return value
+
+
+def _new_parser() -> _Parser:
+    from nntui.engine.data import GENERATORS
+    from nntui.engine.edit import MAX_LAYERS, MAX_NEURONS, MAX_PARAMETERS
+    from nntui.engine.init import INITIALISATIONS
+
+    parser = _Parser(
+        prog="nntui new",
+        description=_wrap(
+            "Write a new network file: SHAPE like 2-3-1 (inputs, then each layer's neurons), "
+            "weights drawn from an initialisation with a seed, biases 0, one sample (or the "
+            "data of a generator). Without -o the TOML file is printed on standard output."
+        ),
+        epilog=(
+            f"SHAPE: up to {MAX_LAYERS} layers, {MAX_NEURONS:,} neurons a column and "
+            f"{MAX_PARAMETERS:,} parameters.\n\n" + EXIT_STATUS_TEXT
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("shape", metavar="SHAPE", help="inputs and layers, e.g. 2-3-1")
+    parser.add_argument(
+        "--activations",
+        metavar="A,B,...",
+        help=(
+            "one activation per layer, input side first (e.g. relu,sigmoid); default: relu "
+            "for the hidden layers, and the output the loss needs (sigmoid for one output, "
+            "softmax for several without --loss)"
+        ),
+    )
+    parser.add_argument(
+        "--loss",
+        metavar="L",
+        help=(
+            "half_sse, sse, mse, bce or cross_entropy; default: the one the output needs "
+            "(bce for sigmoid, cross_entropy for softmax, else half_sse)"
+        ),
+    )
+    parser.add_argument(
+        "--init",
+        choices=tuple(INITIALISATIONS),
+        help=(
+            "the weights' initialisation; default: he when the hidden layers are relu, else xavier"
+        ),
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=0, metavar="N", help="the generator's seed; default: 0"
+    )
+    parser.add_argument(
+        "--data",
+        metavar="GEN",
+        help=(
+            f"name a generated data set ({', '.join(GENERATORS)}: 200 points in the plane, "
+            "noise 0.1, a fifth held out, the same seed) instead of the one sample; SHAPE "
+            "must then start with 2"
+        ),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=(
+            "write to FILE (.json: JSON, else TOML) instead of standard output, atomically; "
+            "an existing FILE is replaced only with --force"
+        ),
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with -o: replace FILE if it already exists"
+    )
     return parser
 
 
@@ -268,6 +365,8 @@ def _dispatch(args: list[str]) -> int:
     if command == "presets":
         _presets_parser().parse_args(args[1:])
         return _presets()
+    if command == "new":
+        return _new(_new_parser().parse_args(args[1:]))
     return _debugger(_main_parser().parse_args(args))
 
 
@@ -432,7 +531,9 @@ def _files_read(net_arg: str | None) -> dict[FileId, str]:
         return {}
 
 
-def _check_output(output: str, *, force: bool, read: dict[FileId, str]) -> None:
+def _check_output(
+    output: str, *, force: bool, read: dict[FileId, str], reading: str = "exported"
+) -> None:
     """Refuse an output path that would destroy something (SPEC §8): a network file being
     read (even with --force, whatever the path's spelling or links), any existing file
     without --force, and anything that is not a regular file."""
@@ -448,7 +549,7 @@ def _check_output(output: str, *, force: bool, read: dict[FileId, str]) -> None:
     if source is not None:
         same = "" if source == output else f" ({source})"
         raise UsageError(
-            f"{output}: is the network file being exported{same}; "
+            f"{output}: is the network file being {reading}{same}; "
             "write to another file (--force never replaces it)"
         )
     if stat.S_ISDIR(status.st_mode):
@@ -540,7 +641,10 @@ def _train(args: argparse.Namespace) -> int:
     from nntui.engine.training import train
     from nntui.export import json_safe
 
+    read = _files_read(args.net)
     net = _resolve(args.net)
+    if args.output is not None:  # refused now, not after training
+        _check_output(args.output, force=args.force, read=read, reading="trained")
     steps = args.steps
     start = time.perf_counter()
     if args.format == "text" and _stderr_is_terminal() and steps > 0:
@@ -548,6 +652,8 @@ def _train(args: argparse.Namespace) -> int:
     else:
         result = train(net, steps)
     seconds = time.perf_counter() - start
+    if args.output is not None:
+        _save(result.network, args.output, force=args.force)
     # Scored only for a network that names its data: the summary of every other stays as it was.
     scored = None if net.data is None else (scores(net), scores(result.network))
     if args.format == "json":
@@ -585,6 +691,8 @@ def _train(args: argparse.Namespace) -> int:
         ]
         if result.message is not None:
             lines.append(f"stopped: {result.message}")
+        if args.output is not None:
+            lines.append(f"written: {args.output}")
         _emit("".join(printable(line) + "\n" for line in lines))
     return EXIT_STOPPED if result.diverged else EXIT_OK
 
@@ -664,3 +772,58 @@ def _train_with_progress(net: Any, steps: int) -> Any:
             on_progress=lambda done: progress.update(task, completed=done),
             progress_every=max(1, min(1000, steps // 100)),
         )
+
+
+# -- new ------------------------------------------------------------------------------------------
+
+#: How `nntui new` names each argument in an error line (an `EditError`'s field, its index cut).
+_NEW_ARGUMENTS = {
+    "shape": "SHAPE",
+    "activations": "--activations",
+    "loss": "--loss",
+    "init": "--init",
+    "seed": "--seed",
+    "data": "--data",
+}
+
+
+def _new(args: argparse.Namespace) -> int:
+    from nntui.engine.edit import EditError
+    from nntui.engine.loader import dumps_toml
+    from nntui.engine.new import new_network, parse_activations, parse_shape
+
+    if args.output is not None:  # refused before anything is drawn
+        _check_output(args.output, force=args.force, read={})
+    try:
+        shape = parse_shape(args.shape)
+        activations = None if args.activations is None else parse_activations(args.activations)
+        net = new_network(shape, activations, args.loss, args.init, args.seed, args.data)
+    except EditError as err:
+        raise UsageError(_new_error(err)) from None
+    if args.output is None:
+        _emit(dumps_toml(net))
+    else:
+        _save(net, args.output, force=args.force)
+    return EXIT_OK
+
+
+def _new_error(err: Any) -> str:
+    """`argument --activations: layer 1: unknown activation 'sigmod'; did you mean 'sigmoid'?`"""
+    name, _, index = err.field.partition("[")
+    argument = _NEW_ARGUMENTS.get(name)
+    if argument is None:
+        return str(err)
+    where = f"layer {index.rstrip(']')}: " if index else ""
+    return f"argument {argument}: {where}{err.message}"
+
+
+def _save(net: Any, output: str, *, force: bool) -> None:
+    """`net` into the network file `output` (SPEC §8); one error line if that cannot be."""
+    from nntui.engine.loader import NetworkFileError, save_network
+
+    try:
+        save_network(net, output, overwrite=force)
+    except NetworkFileError as err:
+        if err.message.startswith("already exists"):
+            raise UsageError(f"{output}: already exists; add --force to replace it") from None
+        raise UsageError(str(err)) from None

@@ -66,8 +66,8 @@ def pairing_problem(activation: str, loss: str, outputs: int) -> str | None:
         return "a softmax output goes with cross_entropy only"
     if activation == "softmax" and outputs < 2:
         return (
-            "cross_entropy needs a softmax output of at least 2 neurons "
-            "(the softmax of one neuron is always 1)"
+            "softmax (and so cross_entropy) needs at least 2 output neurons: "
+            "the softmax of one neuron is always 1"
         )
     return None
 
