@@ -99,9 +99,10 @@ def shape_problem(shape: Sequence[int]) -> str | None:
     if len(shape) < 2:
         return "needs the inputs and at least one layer, like 2-3-1"
     for column, size in enumerate(shape):
+        if size < 1 and column == 0:
+            return f"a network needs at least one input, got {size}"
         if size < 1:
-            what = "the inputs" if column == 0 else f"layer {column - 1}"
-            return f"every column needs at least one neuron, but {what} has {size}"
+            return f"every layer needs at least one neuron, but layer {column - 1} has {size}"
     return size_problem(shape)
 
 
