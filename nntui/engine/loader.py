@@ -32,6 +32,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeGuard
 
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
+from nntui.engine.ops.optimizers import OptimizerFieldError, OptimizerSettings, settings_from_table
 from nntui.engine.spec import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -59,6 +60,8 @@ TOP_KEYS = (
     "reduction",
     "learning_rate",
     "update_biases",
+    "batch_size",
+    "optimizer",
     "layers",
     "samples",
     "data",
@@ -307,6 +310,8 @@ def _network(data: object, directory: str) -> NetworkSpec:
     if learning_rate < 0:
         raise _Invalid("learning_rate", f"must be >= 0, got {learning_rate!r}")
     update_biases = _boolean(table.get("update_biases", True), "update_biases")
+    batch_size = _batch_size(table.get("batch_size"))
+    optimizer = _optimizer(table.get("optimizer"))
     layers = _layers(_required(table, "", "layers"))
     _check_loss_fits(loss, layers)
     if "data" in table:
@@ -318,6 +323,11 @@ def _network(data: object, directory: str) -> NetworkSpec:
     else:
         inputs, targets = _samples(_required(table, "", "samples"), layers, loss)
         samples = _Samples(tuple(map(tuple, inputs)), tuple(map(tuple, targets)))
+    if batch_size is not None and batch_size > len(samples.inputs):
+        trained = _count(len(samples.inputs), "training sample")
+        raise _Invalid(
+            "batch_size", f"must be at most the number of samples ({trained}), got {batch_size}"
+        )
     return NetworkSpec(
         layers=tuple(layers),
         inputs=samples.inputs,
@@ -330,7 +340,29 @@ def _network(data: object, directory: str) -> NetworkSpec:
         test_inputs=samples.test_inputs,
         test_targets=samples.test_targets,
         data=samples.data,
+        optimizer=optimizer,
+        batch_size=batch_size,
     )
+
+
+def _batch_size(value: object) -> int | None:
+    """`batch_size` (SPEC §6): a whole number >= 1, or None when the file has none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("batch_size", f"expected a whole number of samples, got {_describe(value)}")
+    if value < 1:
+        raise _Invalid("batch_size", f"must be at least 1, got {_describe(value)}")
+    return value
+
+
+def _optimizer(value: object) -> OptimizerSettings:
+    """The `[optimizer]` table (SPEC §6), checked by the optimizer records; plain SGD without
+    one."""
+    try:
+        return settings_from_table(value)
+    except OptimizerFieldError as err:
+        raise _Invalid(err.field, err.message) from None
 
 
 def _layers(value: object) -> list[LayerSpec]:
@@ -618,7 +650,8 @@ def _shown_source(source: str) -> str:
 def dumps_toml(net: Network) -> str:
     """The network as a TOML network file, every optional field written out: its `[data]`
     table when its samples came from one (its CSV path as the network has it), else its
-    `[[samples]]`."""
+    `[[samples]]`. `batch_size` and the `[optimizer]` table are written when they are not the
+    defaults, so a file without them saves as it always did; the run's state is never saved."""
     lines = [
         f"name = {_toml_string(net.name)}",
         f"loss = {_toml_string(net.loss)}",
@@ -626,6 +659,11 @@ def dumps_toml(net: Network) -> str:
         f"learning_rate = {_toml_float(net.learning_rate)}",
         f"update_biases = {'true' if net.update_biases else 'false'}",
     ]
+    if net.batch_size is not None:
+        lines.append(f"batch_size = {net.batch_size}")
+    if not net.optimizer.is_default:
+        lines += ["", "[optimizer]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in net.optimizer.table().items()]
     for layer in net.layers:
         lines += [
             "",
@@ -645,7 +683,8 @@ def dumps_toml(net: Network) -> str:
 
 def dumps_json(net: Network) -> str:
     """The network as a JSON network file, every optional field written out, a row per line
-    (a `data` table, as `dumps_toml`, in place of the samples when they came from one)."""
+    (a `data` table, as `dumps_toml`, in place of the samples when they came from one; the
+    batch size and the optimizer as `dumps_toml` writes them)."""
     layers = ",\n".join(
         "    {\n"
         f'      "activation": {_json_string(layer.activation)},\n'
@@ -666,6 +705,15 @@ def dumps_json(net: Network) -> str:
             for x, y in zip(net.inputs, net.targets, strict=True)
         )
         samples = f'  "samples": [\n{rows}\n  ]\n'
+    training = ""
+    if net.batch_size is not None:
+        training += f'  "batch_size": {net.batch_size},\n'
+    if not net.optimizer.is_default:
+        fields = ", ".join(
+            f"{_json_string(key)}: {_json_value(value)}"
+            for key, value in net.optimizer.table().items()
+        )
+        training += f'  "optimizer": {{{fields}}},\n'
     return (
         "{\n"
         f'  "name": {_json_string(net.name)},\n'
@@ -673,6 +721,7 @@ def dumps_json(net: Network) -> str:
         f'  "reduction": {_json_string(net.reduction)},\n'
         f'  "learning_rate": {_json_float(net.learning_rate)},\n'
         f'  "update_biases": {"true" if net.update_biases else "false"},\n'
+        f"{training}"
         f'  "layers": [\n{layers}\n  ],\n'
         f"{samples}"
         "}\n"

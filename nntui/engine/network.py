@@ -1,5 +1,12 @@
 """The network: layers of weights and biases, the training samples and the training settings.
 
+A network also carries its training run: the optimizer (`optimizer`, SPEC §6; plain SGD by
+default), the batch size (`batch_size`, None for every sample) and the run's state
+(`optimizer_state`: t, the steps taken, and the optimizer's vectors, zero at the start). A
+training step returns a network with the next state, so a history of networks (the debugger's
+`←`) restores the state with them, the network as opened starts over, and `train` continues
+from any network's state. The state is not part of the file: saving writes the settings only.
+
 A network whose file names its data (`[data]`, SPEC §7) also holds the samples held out from
 training, `test_inputs` and `test_targets`, and where its samples came from (`data`). Training,
 the trace and the loss read only `inputs` and `targets`, the training samples: a held-out sample
@@ -15,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from nntui.engine.batches import Batch, batch_at
+from nntui.engine.ops.optimizers import OptimizerSettings, OptimizerState
 from nntui.engine.schema import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -81,8 +90,10 @@ class Network:
     Arrays are read-only float64. `inputs` and `targets` are the training samples; the
     held-out ones, `test_inputs` and `test_targets`, have no rows unless the file's `[data]`
     holds some out (`test_fraction`), and `data` says where the samples came from (None for a
-    file that lists its `[[samples]]`). Two networks are `same_as` each other when every field
-    and every number is identical.
+    file that lists its `[[samples]]`). `optimizer`, `batch_size` and `optimizer_state` are the
+    training run (see the module's docstring); a state that does not fit the optimizer or the
+    parameters (an edit changed them) starts over, as does a missing one. Two networks are
+    `same_as` each other when every field of the file and every number is identical.
     """
 
     layers: tuple[Layer, ...]
@@ -96,6 +107,9 @@ class Network:
     test_inputs: np.ndarray = field(default_factory=_no_samples)  # (held out, fan_in)
     test_targets: np.ndarray = field(default_factory=_no_samples)  # (held out, outputs)
     data: DataSource | None = None
+    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    batch_size: int | None = None  # None: every step uses every sample
+    optimizer_state: OptimizerState | None = None  # None: the start (t = 0, every vector 0)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +119,36 @@ class Network:
         fan_in, outputs = self.layers[0].fan_in, self.layers[-1].size
         object.__setattr__(self, "test_inputs", _held_out(self.test_inputs, fan_in))
         object.__setattr__(self, "test_targets", _held_out(self.test_targets, outputs))
+        if self.batch_size is not None and (
+            isinstance(self.batch_size, bool) or int(self.batch_size) < 1
+        ):
+            raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
+        state = self.optimizer_state
+        if state is None or not state.fits(self.optimizer, self.n_params):
+            state = OptimizerState.initial(self.optimizer, self.n_params)
+            object.__setattr__(self, "optimizer_state", state)
+
+    # -- the training run ----------------------------------------------------------------------
+    @property
+    def state(self) -> OptimizerState:
+        """The training run's state before the next step (`optimizer_state`, never None)."""
+        assert self.optimizer_state is not None
+        return self.optimizer_state
+
+    @property
+    def t(self) -> int:
+        """How many training steps this network's run has taken (0 as opened)."""
+        return self.state.t
+
+    @property
+    def batch(self) -> Batch:
+        """The samples the next training step uses (SPEC §6): every sample without a batch
+        size, else batch t mod the number of batches."""
+        return batch_at(self.n_samples, self.batch_size, self.t)
+
+    def restarted(self) -> Network:
+        """The same network with its run's state back at the start (t = 0, every vector 0)."""
+        return replace(self, optimizer_state=None)
 
     # -- shape -----------------------------------------------------------------------------
     @property
@@ -179,7 +223,8 @@ class Network:
 
     def same_as(self, other: Network) -> bool:
         """True when every setting and every number is identical (bit for bit), the held-out
-        samples and the data table included."""
+        samples, the data table, the optimizer and the batch size included; the run's state is
+        not compared (it is not in the file: compare `state.same_as`)."""
         same_data = other.data is None if self.data is None else self.data.same_data(other.data)
         if not same_data:
             return False
@@ -189,6 +234,8 @@ class Network:
             self.reduction,
             self.update_biases,
             self.name,
+            self.optimizer,
+            self.batch_size,
             len(self.layers),
         ) != (
             other.loss,
@@ -196,6 +243,8 @@ class Network:
             other.reduction,
             other.update_biases,
             other.name,
+            other.optimizer,
+            other.batch_size,
             len(other.layers),
         ):
             return False
@@ -212,13 +261,17 @@ class Network:
     # -- the file schema ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The network file's structure (SPEC §1), every optional field written out: the
-        `[data]` table (every field of it) when the samples came from one, else the samples."""
+        `[data]` table (every field of it) when the samples came from one, else the samples.
+        `batch_size` and the `optimizer` table (every field of it) are written when they are
+        not the defaults (every sample, plain SGD), so a file of SPEC §1 reads as it did."""
         table: dict[str, Any] = {
             "name": self.name,
             "loss": self.loss,
             "reduction": self.reduction,
             "learning_rate": self.learning_rate,
             "update_biases": self.update_biases,
+            **({} if self.batch_size is None else {"batch_size": self.batch_size}),
+            **({} if self.optimizer.is_default else {"optimizer": self.optimizer.table()}),
             "layers": [
                 {
                     "activation": layer.activation,

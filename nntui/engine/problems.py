@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nntui.engine.compute import Backward, Forward, backward, forward, sgd_step
+from nntui.engine.compute import Backward, Forward, backward, forward, update
 from nntui.engine.network import Network
 
 
@@ -34,9 +34,10 @@ def diagnose_step(net: Network, loss: float | None) -> str:
     whose gradient (or new value) is not finite; or, when it is the loss after the step that
     is not finite (`loss`), the parameter that step moved the most."""
     names = ParamNames(net)
+    batch = net.batch
     with np.errstate(all="ignore"):
-        grads = backward(net, forward(net))
-        after = sgd_step(net, grads)
+        grads = backward(net, forward(net, batch=batch), batch)
+        after = update(net, grads)
     gradient = net.layout.flatten(grads.weights, grads.biases)
     new = after.flat()
     bad = _first_not_finite(gradient)
@@ -65,12 +66,14 @@ def _target_symbol(kind: str, layer: int, neuron: int) -> str:
 
 
 def step_arrays(net: Network) -> tuple[Forward, Backward, Network, Forward]:
-    """One step of the engine from `net`: forward, backward, the update, forward again."""
+    """One step of the engine from `net`: forward, backward, the update, forward again (the
+    losses those of the step's batch)."""
+    batch = net.batch
     with np.errstate(all="ignore"):
-        fwd = forward(net)
-        bwd = backward(net, fwd)
-        after = sgd_step(net, bwd)
-        return fwd, bwd, after, forward(after)
+        fwd = forward(net, batch=batch)
+        bwd = backward(net, fwd, batch)
+        after = update(net, bwd)
+        return fwd, bwd, after, forward(after, batch=batch)
 
 
 def step_problem(

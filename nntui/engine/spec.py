@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from nntui.engine.ops.optimizers import OptimizerSettings
 from nntui.engine.schema import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -114,8 +115,9 @@ class NetworkSpec:
     """A checked network file's content (SPEC §1), every optional field filled in.
 
     As in `Network`, `inputs` and `targets` are the training samples, `test_inputs` and
-    `test_targets` the held-out ones (none without a `[data]` table that holds some out), and
-    `data` where they came from."""
+    `test_targets` the held-out ones (none without a `[data]` table that holds some out),
+    `data` where they came from, and `optimizer` and `batch_size` how training runs (SPEC §6).
+    The run's state is not here: a network built from a spec starts its run."""
 
     layers: tuple[LayerSpec, ...]
     inputs: tuple[Row, ...]  # one row per sample
@@ -128,6 +130,8 @@ class NetworkSpec:
     test_inputs: tuple[Row, ...] = ()
     test_targets: tuple[Row, ...] = ()
     data: DataSource | None = None
+    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    batch_size: int | None = None  # None: every step uses every sample (SPEC §6)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -150,6 +154,8 @@ class NetworkSpec:
             test_inputs=_rows(net.test_inputs.tolist()),
             test_targets=_rows(net.test_targets.tolist()),
             data=net.data,
+            optimizer=net.optimizer,
+            batch_size=net.batch_size,
             extra=dict(net.extra),
         )
 
@@ -174,6 +180,8 @@ class NetworkSpec:
             test_inputs=_matrix(self.test_inputs, self.shape[0]),
             test_targets=_matrix(self.test_targets, self.shape[-1]),
             data=self.data,
+            optimizer=self.optimizer,
+            batch_size=self.batch_size,
             extra=dict(self.extra),
         )
 

@@ -10,7 +10,8 @@ A step of the trace holds what it computes as tokens, not text:
 - `Lit`: a constant written into the formula (1, 2, 0.5);
 - `Words`: words inside a formula (`781 more terms`, set as `\\text{…}`);
 - `Sub`: a subscript after a bracket, `(W0·x)_3`;
-- `Num`: a slot for the k-th number of the step, written when the step is shown.
+- `Num`: a slot for the k-th number of the step, written when the step is shown;
+- `Root`: √ of the token after it (`√v̂`; `\\sqrt{\\hat{v}}` in LaTeX).
 
 An `Expr` is one token, or a tuple of them (a formula that is one symbol needs no tuple). A
 sentence of why is `Prose`: a tuple of plain-text pieces (`str`), `Code` (a name from a network
@@ -45,9 +46,11 @@ from nntui.engine.notation.tokens import (
     OPEN,
     OVER,
     PLUS,
+    ROOT,
     SPACED_TIMES,
     SQUARED,
     TIMES,
+    TO_THE_T,
     TRANSPOSED,
     ZERO,
     Code,
@@ -62,6 +65,7 @@ from nntui.engine.notation.tokens import (
     Partial,
     Piece,
     Prose,
+    Root,
     Sub,
     Token,
     Tokens,
@@ -97,9 +101,11 @@ __all__ = [
     "OPEN",
     "OVER",
     "PLUS",
+    "ROOT",
     "SPACED_TIMES",
     "SQUARED",
     "TIMES",
+    "TO_THE_T",
     "TRANSPOSED",
     "ZERO",
     "Code",
@@ -114,6 +120,7 @@ __all__ = [
     "Partial",
     "Piece",
     "Prose",
+    "Root",
     "Sub",
     "Token",
     "Tokens",

@@ -19,6 +19,7 @@ from nntui.engine.notation.tokens import (
     Num,
     Op,
     Prose,
+    Root,
     Token,
     Tokens,
     joined,
@@ -53,6 +54,7 @@ def latex(
     by its largest entries). `index` fills a label's placeholders."""
     expr = tokens(expr)
     out = []
+    under_root = False  # the token after a √ goes inside its braces
     for position, token in enumerate(expr):
         if type(token) is Num and token.slot < len(numbers):
             slot = token.slot
@@ -60,10 +62,15 @@ def latex(
             text = latex_value(numbers[slot], precision, label, short=short)
             negative = short and text.startswith("-") and not is_array(numbers[slot])
             out.append(f"({text})" if negative and not needs_no_brackets(expr, position) else text)
-        elif isinstance(token, _SPACED):
+        elif isinstance(token, _SPACED) and not under_root:
             out.append(token.latex(index) + " ")
         else:
             out.append(token.latex(index))
+        if under_root:
+            out.append("}")
+        under_root = type(token) is Root
+    if under_root:
+        out.append("}")
     return _spaces("".join(out))
 
 

@@ -23,6 +23,15 @@ _STEMS = {
     "θ": r"\theta",
     "Σ": r"\sum",
     "ŷ": r"\hat{y}",
+    # The optimizers' symbols (SPEC §6): ρ momentum, β1 and β2 Adam's, α RMSprop's, ε, λ
+    # the weight decay, m̂ and v̂ the bias-corrected averages.
+    "α": r"\alpha",
+    "β": r"\beta",
+    "ε": r"\varepsilon",
+    "λ": r"\lambda",
+    "ρ": r"\rho",
+    "m̂": r"\hat{m}",
+    "v̂": r"\hat{v}",
 }
 
 #: Every character an operator may hold, and its LaTeX (a command keeps the space after it).
@@ -46,6 +55,7 @@ _OPERATORS = {
     "⊙": r"\odot ",
     "ᵀ": r"^{\top}",
     "²": "^{2}",
+    "ᵗ": "^{t}",
     "½": r"\tfrac{1}{2}",
     "…": r"\cdots ",
     "Σ": r"\sum ",
@@ -81,19 +91,24 @@ _TEXT_ESCAPES = {
 @dataclass(frozen=True, slots=True)
 class Name:
     """A symbol: `text` as the screen writes it, and its parts for LaTeX — the `stem` (a letter,
-    or δ, µ, Σ, ŷ), the subscript parts (`("0", "pre", "3")` for h0_pre3; a part may be a
-    label's placeholder `{0}`), a `star` (the value after the update) and the `row` of a layer's
-    weights (`W1[0]`)."""
+    or δ, µ, Σ, ŷ, β, m̂ …), the subscript parts (`("0", "pre", "3")` for h0_pre3; a part may
+    be a label's placeholder `{0}`), a `star` (the value after the update), the `row` of a
+    layer's weights (`W1[0]`) and a `prime` (AdamW's decayed parameter `w100′`)."""
 
     text: str
     stem: str
     sub: tuple[str, ...] = ()
     star: bool = False
     row: str = ""
+    prime: bool = False
 
     def starred(self) -> Name:
         """The same name after the update: `h_pre0` → `h_pre0*`."""
-        return Name(self.text + "*", self.stem, self.sub, True, self.row)
+        return Name(self.text + "*", self.stem, self.sub, True, self.row, self.prime)
+
+    def primed(self) -> Name:
+        """The same name, primed: `w100` → `w100′` (a value on its way to the update)."""
+        return Name(self.text + "′", self.stem, self.sub, self.star, self.row, True)
 
     def latex(self, index: Index = ()) -> str:
         """`h_{0,\\mathrm{pre},3}^{*}`; a placeholder part takes its entry of `index`."""
@@ -104,6 +119,8 @@ class Name:
             out += "^{*}"
         if self.row:
             out += f"[{self.row}]"
+        if self.prime:
+            out += "'"
         return out
 
 
@@ -217,6 +234,19 @@ class Code:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Root:
+    """√ of the token right after it: `√v̂`, `√0.0014` on the screen, `\\sqrt{\\hat{v}}` in
+    LaTeX (the LaTeX renderer puts that token in the braces)."""
+
+    @property
+    def text(self) -> str:
+        return "√"
+
+    def latex(self, index: Index = ()) -> str:
+        return r"\sqrt{"
+
+
 #: The slots of the first numbers, made once: most formulas read only a few numbers.
 _SLOTS = tuple(Num(k) for k in range(64))
 
@@ -226,7 +256,7 @@ def slot(k: int) -> Num:
     return _SLOTS[k] if k < len(_SLOTS) else Num(k)
 
 
-Token: TypeAlias = Name | Partial | Op | Func | Lit | Words | Sub | Num
+Token: TypeAlias = Name | Partial | Op | Func | Lit | Words | Sub | Num | Root
 Tokens: TypeAlias = tuple[Token, ...]
 #: A formula: one token, or several in a row.
 Expr: TypeAlias = Token | Tokens
@@ -257,6 +287,9 @@ ZERO = Lit("0")
 ONE = Lit("1")
 LN = Func("ln", r"\ln")
 EXP = Func("exp", r"\exp")
+ROOT = Root()
+#: To the power t, the step number: `β1ᵗ`.
+TO_THE_T = Op("ᵗ")
 
 
 def tokens(expr: Expr) -> Tokens:

@@ -4,7 +4,11 @@ order a lecturer explains it (SPEC §4).
 Per sample, forward (each neuron's sum, then its activation) and its loss; the batch loss;
 per sample, backward a layer at a time from the output (∂E/∂a of each neuron, each
 activation derivative, then each parameter's chain-rule product); the reduction over samples;
-the update of every parameter; the check (forward again with the new parameters, new loss).
+the update of every parameter (plain SGD's one step, or the optimizer's parts, parameter by
+parameter); the check (forward again with the new parameters, new loss).
+
+With mini-batches (SPEC §6) the step is that of the network's next batch: its samples' steps,
+the batch loss and gradients over them, the update, and the check on the same batch.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from nntui.engine.compute import Backward, Forward, backward, forward, sgd_step
+from nntui.engine.compute import Backward, Forward, backward, forward, optimizer_update
 from nntui.engine.network import Network
 from nntui.engine.problems import step_problem
 from nntui.engine.spec import (
@@ -27,10 +31,10 @@ from nntui.engine.spec import (
 from nntui.engine.trace.backward import BackwardSteps
 from nntui.engine.trace.model import Phase, Step, Trace
 from nntui.engine.trace.notation import Names
-from nntui.engine.trace.update import UpdateSteps
+from nntui.engine.trace.optimizer import OptimizerSteps
 
 
-class _Builder(UpdateSteps, BackwardSteps):
+class _Builder(OptimizerSteps, BackwardSteps):
     """Writes the steps of one training step in the lecture's order; each family of steps
     (forward and loss, backward, gradients, reduction and update) adds its own kinds."""
 
@@ -47,8 +51,12 @@ class _Builder(UpdateSteps, BackwardSteps):
         if net.n_samples > 1:
             for layer in reversed(range(self.n_layers)):
                 self.reduce_layer(layer)
+        plain = net.optimizer.is_plain_sgd
         for layer in reversed(range(self.n_layers)):
-            self.update_layer(layer)
+            if plain:
+                self.update_layer(layer)
+            else:
+                self.optimizer_layer(layer)
         for sample in self.samples:
             self.forward_sample(sample, self.after, self.fwd_after, "check", star=True)
             self.loss_step(sample, self.fwd_after, "check", star=True)
@@ -58,9 +66,10 @@ class _Builder(UpdateSteps, BackwardSteps):
 
 
 def default_samples(net: Network) -> tuple[int, ...]:
-    """The samples a trace steps through unless told: all of them, or the first
-    `TRACE_SAMPLES` of a big data set."""
-    return tuple(range(traced_sample_count(net.n_samples)))
+    """The samples a trace steps through unless told: all of the next step's batch (every
+    sample without mini-batches), or the first `TRACE_SAMPLES` of a big one."""
+    batch = net.batch
+    return tuple(range(batch.start, batch.start + traced_sample_count(batch.size)))
 
 
 def build_trace(
@@ -68,8 +77,11 @@ def build_trace(
 ) -> Trace:
     """Run one training step of `net` and trace it at `granularity`, with the own steps of
     `samples` (distinct sample indices, in increasing order; default `default_samples`).
-    Batch steps (the batch loss, the reduced gradients) always cover every sample: the
-    samples without steps of their own enter them as one term, their sum."""
+    Batch steps (the batch loss, the reduced gradients) always cover every sample of the
+    step's batch: the samples without steps of their own enter them as one term, their sum.
+
+    With mini-batches the step trains on `net.batch`; of `samples`, those in it get their
+    steps (a window chosen for another batch falls back on `default_samples`)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
     chosen = default_samples(net) if samples is None else tuple(int(k) for k in samples)
@@ -79,21 +91,39 @@ def build_trace(
         or not 0 <= chosen[0] <= chosen[-1] < net.n_samples
     ):
         raise ValueError(f"samples must be distinct sample indices in order, got {samples!r}")
+    batch = net.batch
+    chosen = tuple(sample for sample in chosen if batch.covers(sample)) or default_samples(net)
     # A diverging network overflows on purpose: the numbers say inf, `problem` says why,
     # and NumPy stays quiet.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fwd = forward(net)
-        bwd = backward(net, fwd)
-        after = sgd_step(net, bwd)
-        fwd_after = forward(after)
+        fwd = forward(net, batch=batch)
+        bwd = backward(net, fwd, batch)
+        update = optimizer_update(net, bwd)
+        after = update.network
+        fwd_after = forward(after, batch=batch)
         with _cycle_collector_paused():
-            builder = _Builder(net, granularity, fwd, bwd, after, fwd_after, chosen)
+            builder = _Builder(
+                net, granularity, fwd, bwd, after, fwd_after, chosen, batch, update.values
+            )
             steps = tuple(builder.build())
     starts: dict[Phase, int] = {}
     for step in steps:
         starts.setdefault(step.phase, step.index)
     problem = _problem(net, fwd, bwd, after, fwd_after)
-    return Trace(net, granularity, fwd, bwd, after, fwd_after, steps, starts, problem, chosen)
+    return Trace(
+        net,
+        granularity,
+        fwd,
+        bwd,
+        after,
+        fwd_after,
+        steps,
+        starts,
+        problem,
+        chosen,
+        batch=batch,
+        update_values=update.values,
+    )
 
 
 @contextlib.contextmanager
@@ -130,17 +160,20 @@ def _problem(
 def estimated_steps(net: Network, granularity: Granularity, samples: int | None = None) -> int:
     """About how many steps one iteration has at `granularity` stepping through `samples`
     samples (default: as many as `default_samples`), without building it."""
-    n = traced_sample_count(net.n_samples) if samples is None else samples
+    n = traced_sample_count(net.batch.size) if samples is None else samples
     neurons = sum(layer.size for layer in net.layers)
     params = net.n_params
     layers = len(net.layers)
+    # Each parameter's update is one step with plain SGD, one per part with an optimizer.
+    parts = len(net.optimizer.record.parts(net.optimizer))
     if granularity == "parameter":
-        return n * (5 * neurons + params) + 2 * params
+        return n * (5 * neurons + params) + (1 + parts) * params
     if granularity == "neuron":
-        return n * 7 * neurons + 4 * neurons
-    return n * 8 * layers + 4 * layers
+        return n * 7 * neurons + (3 + parts) * neurons
+    return n * 8 * layers + (3 + parts) * layers
 
 
 def default_granularity(net: Network) -> Granularity:
-    """One step per parameter for small networks (the document's way), per layer for big ones."""
-    return default_granularity_for(net.n_params, net.n_samples)
+    """One step per parameter for small networks (the document's way), per layer for big ones
+    (counting the samples of the step's batch)."""
+    return default_granularity_for(net.n_params, net.batch.size)

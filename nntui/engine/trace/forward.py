@@ -274,8 +274,8 @@ class ForwardSteps(StepWriter):
     ) -> tuple[Operand, ...]:
         """The terms of a batch sum: each traced sample's share, then (if any sample has no
         steps of its own) the others' shares summed into one term."""
-        count = self.net.n_samples
-        scale = reduce_factor(self.net)
+        count = self.batch.size
+        scale = reduce_factor(self.net, self.batch)
         per: Tokens = (OVER, Lit(str(count))) if mean else ()
         terms = [
             Operand((symbol(str(sample)), *per), scalar_or_copy_of(per_sample[sample]) * scale)
@@ -288,15 +288,23 @@ class ForwardSteps(StepWriter):
         return tuple(terms)
 
     def batch_loss(self, fwd: Forward, phase: Phase, star: bool) -> None:
-        count = self.net.n_samples
+        batch = self.batch
+        count = batch.size
         mean = self.net.reduction == "mean"
 
         def sample_symbol(sample: str) -> Name:
             return _starred(sample_loss(sample), star)
 
         terms = self.batch_terms(sample_symbol, fwd.losses, mean)
-        template, numbers, _ = reduction_template(count, lambda k: float(fwd.losses[k]), mean)
-        why = f"The batch loss is the {'mean' if mean else 'sum'} of the {count} samples' losses."
+        template, numbers, _ = reduction_template(
+            count, lambda k: float(fwd.losses[batch.start + k]), mean
+        )
+        how = "mean" if mean else "sum"
+        why = (
+            f"The batch loss is the {how} of the {count} samples' losses."
+            if batch.is_everything
+            else f"The batch loss is the {how} of the losses of this {batch.describe()}."
+        )
         self.add(
             phase=phase,
             sample=None,

@@ -11,12 +11,13 @@ structure as LaTeX (`latex_symbol()`, …), so it never reads a string back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from nntui.engine.batches import Batch
 from nntui.engine.compute import Backward, Forward
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.notation import (
@@ -32,12 +33,27 @@ from nntui.engine.notation import (
     unicode_prose,
 )
 from nntui.engine.numbers import fmt_value
+from nntui.engine.ops.optimizers import OptimizerSettings, UpdatePart
 from nntui.engine.spec import Granularity
 
 Phase = Literal["forward", "loss", "backward", "update", "check"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update", "check")
 
 Number = float | np.ndarray
+#: How a step's value follows from its parts: SPEC §4's four, and the optimizers' (SPEC §6,
+#: `nntui.engine.ops.optimizers.OPS`; docs/json-formats.md lists them all).
+StepOp = Literal[
+    "sum",
+    "product",
+    "update",
+    "apply",
+    "add_product",
+    "average",
+    "average_square",
+    "unbias",
+    "adaptive_update",
+    "decay",
+]
 #: Graph node: (column, neuron). Column 0 holds the inputs, column l+1 layer l, the last the
 #: loss. neuron None means the whole column.
 Node = tuple[int, int | None]
@@ -72,13 +88,15 @@ class Step:
     index: int
     phase: Phase
     sample: int | None
-    kind: str  # pre, post, loss, grad_post, deriv, grad_pre, grad, batch_grad, new
+    # pre, post, loss, grad_post, deriv, grad_pre, grad, batch_grad, new; and an optimizer's
+    # parts before `new`: g, velocity, look_ahead, m, v, m_hat, v_hat, decayed
+    kind: str
     layer: int | None
     neuron: int | None
     target: str
     symbol_expr: Expr
     formula_expr: Expr
-    op: Literal["sum", "product", "update", "apply"]
+    op: StepOp
     operands: Sequence[Operand]  # a tuple, or `SumTerms` making a long sum's terms when read
     value: Number
     why_prose: Prose
@@ -170,9 +188,30 @@ def _label_text(label: Label) -> str | None:
     return None if label is None else unicode(label)
 
 
+@dataclass(frozen=True)
+class UpdateColumn:
+    """One number of every parameter's update by an optimizer (SPEC §6), for a ledger column:
+    `key` as in the trace's values ("b_new", "m_new", "v_hat", "step"), `title` ("velocity",
+    "average of g"), `symbol` ("v", "m", "m̂", "Δ"), and the numbers as the gradients are
+    laid out, each layer's `weights` and `biases`. A fixed bias (`update_biases = false`)
+    keeps its state (the state's columns show it unchanged) and has no other number of the
+    update (NaN); its step Δ is 0."""
+
+    key: str
+    title: str
+    symbol: str
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """One full training step of `network`, and every number of it as ordered `steps`."""
+    """One full training step of `network`, and every number of it as ordered `steps`.
+
+    `batch` is the samples the step trains on (every sample, or its mini-batch, SPEC §6);
+    `update_values` every number of the optimizer's parts by key, flat in the network's
+    `ParamLayout` order (empty for plain SGD). The run's state before the step is
+    `network.state`, after it `network_after.state`; `t` is this step's number."""
 
     network: Network
     granularity: Granularity
@@ -186,29 +225,95 @@ class Trace:
     #: (e.g. "the gradient of w012 is not finite (inf)"); None for a healthy step.
     problem: str | None = None
     #: The samples whose own steps are traced, in order (every sample's numbers are computed
-    #: and enter the batch's steps either way).
+    #: and the batch's enter the batch's steps either way).
     samples: tuple[int, ...] = ()
+    batch: Batch | None = None  # None: the network's next batch
+    update_values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.batch is None:
+            object.__setattr__(self, "batch", self.network.batch)
+
+    @property
+    def step_batch(self) -> Batch:
+        """`batch`, never None."""
+        assert self.batch is not None
+        return self.batch
 
     @property
     def all_samples(self) -> bool:
-        """True when every sample has its own steps (as SPEC §4 describes for the export)."""
-        return len(self.samples) == self.network.n_samples
+        """True when every sample of the batch has its own steps (as SPEC §4 describes for the
+        export)."""
+        return len(self.samples) == self.step_batch.size
+
+    @property
+    def optimizer(self) -> OptimizerSettings:
+        return self.network.optimizer
+
+    @property
+    def t(self) -> int:
+        """This step's number t: 1 for the first step of a run (SPEC §6)."""
+        return self.network.t + 1
+
+    @property
+    def update_parts(self) -> tuple[UpdatePart, ...]:
+        """The optimizer's parts of each parameter's update, in order; none for plain SGD,
+        whose update is one step."""
+        optimizer = self.optimizer
+        return () if optimizer.is_plain_sgd else optimizer.record.parts(optimizer)
+
+    @functools.cached_property
+    def update_columns(self) -> tuple[UpdateColumn, ...]:
+        """The optimizer's numbers of every parameter (see `UpdateColumn`): each part before
+        the new value (velocity; m, v, m̂, v̂; …), then the step Δ = θ* − θ. None for plain
+        SGD, whose step is −µ·∂E/∂θ."""
+        parts = self.update_parts
+        if not parts:
+            return ()
+        from nntui.engine.compute import movable_mask
+        from nntui.engine.notation import unicode
+
+        net, after = self.network, self.network_after
+        moving = movable_mask(net)
+        layout = net.layout
+        states = after.state
+        columns = []
+        for part in parts[:-1]:
+            values = np.asarray(self.update_values[part.key], dtype=np.float64)
+            kept = states[part.state] if part.state is not None else np.nan
+            shown = np.where(moving, values, kept)
+            weights, biases = layout.unflatten(shown)
+            columns.append(
+                UpdateColumn(
+                    part.key, part.title, unicode(part.symbol), tuple(weights), tuple(biases)
+                )
+            )
+        weights, biases = layout.unflatten(after.flat() - net.flat())
+        columns.append(UpdateColumn("step", "step", "Δ", tuple(weights), tuple(biases)))
+        return tuple(columns)
 
     @property
     def loss(self) -> float:
+        """The batch loss before the step (of the step's batch)."""
         return self.forward.loss
 
     @property
     def loss_after(self) -> float:
+        """The same batch's loss after the step."""
         return self.forward_after.loss
 
     def to_json(self, precision: int = 3) -> dict[str, Any]:
-        """The `nntui-trace/1` document (SPEC §4)."""
+        """The `nntui-trace/1` document (SPEC §4). With mini-batches, `per_sample` lists the
+        batch's samples (each with its `sample` index) and `batch` says which; with any
+        optimizer but plain SGD, `t` is the step's number."""
         fwd, bwd = self.forward, self.backward
+        batch = self.step_batch
+        mini = not batch.is_everything
         per_sample = []
-        for sample in range(self.network.n_samples):
+        for sample in batch.samples:
             per_sample.append(
                 {
+                    **({"sample": sample} if mini else {}),
                     "x": self.network.inputs[sample].tolist(),
                     "y": self.network.targets[sample].tolist(),
                     "loss": float(fwd.losses[sample]),
@@ -236,6 +341,8 @@ class Trace:
         return {
             "format": "nntui-trace/1",
             "network": self.network.to_dict(),
+            **({"batch": batch.to_json()} if mini else {}),
+            **({} if self.optimizer.is_plain_sgd else {"t": self.t}),
             "per_sample": per_sample,
             "loss": self.loss,
             "gradients": {

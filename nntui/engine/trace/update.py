@@ -95,7 +95,7 @@ class UpdateSteps(ForwardSteps):
         return None
 
     def reduce_layer(self, li: int) -> None:
-        count = self.net.n_samples
+        start, count = self.batch.start, self.batch.size
         mean = self.net.reduction == "mean"
         how = "mean" if mean else "sum"
         for ref in self.params_of(li):
@@ -111,13 +111,13 @@ class UpdateSteps(ForwardSteps):
 
             terms = self.batch_terms(sample_grad, selected, mean)
 
-            def sample_value(sample: int, selected: np.ndarray = selected) -> Number:
-                return scalar_or_copy_of(selected[sample])
+            def sample_value(k: int, selected: np.ndarray = selected) -> Number:
+                return scalar_or_copy_of(selected[start + k])
 
             template, numbers, shown = reduction_template(count, sample_value, mean)
             labels: tuple[Label, ...] = tuple(
-                None if label is None else self.partial(sample_loss(str(sample)), label)
-                for sample in shown
+                None if label is None else self.partial(sample_loss(str(start + k)), label)
+                for k in shown
             )
             self.add(
                 phase="backward",
@@ -145,54 +145,59 @@ class UpdateSteps(ForwardSteps):
             )
 
     def update_layer(self, li: int) -> None:
+        """Plain SGD's update of layer `li`'s parameters: one step each."""
+        for ref in self.params_of(li):
+            self.update_one(li, ref)
+
+    def update_one(self, li: int, ref: ParamRef) -> None:
+        """`ref`'s step against its gradient, θ* = θ − µ·∂E/∂θ; a fixed bias keeps its value."""
         rate = self.net.learning_rate
         old_layer, new_layer = self.net.layers[li], self.after.layers[li]
-        for ref in self.params_of(li):
-            name, label = self.names.param(ref), self.label_of(ref)
-            weight = ref.kind == "weight"
-            old_array = old_layer.weights if weight else old_layer.biases
-            new_array = new_layer.weights if weight else new_layer.biases
-            grad_array = self.bwd.weights[li] if weight else self.bwd.biases[li]
-            old, new, grad = (self.select(a, ref) for a in (old_array, new_array, grad_array))
-            fixed = ref.kind == "bias" and not self.net.update_biases
-            grad_sym = self.partial(LOSS, name)
-            why: Prose
-            if fixed:
-                why = (
-                    *("Biases are fixed in this network (", Code("update_biases = false")),
-                    "), so it keeps its value.",
-                )
-            elif np.all(np.asarray(grad) == 0):
-                why = ("The gradient is 0, so ", name, " does not change.")
-            elif rate == 0:
-                why = ("The learning rate is 0, so nothing moves.",)
-            else:
-                why = (
-                    *("One step against the gradient: ", name, " moves by "),
-                    *((NEGATIVE, RATE, TIMES, grad_sym), ", downhill on the loss."),
-                )
-            self.add(
-                phase="update",
-                sample=None,
-                kind="new",
-                layer=li,
-                neuron=ref.neuron,
-                target=param_target("layers", ref),
-                symbol_expr=self.names.param(ref, star=True),
-                formula_expr=(name, MINUS_OP, ZERO if fixed else RATE, TIMES, grad_sym),
-                op="update",
-                operands=(
-                    Operand(name, old),
-                    Operand(_FIXED_RATE if fixed else (RATE,), 0.0 if fixed else rate),
-                    Operand(grad_sym, grad),
-                ),
-                value=new,
-                why_prose=why,
-                template=(slot(0), MINUS_OP, slot(1), TIMES, slot(2)),
-                numbers=(old, 0.0 if fixed else rate, grad),
-                labels=(label, None, None if label is None else self.partial(LOSS, label)),
-                value_label=None if label is None else label.starred(),
-                param=ref,
-                nodes=frozenset({(li + 1, ref.neuron)}),
-                edges=self.edges_of(ref),
+        name, label = self.names.param(ref), self.label_of(ref)
+        weight = ref.kind == "weight"
+        old_array = old_layer.weights if weight else old_layer.biases
+        new_array = new_layer.weights if weight else new_layer.biases
+        grad_array = self.bwd.weights[li] if weight else self.bwd.biases[li]
+        old, new, grad = (self.select(a, ref) for a in (old_array, new_array, grad_array))
+        fixed = ref.kind == "bias" and not self.net.update_biases
+        grad_sym = self.partial(LOSS, name)
+        why: Prose
+        if fixed:
+            why = (
+                *("Biases are fixed in this network (", Code("update_biases = false")),
+                "), so it keeps its value.",
             )
+        elif np.all(np.asarray(grad) == 0):
+            why = ("The gradient is 0, so ", name, " does not change.")
+        elif rate == 0:
+            why = ("The learning rate is 0, so nothing moves.",)
+        else:
+            why = (
+                *("One step against the gradient: ", name, " moves by "),
+                *((NEGATIVE, RATE, TIMES, grad_sym), ", downhill on the loss."),
+            )
+        self.add(
+            phase="update",
+            sample=None,
+            kind="new",
+            layer=li,
+            neuron=ref.neuron,
+            target=param_target("layers", ref),
+            symbol_expr=self.names.param(ref, star=True),
+            formula_expr=(name, MINUS_OP, ZERO if fixed else RATE, TIMES, grad_sym),
+            op="update",
+            operands=(
+                Operand(name, old),
+                Operand(_FIXED_RATE if fixed else (RATE,), 0.0 if fixed else rate),
+                Operand(grad_sym, grad),
+            ),
+            value=new,
+            why_prose=why,
+            template=(slot(0), MINUS_OP, slot(1), TIMES, slot(2)),
+            numbers=(old, 0.0 if fixed else rate, grad),
+            labels=(label, None, None if label is None else self.partial(LOSS, label)),
+            value_label=None if label is None else label.starred(),
+            param=ref,
+            nodes=frozenset({(li + 1, ref.neuron)}),
+            edges=self.edges_of(ref),
+        )

@@ -5,11 +5,12 @@ step is added (`StepWriter`). The families — forward and loss (`forward`), bac
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
+from nntui.engine.batches import Batch
 from nntui.engine.compute import Backward, Forward
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.notation import SPACED_TIMES, Expr, Name, Partial, joined, slot
@@ -34,14 +35,22 @@ class StepWriter:
         after: Network,
         fwd_after: Forward,
         samples: tuple[int, ...],
+        batch: Batch,
+        update_values: Mapping[str, Any],
     ) -> None:
         self.net = net
         self.granularity = granularity
         self.samples = samples
-        #: The samples without steps of their own (they enter the batch steps as one sum).
-        self.untraced = np.ones(net.n_samples, dtype=bool)
+        #: The samples this step trains on (SPEC §6): every sample, or a mini-batch.
+        self.batch = batch
+        #: The samples of the batch without steps of their own (they enter the batch steps as
+        #: one sum).
+        self.untraced = np.zeros(net.n_samples, dtype=bool)
+        self.untraced[batch.rows] = True
         self.untraced[list(samples)] = False
-        self.n_untraced = net.n_samples - len(samples)
+        self.n_untraced = batch.size - len(samples)
+        #: Every number of the optimizer's parts, flat, by key (none for plain SGD).
+        self.update_values = update_values
         self.fwd = fwd
         self.bwd = bwd
         self.after = after
