@@ -20,10 +20,12 @@ import pytest
 from nntui import __version__
 from nntui.cli import main
 from nntui.engine.compute import forward
-from nntui.engine.loader import dumps_toml, load_network
-from nntui.engine.presets import PRESETS, presets_listing, worked_example
+from nntui.engine.loader import dumps_toml, load_network, loads_network
+from nntui.engine.new import new_network
+from nntui.engine.presets import PRESETS, presets_listing, resolve_network, worked_example
 from nntui.engine.spec import PARAMETER_STEPS_UP_TO, TRACE_SAMPLES, NetworkSpec
 from nntui.engine.trace import build_trace
+from nntui.engine.training import train
 
 MALFORMED = Path(__file__).parent / "malformed"
 EXPECTED_ERRORS: dict[str, str] = tomllib.loads((MALFORMED / "expected.toml").read_text())
@@ -698,6 +700,154 @@ def test_train_interrupted(
     assert run(capsys, "train", "--steps", "10") == (130, "", "")
 
 
+# -- train -o: the trained network, written (SPEC §8) ----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_train_writes_the_trained_network(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    target = tmp_path / f"trained.{fmt}"
+    code, out, err = run(capsys, "train", "xor", "--steps", "300", "-o", str(target))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == f"written: {target}"
+    trained = train(resolve_network("xor"), 300).network
+    again = load_network(target)
+    assert again.to_dict() == trained.to_dict() and again.same_as(trained)
+    text = target.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("{") == (fmt == "json")
+    assert [path.name for path in tmp_path.iterdir()] == [target.name]  # no temporary file
+
+
+def test_train_json_with_output_keeps_its_document(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "trained.toml"
+    code, out, err = run(capsys, "train", "--steps", "20", "--format", "json", "-o", str(target))
+    assert (code, err) == (0, "")
+    document = strict_json(out)
+    assert set(document) == TRAIN_KEYS
+    assert load_network(target).to_dict() == document["network_after"]
+
+
+def test_train_of_a_data_network_writes_its_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "circles.toml"
+    assert run(capsys, "train", "circles", "--steps", "5", "-o", str(target))[0] == 0
+    again = load_network(target)
+    assert again.data is not None and (again.n_samples, again.n_test_samples) == (160, 40)
+    assert "[data]" in target.read_text(encoding="utf-8")
+    assert again.same_as(train(resolve_network("circles"), 5).network)
+    # iris reads a CSV file, which a network file elsewhere cannot name: one line, no file
+    code, out, err = run(capsys, "train", "iris", "--steps", "1", "-o", str(tmp_path / "i.toml"))
+    assert_error(code, out, err, "copy iris.csv beside it first")
+    assert not (tmp_path / "i.toml").exists()
+
+
+def test_train_output_is_checked_before_training(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An existing file without --force, the network itself even with --force: refused at
+    once (training is never started), the file as it was."""
+    path = net_file(tmp_path)
+    before = path.read_bytes()
+    old = tmp_path / "old.toml"
+    old.write_text("the lecturer's network\n", encoding="utf-8")
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr("nntui.engine.training.train", never)
+    code, out, err = run(capsys, "train", str(path), "--steps", "5", "-o", str(old))
+    assert_error(code, out, err, f"{old}: already exists; add --force to replace it")
+    code, out, err = run(capsys, "train", str(path), "--steps", "5", "-o", str(path), "--force")
+    assert_error(code, out, err, "is the network file being trained")
+    assert_error(*run(capsys, "train", "--steps", "5", "-o", str(tmp_path)), "is a directory")
+    assert path.read_bytes() == before
+    assert old.read_text(encoding="utf-8") == "the lecturer's network\n"
+    monkeypatch.undo()
+    code, out, err = run(capsys, "train", str(path), "--steps", "5", "-o", str(old), "--force")
+    assert (code, err) == (0, "")
+    assert load_network(old).same_as(train(worked_example(), 5).network)
+
+
+def test_train_that_diverges_writes_the_last_finite_network(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "diverge.toml"
+    path.write_text(DIVERGING_NET, encoding="utf-8")
+    target = tmp_path / "kept.toml"
+    code, out, _ = run(capsys, "train", str(path), "--steps", "50", "-o", str(target))
+    assert code == 1 and "stopped:" in out
+    result = train(load_network(path), 50)
+    assert result.diverged and load_network(target).same_as(result.network)
+
+
+# -- new: a new network file (SPEC §2, §8) ---------------------------------------------------------
+
+
+def test_new_prints_a_toml_network(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "new", "2-3-1")
+    assert (code, err) == (0, "")
+    made = new_network((2, 3, 1))
+    assert out == dumps_toml(made)
+    assert loads_network(out, "new.toml").same_as(made)
+    assert tomllib.loads(out)["layers"][0]["activation"] == "relu"
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["2-3-1"], {}),
+        (
+            ["4-8-3", "--activations", "tanh, softmax", "--init", "xavier", "--seed", "7"],
+            {"activations": ["tanh", "softmax"], "init": "xavier", "seed": 7},
+        ),
+        (["1-1", "--loss", "mse", "--init", "uniform"], {"loss": "mse", "init": "uniform"}),
+        (["2-5-2", "--data", "moons", "--seed", "3"], {"data": "moons", "seed": 3}),
+        (["784-32-10"], {}),
+    ],
+)
+def test_new_writes_a_file_that_loads_back_identical(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fmt: str,
+    args: list[str],
+    expected: dict[str, Any],
+) -> None:
+    target = tmp_path / f"net.{fmt}"
+    assert run(capsys, "new", *args, "-o", str(target)) == (0, "", "")
+    shape = tuple(int(size) for size in args[0].split("-"))
+    made = new_network(shape, **expected)
+    again = load_network(target)
+    assert again.to_dict() == made.to_dict() and again.same_as(made)
+    assert target.read_text(encoding="utf-8").lstrip().startswith("{") == (fmt == "json")
+
+
+def test_new_never_overwrites_without_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "net.toml"
+    target.write_text("the lecturer's network\n", encoding="utf-8")
+    code, out, err = run(capsys, "new", "2-3-1", "-o", str(target))
+    assert_error(code, out, err)
+    assert err == f"nntui: error: {target}: already exists; add --force to replace it\n"
+    assert target.read_text(encoding="utf-8") == "the lecturer's network\n"
+    assert run(capsys, "new", "2-2-1", "--seed", "5", "-o", str(target), "--force") == (0, "", "")
+    assert load_network(target).same_as(new_network((2, 2, 1), seed=5))
+    assert [path.name for path in tmp_path.iterdir()] == ["net.toml"]  # no temporary file left
+    assert_error(*run(capsys, "new", "2-3-1", "-o", str(tmp_path)), "is a directory")
+    missing = tmp_path / "no-such-dir" / "net.toml"
+    assert_error(*run(capsys, "new", "2-3-1", "-o", str(missing)), "cannot write")
+
+
+def test_new_seeds_give_their_own_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = {run(capsys, "new", "2-3-1", "--seed", seed)[1] for seed in ("0", "0", "1")}
+    assert len(outputs) == 2
+
+
 # -- presets, version, help ---------------------------------------------------------------------
 
 
@@ -716,13 +866,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--version") == (0, f"nntui {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", [[], ["export"], ["train"], ["presets"]])
+@pytest.mark.parametrize("command", [[], ["export"], ["train"], ["presets"], ["new"]])
 def test_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, err = run(capsys, *command, "--help")
     assert (code, err) == (0, "")
     assert out.startswith("usage: nntui")
     if not command:
-        for word in ("export", "train", "presets", "exit status"):
+        for word in ("export", "train", "presets", "new", "exit status"):
             assert word in out
     if command == ["train"]:
         assert "1 " in out and "diverge" in out
@@ -752,6 +902,29 @@ def test_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
         (["nosuch-preset"], "nosuch-preset: no such file or preset"),
         (["export", "nosuch/net.toml"], "nosuch/net.toml: no such file"),
         (["train", "missing.json", "--steps", "1"], "missing.json: no such file"),
+        (["train", "--steps", "1", "-o"], "-o"),
+        (["new"], "the following arguments are required: SHAPE"),
+        (["new", "2-0-1"], "argument SHAPE: every layer needs at least one neuron"),
+        (["new", "2"], "argument SHAPE: needs the inputs and at least one layer"),
+        (["new", "a-b"], "argument SHAPE: expected whole numbers joined by '-', like 2-3-1"),
+        (["new", "2-100000-1"], "argument SHAPE: at most 4,096 neurons a column"),
+        (["new", "1000-1000-1000"], "argument SHAPE: 2,002,000 parameters; at most 1,000,000"),
+        (["new", "2-3-1", "--activations", "relu"], "argument --activations: 2-3-1 has 2 layers"),
+        (["new", "2-3-1", "--activations", "relu,sigmod"], "layer 1: unknown activation 'sigmod'"),
+        (
+            ["new", "2-3-1", "--activations", "softmax,sigmoid"],
+            "layer 0: softmax is for the output",
+        ),
+        (["new", "2-3-1", "--activations", "relu,"], "layer 1: unknown activation ''"),
+        (["new", "2-3-1", "--loss", "hinge"], "argument --loss: unknown loss 'hinge'"),
+        (["new", "2-3-1", "--loss", "cross_entropy"], "at least 2 output neurons"),
+        (["new", "2-3-1", "--init", "lecun"], "argument --init: invalid choice: 'lecun'"),
+        (["new", "2-3-1", "--seed", "-1"], "argument --seed"),
+        (["new", "2-3-1", "--seed", "x"], "argument --seed"),
+        (["new", "2-3-1", "--seed", str(2**64)], "argument --seed"),
+        (["new", "2-3-1", "--data", "circls"], "argument --data: unknown generator 'circls'; did"),
+        (["new", "3-3-1", "--data", "xor"], "argument --data: xor draws points in the plane"),
+        (["new", "2-3-3", "--data", "xor"], "argument --data: xor makes 2 classes"),
     ],
 )
 def test_bad_arguments(capsys: pytest.CaptureFixture[str], args: list[str], text: str) -> None:

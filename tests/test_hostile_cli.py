@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from nntui.cli import main
-from nntui.engine.loader import parse_network
+from nntui.engine.loader import load_network, parse_network
 from nntui.engine.presets import worked_example
 from nntui.engine.text import LINE_LIMIT
 from nntui.engine.trace import build_trace
@@ -122,6 +122,21 @@ COMMANDS: dict[str, tuple[list[str], set[int]]] = {
     "unknown-argument": (["export", f"--bogus{EVIL}"], {2}),
     "bad-steps": (["train", "--steps", EVIL], {2}),
     "bad-precision": (["export", "--precision", EVIL], {2}),
+    "train-over-an-existing-file": (["train", "{NET}", "--steps", "1", "-o", "{OLD}"], {2}),
+    "train-over-itself": (["train", "{NET}", "--steps", "1", "-o", "{NET}", "--force"], {2}),
+    "new-to-a-file": (["new", "2-3-1", "-o", "{OUT}"], {0}),
+    "new-over-an-existing-file": (["new", "2-3-1", "-o", "{OLD}"], {2}),
+    "new-evil-shape": (["new", f"2-{EVIL}-1"], {2}),
+    "new-evil-activation": (["new", "2-3-1", "--activations", f"relu,{EVIL}"], {2}),
+    "new-evil-loss": (["new", "2-3-1", "--loss", EVIL], {2}),
+    "new-evil-data": (["new", "2-3-1", "--data", EVIL], {2}),
+    "new-evil-seed": (["new", "2-3-1", "--seed", EVIL], {2}),
+    "new-zero-neurons": (["new", "2-0-1"], {2}),
+    "new-one-number": (["new", "2"], {2}),
+    "new-huge-layer": (["new", "2-" + "9" * 5000 + "-1"], {2}),
+    "new-too-many-parameters": (["new", "4096-4096-1"], {2}),
+    "new-wrong-activation-count": (["new", "2-3-1", "--activations", "relu"], {2}),
+    "new-softmax-hidden": (["new", "2-3-1", "--activations", "softmax,sigmoid"], {2}),
 }
 
 
@@ -178,8 +193,27 @@ def test_no_control_character_reaches_the_terminal(
         assert "\\u001b]0;PWNED\\u0007\\u001b[2J\\u009b\\r\\u202e" in result.stdout
     if command == "train-text":
         assert "Evil \\x1b]0;PWNED\\x07\\x1b[2J\\x9b\\r\\u202e net" in result.stdout
-    if command == "export-over-an-existing-file":
+    if command.endswith("over-an-existing-file"):
         assert Path(evil_files["{OLD}"]).read_text(encoding="utf-8") == "the lecturer's notes\n"
+    if command == "new-to-a-file":
+        assert result.stdout == "" and result.stderr == ""
+
+
+@POSIX
+def test_a_trained_network_keeps_its_name_exactly(
+    evil_files: dict[str, str], tmp_path: Path
+) -> None:
+    """`train -o` writes the name so that it reads back as the same string; its C0 controls
+    (ESC, BEL, CR) are escapes in the file, and the summary on the terminal shows them escaped."""
+    for suffix in ("toml", "json"):
+        target = tmp_path / f"trained.{suffix}"
+        result = program("train", evil_files["{NET}"], "--steps", "2", "-o", str(target))
+        assert result.returncode == 0, result.stderr
+        assert raw_controls(result.stdout) == [] and result.stderr == ""
+        assert load_network(target).name == EVIL_NAME
+        written = target.read_text(encoding="utf-8")
+        assert "\x1b" not in written and "\x07" not in written and "\r" not in written
+        assert "\\u001b" in written
 
 
 def test_json_escapes_every_control_and_format_character(
