@@ -1,9 +1,9 @@
-"""The fast path for `nntui train`: full-batch plain SGD, vectorised, without the step trace.
+"""The fast path for `nntui train`: training steps, vectorised, without the step trace.
 
-The arithmetic is that of `compute.forward`, `compute.backward` and `compute.sgd_step` (every
+The arithmetic is that of `compute.forward`, `compute.backward` and `compute.update` (every
 gradient from the parameters before the step, mean or sum reduction, `update_biases`, the fused
-output delta of sigmoid+bce and softmax+cross_entropy), rearranged so that a step of a tiny
-network costs as few NumPy calls as possible:
+output delta of sigmoid+bce and softmax+cross_entropy, the network's optimizer and mini-batches,
+SPEC §6), rearranged so that a step of a tiny network costs as few NumPy calls as possible:
 
 - each layer's weights and biases live side by side in one matrix P = [W | b], and every layer's
   input carries a constant row of ones, so one matmul gives z = W·a + b and one gives both
@@ -11,28 +11,34 @@ network costs as few NumPy calls as possible:
 - activations are stored transposed (neurons × samples), so a layer's activations are a
   contiguous block of the next layer's input;
 - all parameters live in one flat vector and all gradients in another, so the update is one
-  subtraction; two parameter vectors take turns, so the state before a step survives it;
-- the learning rate and the reduction factor are one multiplication of the gradient vector
-  (not folded into δ: intermediate numbers overflow exactly where the engine's would);
+  subtraction (plain SGD) or one call of the optimizer's in-place kernel; two parameter vectors
+  take turns, so the state before a step survives it;
+- plain SGD's learning rate and reduction factor are one multiplication of the gradient vector
+  (not folded into δ: intermediate numbers overflow exactly where the engine's would); another
+  optimizer gets the reduced gradient and the learning rate, as `compute.update` does;
+- mini-batches each have their own buffers, and one more set holds every sample for the loss
+  after each step (SPEC §6's loss history is over all training samples): that extra forward
+  pass is made only when the batch is not every sample;
 - every buffer is allocated once, before the loop.
 
-Results agree with repeated `compute.sgd_step` to rounding (about 1e-15 relative per step).
+Results agree with repeated `compute.update` to rounding (about 1e-15 relative per step). The
+run starts from the network's state (t and the optimizer's vectors) and the result carries the
+state it ends in, so `train` continues the debugger's run and the debugger continues `train`'s.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nntui.engine.batches import batch_at, batch_count
 from nntui.engine.compute import forward, reduce_factor
-from nntui.engine.functions import loss_per_sample, output_delta
-from nntui.engine.network import Network, ParamLayout
-from nntui.engine.ops.activations import activation
-from nntui.engine.ops.losses import loss as loss_record
+from nntui.engine.fast_pass import BackwardStep, ForwardStep, SamplePass, blocks_of, engine_order
+from nntui.engine.network import Network
+from nntui.engine.ops.optimizers import OptimizerKernel, OptimizerState, make_kernel
 from nntui.engine.problems import diagnose_step, step_arrays, step_problem
 
 #: How often `should_stop` is polled when no `progress_every` is given.
@@ -67,7 +73,8 @@ def train(
     progress_every: int = 0,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Run `steps` full-batch SGD steps of `net` and return the trained network.
+    """Run `steps` training steps of `net` — its optimizer, its mini-batches, from its run's
+    state — and return the trained network (carrying the state it ends in).
 
     `on_progress(done)` is called after every `progress_every` steps (0: never) and after the
     last one; `should_stop()` is polled at the same cadence (every `DEFAULT_POLL_EVERY` steps
@@ -105,12 +112,13 @@ def train(
     chunk = max(chunk, 1)
     message: str | None = None
     cancelled = False
+    failed = False
     while engine.done < steps:
         count = min(chunk, steps - engine.done)
         with np.errstate(all="ignore"):
             ok = engine.run(count)
         if not ok:
-            message = engine.failure_message(net)
+            message, failed = engine.failure_message(), True
             break
         if on_progress is not None and progress_every:
             on_progress(engine.done)
@@ -118,7 +126,9 @@ def train(
             cancelled = True
             message = f"cancelled after {engine.done:,} of {steps:,} iterations"
             break
-    result_net = net if engine.done == 0 else engine.network(net)
+    result_net = net
+    if engine.done:
+        result_net = engine.last_finite() if failed else engine.network()
     history = np.array(engine.history, dtype=np.float64)
     # The first and last losses as the engine's `forward` computes them, so they match the
     # step trace and `forward(result.network).loss` bit for bit (the rest differ by rounding).
@@ -138,127 +148,109 @@ def train(
 
 # -- the engine --------------------------------------------------------------------------------
 
-
-#: One layer's forward step: P = [W | b], its input (with the row of ones), z, and the kernel
-#: writing a = f(z) (None when the matmul wrote a itself).
-_ForwardStep = tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[], Any] | None]
-#: Passing δ down a layer: Wᵀ, ∂E/∂a of the layer below, and the kernel turning that into the
-#: layer below's δ (None where f′ = 1).
-_PassDown = tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], Any] | None]
-#: One layer's backward step: δ, inputᵀ, its gradient block, and how δ passes down (None for
-#: the first layer).
-_BackwardStep = tuple[np.ndarray, np.ndarray, np.ndarray, _PassDown | None]
-#: A parameter vector with the programs that read it.
-_Program = tuple[np.ndarray, list[_ForwardStep], list[_BackwardStep]]
+#: A parameter vector with its programs: the forward and backward steps of each sample pass,
+#: and the forward steps over every sample (None without mini-batches).
+_Program = tuple[
+    np.ndarray, list[tuple[list[ForwardStep], list[BackwardStep]]], list[ForwardStep] | None
+]
 
 
 class _Engine:
-    """Buffers and pre-bound NumPy calls for one network; `run(n)` does n steps."""
+    """Buffers and pre-bound NumPy calls for one network; `run(n)` does n steps.
+
+    Two parameter vectors take turns; for each, a program per sample pass (`SamplePass`): the
+    forward steps and the backward steps over that pass's buffers. Without mini-batches there
+    is one pass, every sample; with them, one per batch, and `full`, every sample, for the
+    loss after each step."""
 
     def __init__(self, net: Network) -> None:
+        self.net = net
         layers = net.layers
-        samples = net.n_samples
-        count = len(layers)
         layout = net.layout
         self.layout = layout
-        # Two parameter vectors taking turns, one gradient vector; P = [W | b] per layer.
         flats = (np.empty(len(layout)), np.empty(len(layout)))
-        views = [_blocks(flat, layout) for flat in flats]
+        views = [blocks_of(flat, layout) for flat in flats]
         for block, layer in zip(views[0], layers, strict=True):
             block[:, :-1] = layer.weights
             block[:, -1] = layer.biases
         flats[1][:] = flats[0]
-        grad_flat = np.zeros(len(layout))
-        grads = _blocks(grad_flat, layout)
-        self.grad_flat = grad_flat
-        # θ* = θ − µ·(reduction factor)·Σ_samples ∂E_i/∂θ; a fixed bias gets a rate of 0.
-        rate = float(net.learning_rate) * reduce_factor(net)
-        self.rate: float | np.ndarray = rate
-        if not net.update_biases:
-            rates = np.full(len(layout), rate)
-            for block in _blocks(rates, layout):
-                block[:, -1] = 0.0
-            self.rate = rates
+        self.grad_flat = np.zeros(len(layout))
+        grads = blocks_of(self.grad_flat, layout)
+        #: Where each entry of the engine's vectors sits in the network's flat order.
+        self.order = engine_order(layout)
 
-        # Inputs of each layer, transposed, with a trailing row of ones.
-        inputs: list[np.ndarray] = []
-        x_aug = np.ones((layers[0].fan_in + 1, samples))
-        x_aug[:-1] = net.inputs.T
-        inputs.append(x_aug)
-        for layer in layers[:-1]:
-            inputs.append(np.ones((layer.size + 1, samples)))
-        posts = [inputs[index + 1][:-1] for index in range(count - 1)]
-        posts.append(np.empty((layers[-1].size, samples)))
-        pres: list[np.ndarray] = []
-        forward_fns: list[Callable[[], Any] | None] = []
-        records = [activation(layer.activation) for layer in layers]
-        for index, record in enumerate(records):
-            if record.forward_kernel is None:
-                pres.append(posts[index])  # z is a: the matmul writes the activation directly
-                forward_fns.append(None)
-            else:
-                z = np.empty((layers[index].size, samples))
-                pres.append(z)
-                forward_fns.append(record.forward_kernel(z, posts[index]))
-        # Every layer's z, checked after each forward pass: a saturating activation
-        # (σ(±inf) = 1 or 0, tanh(±inf) = ±1, relu(−inf) = 0) would hide an overflow from the loss.
-        self.pre_checks = [(z, np.ones_like(z)) for z in pres]
-        deltas = [np.empty((layer.size, samples)) for layer in layers]
-        derivs = [
-            None
-            if record.backward_kernel is None
-            else record.backward_kernel(pres[index], posts[index])
-            for index, record in enumerate(records)
-        ]
+        # The passes: every sample, or one per batch and one of every sample.
+        count = batch_count(net.n_samples, net.batch_size)
+        self.mini = count > 1
+        batches = [batch_at(net.n_samples, net.batch_size, k) for k in range(count)]
+        self.passes = [SamplePass(net, batch.rows, reduce_factor(net, batch)) for batch in batches]
+        self.full = SamplePass(net, slice(None), reduce_factor(net)) if self.mini else None
+        self.t0 = net.t
 
-        self.loss_fn = _loss_fn(
-            net, pres[-1], posts[-1], deltas[-1], derivs[-1], forward_fns[-1], reduce_factor(net)
-        )
-
-        # Per parameter vector: the forward program and the backward program (`_Program`).
-        self.programs: list[_Program] = []
-        for flat, blocks in zip(flats, views, strict=True):
-            forward_program = [
-                (blocks[index], inputs[index], pres[index], forward_fns[index])
-                for index in range(count)
+        # Per parameter vector: (flat, [(forward, backward) per pass], full forward or None).
+        self.programs: list[
+            tuple[
+                np.ndarray,
+                list[tuple[list[ForwardStep], list[BackwardStep]]],
+                list[ForwardStep] | None,
             ]
-            backward_program: list[_BackwardStep] = []
-            for index in reversed(range(count)):
-                down = (
-                    (blocks[index][:, :-1].T, deltas[index - 1], derivs[index - 1])
-                    if index > 0
-                    else None
-                )
-                backward_program.append((deltas[index], inputs[index].T, grads[index], down))
-            self.programs.append((flat, forward_program, backward_program))
+        ] = []
+        for flat, blocks in zip(flats, views, strict=True):
+            per_pass = [
+                (sample_pass.forward_program(blocks), sample_pass.backward_program(blocks, grads))
+                for sample_pass in self.passes
+            ]
+            full = None if self.full is None else self.full.forward_program(blocks)
+            self.programs.append((flat, per_pass, full))
+
+        # The update: plain SGD's rate folded with each pass's reduction factor (0 for a fixed
+        # bias), or the reduction factor and the optimizer's kernel.
+        settings = net.optimizer
+        self.plain = settings.is_plain_sgd
+        movable = np.ones(len(layout), dtype=bool)
+        if not net.update_biases:
+            for block in blocks_of(movable, layout):
+                block[:, -1] = False
+        self.scales = [sample_pass.scale for sample_pass in self.passes]
+        self.rates: list[float | np.ndarray] = []
+        for scale in self.scales:
+            rate = float(net.learning_rate) * scale
+            self.rates.append(rate if net.update_biases else np.where(movable, rate, 0.0))
+        self.kernel: OptimizerKernel | None = None
+        if not self.plain:
+            state = net.state
+            start = OptimizerState(state.t, {name: state[name][self.order] for name in state.names})
+            self.kernel = make_kernel(settings, len(layout), movable, start)
         self.current = 0  # which parameter vector holds the current state
         self.done = 0
         self.history: list[float] = []
         #: (iteration, the non-finite loss after it or None) once a step fails
         self.failure: tuple[int, float | None] | None = None
+        self._last: Network | None = None
+
+    @property
+    def _checked(self) -> SamplePass:
+        """The pass whose loss is the history's and whose numbers are checked: every sample."""
+        return self.passes[0] if self.full is None else self.full
+
+    def _batch(self, done: int) -> int:
+        """Which pass the step after `done` steps trains on: batch t mod the number of batches."""
+        return (self.t0 + done) % len(self.passes)
 
     def start(self) -> float:
-        """Forward pass of the starting parameters: their loss, and the output δ ready."""
-        _, forward_program, _ = self.programs[0]
-        matmul = np.matmul
-        for block, inp, z, activate in forward_program:
-            matmul(block, inp, z)
-            if activate is not None:
-                activate()
-        loss = float(self.loss_fn())
+        """Forward pass of the starting parameters: their loss, and the first batch's δ ready."""
+        _, per_pass, full = self.programs[0]
+        loss = _run_forward(full if full is not None else per_pass[0][0], self._checked)
+        if self.mini:
+            _run_forward(per_pass[self._batch(0)][0], self.passes[self._batch(0)])
         self.history.append(loss)
         return loss
 
     def forward_finite(self) -> bool:
-        """True when every pre-activation of the last forward pass is finite (hence every
-        activation: each activation function maps finite numbers to finite numbers)."""
-        vdot = np.vdot
-        for z, ones in self.pre_checks:
-            # One dot product per layer; a sum that overflows from finite numbers is checked
-            # element by element.
-            if not math.isfinite(vdot(z, ones)) and not np.isfinite(z).all():
-                return False
-        return True
+        """True when every pre-activation of the last forward pass over every sample is finite
+        (hence every activation: each activation function maps finite numbers to finite
+        numbers)."""
+        return self._checked.pre_finite()
 
     def run(self, count: int) -> bool:
         """`count` more steps; False (and `failure` set) at the first non-finite number."""
@@ -267,36 +259,48 @@ class _Engine:
         multiply = np.multiply
         vdot = np.vdot
         isfinite = math.isfinite
-        loss_fn = self.loss_fn
-        pre_checks = self.pre_checks
+        checked = self._checked
+        loss_fn = checked.loss_fn
+        pre_checks = checked.pre_checks
+        passes = self.passes
+        batches = len(passes)
         grad = self.grad_flat
-        rate = self.rate
+        plain, rates, scales = self.plain, self.rates, self.scales
+        update = None if self.kernel is None else self.kernel.update
+        lr = float(self.net.learning_rate)
         ones = np.ones_like(grad)
-        history = self.history
-        append = history.append
+        append = self.history.append
         current = self.current
         cur, nxt = self.programs[current], self.programs[1 - current]
         done = self.done
+        t0 = self.t0
         ok = True
         for _ in range(count):
-            flat_c, _, backward_program = cur
-            flat_n, forward_program, _ = nxt
+            flat_c, cur_passes, _ = cur
+            flat_n, nxt_passes, full_forward = nxt
+            batch = (t0 + done) % batches
             # Backward, all from the parameters before the step.
-            for delta, inp_t, layer_grad, down in backward_program:
+            for delta, inp_t, layer_grad, down in cur_passes[batch][1]:
                 matmul(delta, inp_t, layer_grad)
                 if down is not None:
                     w_t, below, deriv = down
                     matmul(w_t, delta, below)
                     if deriv is not None:
                         deriv(below)
-            multiply(grad, rate, grad)
-            # θ* = θ − µ·∂E/∂θ into the other vector; the current one stays as it was.
-            subtract(flat_c, grad, flat_n)
+            if plain:
+                # θ* = θ − µ·∂E/∂θ into the other vector; the current one stays as it was.
+                multiply(grad, rates[batch], grad)
+                subtract(flat_c, grad, flat_n)
+            else:
+                multiply(grad, scales[batch], grad)  # the batch loss's gradient
+                update(flat_c, grad, flat_n, lr)  # type: ignore[misc]
             if not isfinite(vdot(flat_n, ones)) and not np.isfinite(flat_n).all():
                 self.failure = (done + 1, None)
                 ok = False
                 break
-            # Forward with the new parameters: the loss after this step, and the next δ.
+            # Forward with the new parameters: the loss after this step (over every sample),
+            # and the next batch's δ.
+            forward_program = nxt_passes[batch][0] if full_forward is None else full_forward
             for block, inp, z, activate in forward_program:
                 matmul(block, inp, z)
                 if activate is not None:
@@ -313,6 +317,9 @@ class _Engine:
                     break
             if not ok:
                 break
+            if full_forward is not None:
+                following = (t0 + done + 1) % batches
+                _run_forward(nxt_passes[following][0], passes[following])
             append(loss)
             done += 1
             cur, nxt = nxt, cur
@@ -321,14 +328,28 @@ class _Engine:
         self.current = current
         return ok
 
-    def network(self, net: Network) -> Network:
-        """The network with the current parameters."""
-        blocks = _blocks(self.programs[self.current][0], self.layout)
-        return net.with_parameters(
+    def state(self) -> OptimizerState:
+        """The run's state after the steps done, in the network's flat order."""
+        t = self.t0 + self.done
+        if self.kernel is None:
+            return OptimizerState(t, {})
+        kept = self.kernel.state()
+        buffers = {}
+        for name in kept.names:
+            vector = np.empty(len(self.layout))
+            vector[self.order] = kept[name]
+            buffers[name] = vector
+        return OptimizerState(t, buffers)
+
+    def network(self) -> Network:
+        """The network with the current parameters and the run's state."""
+        blocks = blocks_of(self.programs[self.current][0], self.layout)
+        trained = self.net.with_parameters(
             [block[:, :-1] for block in blocks], [block[:, -1] for block in blocks]
         )
+        return replace(trained, optimizer_state=self.state())
 
-    def failure_message(self, net: Network) -> str:
+    def failure_message(self) -> str:
         assert self.failure is not None
         iteration, loss = self.failure
         kept = (
@@ -336,54 +357,35 @@ class _Engine:
             if iteration == 1
             else f"kept the parameters of iteration {iteration - 1}"
         )
-        last = self.network(net)
+        last = self.last_finite()
         # The engine's own arithmetic, run again on the last finite state, names the number;
         # should it (rounded a little differently) find every number finite, say what failed.
         why = step_problem(last, *step_arrays(last)) or diagnose_step(last, loss)
         return f"training diverged at iteration {iteration}: {why}; {kept}"
 
+    def last_finite(self) -> Network:
+        """The network after the steps done, its state that of those steps. An optimizer's
+        kernel changed its vectors in the step that failed, so they are made again by running
+        the steps done once more (the same arithmetic: the same numbers, bit for bit)."""
+        if self.done == 0:
+            return self.net
+        if self._last is None:
+            if self.kernel is None:
+                self._last = self.network()
+            else:
+                again = _Engine(self.net)
+                with np.errstate(all="ignore"):
+                    again.start()
+                    again.run(self.done)
+                self._last = again.network()
+        return self._last
 
-def _blocks(flat: np.ndarray, layout: ParamLayout) -> list[np.ndarray]:
-    """Each layer's P = [W | b] (one row per neuron: its weights, then its bias) as a view of
-    `flat`, input side first.
 
-    A layer's block sits where `layout` puts that layer's parameters; inside it the fast path
-    keeps each neuron's bias beside its weights, so one matmul gives z = W·a + b and one the
-    gradients of both. The vector never leaves this module: the trained network is built from
-    the blocks (`_Engine.network`), and names come from the network's own `params()` order."""
-    blocks = []
-    for layer, (size, fan_in) in enumerate(layout.shapes):
-        start, stop = layout.layer_span(layer)
-        blocks.append(flat[start:stop].reshape(size, fan_in + 1))
-    return blocks
-
-
-# -- losses -------------------------------------------------------------------------------------
-
-
-def _loss_fn(
-    net: Network,
-    z: np.ndarray,
-    o: np.ndarray,
-    delta: np.ndarray,
-    deriv: Callable[[np.ndarray], Any] | None,
-    activate: Callable[[], Any] | None,
-    scale: float,
-) -> Callable[[], float]:
-    """A function computing the batch loss from the output layer's z and o (neurons × samples)
-    and writing δ = ∂E_i/∂z of the output layer (each sample's own, not reduced) into `delta`."""
-    output = net.layers[-1].activation
-    kernel = loss_record(net.loss).kernel
-    y = np.ascontiguousarray(net.targets.T)
-    fast = None if kernel is None else kernel(y, z, o, delta, deriv, activate, scale, output)
-    if fast is not None:
-        return fast
-
-    # Any other pairing: the engine's own functions, samples as rows.
-    def general() -> float:
-        zt, ot = z.T, o.T
-        loss = scale * float(np.sum(loss_per_sample(net.loss, zt, ot, net.targets)))
-        np.copyto(delta, output_delta(net.loss, output, zt, ot, net.targets).T)
-        return loss
-
-    return general
+def _run_forward(program: list[ForwardStep], sample_pass: SamplePass) -> float:
+    """A forward pass over a pass's buffers: its loss, and its output δ ready."""
+    matmul = np.matmul
+    for block, inp, z, activate in program:
+        matmul(block, inp, z)
+        if activate is not None:
+            activate()
+    return float(sample_pass.loss_fn())
