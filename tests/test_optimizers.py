@@ -1,4 +1,4 @@
-"""The optimizer records (nntui/engine/ops/optimizers.py) against SPEC §6, PyTorch and the engine.
+"""The optimizer records (nntui/engine/ops/optimizers/) against SPEC §6, PyTorch and the engine.
 
 - `reference_run` below is SPEC §6 written out again with plain Python floats and loops, not
   calling the module: `step` must follow it to 1e-12 over random sizes, hyper-parameters,
@@ -25,6 +25,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nntui.engine.compute import backward, forward, sgd_step
+from nntui.engine.notation import (
+    Name,
+    Num,
+    Partial,
+    fill,
+    latex,
+    latex_prose,
+    tokens,
+    unicode,
+    unicode_prose,
+)
 from nntui.engine.ops.optimizers import (
     OPS,
     OPTIMIZERS,
@@ -35,8 +46,11 @@ from nntui.engine.ops.optimizers import (
     scalar_values,
     settings_from_table,
     step,
+    substituted_prose,
     trace_parameter,
+    written,
 )
+from nntui.engine.ops.optimizers.parts import GRAD, THETA, THETA_PRIME, THETA_STAR
 from tests.strategies import networks, parameter_values
 
 TORCH_REFERENCE = Path(__file__).parent / "data" / "torch_optim_reference.json"
@@ -314,36 +328,83 @@ def test_each_parameters_traced_parts_give_steps_numbers(run: dict[str, Any]) ->
         params, state = new, new_state
 
 
-def test_the_worked_adam_update_reads_as_the_issue_writes_it() -> None:
-    optimizer = OPTIMIZERS["adam"].settings()
-    values = scalar_values(optimizer, 1, 0.1) | {"m": 0.0, "v": 0.0, "theta": 0.2, "grad": 0.038}
+def written_steps(table: dict[str, Any], t: int, lr: float, theta: float, grad: float) -> list[str]:
+    """Each part of one parameter's update as the trace writes it, for a parameter named w100
+    (state 0 before the step): `symbol = formula = numbers = value` at 4 significant digits."""
+    optimizer = settings_from_table(table)
+    state = {name: 0.0 for name in optimizer.record.state_names(optimizer)}
+    values = scalar_values(optimizer, t, lr) | state | {"theta": theta, "grad": grad}
+    names = w100_names()
     lines = []
-    for part, value in trace_parameter(optimizer, 1, 0.1, 0.2, 0.038, {"m": 0.0, "v": 0.0}):
+    for part, value in trace_parameter(optimizer, t, lr, theta, grad, state):
         values[part.key] = value
-        filled = part.substituted(values, lambda number: f"{number:.4g}")
-        lines.append(f"{part.symbolic('w100')} = {filled} = {value:.4g}")
-    assert lines[0] == "m = β1·m + (1 − β1)·g = 0.9·0 + 0.1·0.038 = 0.0038"
+        symbol = unicode(written(part.symbol, names))
+        formula = unicode(written(part.formula, names))
+        numbers = fill(part.template, part.numbers(values), 4)
+        lines.append(f"{symbol} = {formula} = {numbers} = {value:.4g}")
+    return lines
+
+
+def w100_names() -> dict[Any, Any]:
+    """θ's stand-ins as the trace replaces them for w100."""
+    w100 = Name("w100", "w", ("100",))
+    return {
+        THETA: w100,
+        THETA_STAR: w100.starred(),
+        THETA_PRIME: w100.primed(),
+        GRAD: Partial(Name("E", "E"), w100),
+    }
+
+
+def whys(table: dict[str, Any], t: int, lr: float, grad: float) -> list[str]:
+    """Each part's sentence of why, for w100 at 0.5 with the state 0 before the step."""
+    optimizer = settings_from_table(table)
+    state = {name: 0.0 for name in optimizer.record.state_names(optimizer)}
+    values = scalar_values(optimizer, t, lr) | state | {"theta": 0.5, "grad": grad}
+    out = []
+    for part, value in trace_parameter(optimizer, t, lr, 0.5, grad, state):
+        values[part.key] = value
+        out.append(unicode_prose(substituted_prose(part.why(values), w100_names())))
+    return out
+
+
+def test_the_worked_adam_update_reads_as_the_issue_writes_it() -> None:
+    lines = written_steps({"name": "adam"}, 1, 0.1, 0.2, 0.038)
+    assert lines[0] == "m = β1·m + (1 − β1)·∂E/∂w100 = 0.9·0 + 0.1·0.038 = 0.0038"
+    assert lines[1] == "v = β2·v + (1 − β2)·(∂E/∂w100)² = 0.999·0 + 0.001·0.038² = 1.444e-06"
     assert lines[2] == "m̂ = m / (1 − β1ᵗ) = 0.0038 / 0.1 = 0.038"
-    assert lines[-1].startswith("w100* = w100 − η·m̂ / (√v̂ + ε) = 0.2 − 0.1·0.038")
+    assert lines[-1].startswith("w100* = w100 − µ·m̂ / (√v̂ + ε) = 0.2 − 0.1·0.038 / (√0.0014")
     assert lines[-1].endswith("= 0.1")
-    why = [
-        part.why(values, "w100")
-        for part, _ in trace_parameter(optimizer, 1, 0.1, 0.2, 0.038, {"m": 0.0, "v": 0.0})
+    assert "whatever the size of its gradient" in whys({"name": "adam"}, 1, 0.1, 0.038)[-1]
+
+
+def test_adamw_decays_the_parameter_first_and_steps_from_it() -> None:
+    lines = written_steps({"name": "adamw", "weight_decay": 0.5}, 1, 0.1, 0.2, 0.038)
+    assert lines[0] == "w100′ = w100·(1 − µ·λ) = 0.2·(1 − 0.1·0.5) = 0.19"
+    assert lines[-1].startswith("w100* = w100′ − µ·m̂ / (√v̂ + ε) = 0.19 − 0.1·0.038")
+
+
+def test_momentum_is_rho_and_the_velocity_v() -> None:
+    """µ is the learning rate (as in the worked example); ρ the momentum, v the velocity."""
+    lines = written_steps({"name": "sgd", "momentum": 0.9, "nesterov": True}, 1, 0.1, 0.2, -0.5)
+    assert lines == [
+        "v = ρ·v + ∂E/∂w100 = 0.9·0 + (−0.5) = -0.5",
+        "d = ∂E/∂w100 + ρ·v = −0.5 + 0.9·(−0.5) = -0.95",
+        "w100* = w100 − µ·d = 0.2 − 0.1·(−0.95) = 0.295",
     ]
-    assert "whatever the size of its gradient" in why[-1]
 
 
 @pytest.mark.parametrize(
     ("table", "t", "lr", "grad", "phrase"),
     [
-        ({"name": "sgd"}, 1, 0.1, 0.0, "The gradient is 0, so w100 does not change."),
-        ({"name": "sgd"}, 1, 0.1, 0.5, "One step against the gradient"),
+        ({"name": "sgd", "weight_decay": 0.1}, 1, 0.1, -0.2, "One step against the gradient"),
         ({"name": "adam"}, 3, 0.0, 0.5, "The learning rate is 0, so nothing moves."),
         ({"name": "adam"}, 1, 0.1, 0.0, "m̂ is 0, so w100 does not change."),
-        ({"name": "adam"}, 1, 0.1, -2.0, "Adam's first step moves w100 by η"),
-        ({"name": "adam"}, 2, 0.1, -2.0, "the step is about η or less"),
-        ({"name": "rmsprop"}, 1, 0.1, 0.3, "the step is η/√(1 − α)"),
-        ({"name": "rmsprop"}, 2, 0.1, 0.3, "divided by its own typical size"),
+        ({"name": "adam"}, 1, 0.1, -2.0, "Adam's first step moves w100 by µ"),
+        ({"name": "adam"}, 2, 0.1, -2.0, "the step is about µ or less"),
+        ({"name": "rmsprop"}, 1, 0.1, 0.3, "µ divided by the square root of 1 − α"),
+        ({"name": "rmsprop"}, 2, 0.1, 0.3, "the gradient's own typical size lately"),
+        ({"name": "rmsprop"}, 2, 0.1, 0.0, "∂E/∂w100 is 0, so w100 does not change."),
         ({"name": "sgd", "momentum": 0.9}, 1, 0.1, 0.3, "against the velocity"),
         ({"name": "sgd", "momentum": 0.9, "nesterov": True}, 2, 0.1, 0.3, "the look-ahead"),
     ],
@@ -351,31 +412,26 @@ def test_the_worked_adam_update_reads_as_the_issue_writes_it() -> None:
 def test_the_new_values_why_fits_its_case(
     table: dict[str, Any], t: int, lr: float, grad: float, phrase: str
 ) -> None:
-    optimizer = settings_from_table(table)
-    state = {name: 0.0 for name in optimizer.record.state_names(optimizer)}
-    values = scalar_values(optimizer, t, lr) | state | {"theta": 0.5, "grad": grad}
-    for part, value in trace_parameter(optimizer, t, lr, 0.5, grad, state):
-        values[part.key] = value
-    assert phrase in part.why(values, "w100")
+    assert phrase in whys(table, t, lr, grad)[-1]
 
 
 def test_first_step_whys_say_what_starting_at_zero_does() -> None:
-    momentum = settings_from_table({"name": "sgd", "momentum": 0.9})
-    values = evaluate_one(momentum) | {"t": 1}
-    assert "b = g" in momentum.record.parts(momentum)[0].why(values, "w100")
-    adam = settings_from_table({"name": "adam"})
-    values = evaluate_one(adam) | {"t": 1}
-    whys = [part.why(values, "w100") for part in adam.record.parts(adam)]
-    assert "m̂ = g exactly" in whys[2] and "v̂ = g² exactly" in whys[3]
-    values["t"] = 5
-    assert "fades as t grows" in adam.record.parts(adam)[2].why(values, "w100")
+    momentum = whys({"name": "sgd", "momentum": 0.9}, 1, 0.1, 0.3)
+    assert "after the first step it is the gradient itself" in momentum[0]
+    later = whys({"name": "sgd", "momentum": 0.9}, 2, 0.1, 0.3)
+    assert "up to 1/(1 − ρ) times a plain step" in later[0]
+    adam = whys({"name": "adam"}, 1, 0.1, 0.3)
+    assert "m̂ = ∂E/∂w100 exactly" in adam[2] and "v̂ = (∂E/∂w100)² exactly" in adam[3]
+    assert "fades as t grows" in whys({"name": "adam"}, 5, 0.1, 0.3)[2]
 
 
 def test_summary_names_what_is_not_default() -> None:
     assert OptimizerSettings().summary() == "sgd"
     nesterov = settings_from_table({"name": "sgd", "momentum": 0.9, "nesterov": True})
-    assert nesterov.summary() == "sgd (μ = 0.9, nesterov)"
+    assert nesterov.summary() == "sgd (ρ = 0.9, nesterov)"
+    assert nesterov.title == "SGD with Nesterov momentum"
     assert settings_from_table({"name": "adam", "beta2": 0.99}).summary() == "adam (β2 = 0.99)"
+    assert settings_from_table({"name": "adamw"}).summary() == "adamw"
 
 
 @pytest.mark.parametrize(
@@ -399,13 +455,17 @@ def test_parts_follow_the_settings(table: dict[str, Any], keys: list[str]) -> No
     optimizer = settings_from_table(table)
     parts = optimizer.record.parts(optimizer)
     assert [part.key for part in parts] == keys
+    assert parts[-1].kind == "new" and all(part.kind != "new" for part in parts[:-1])
     readable = {"theta", "grad", "b", "m", "v", *scalar_values(optimizer, 1, 0.1)}
     for part in parts:
         assert part.op in OPS
         assert set(part.reads) <= readable, part.key  # reads only what exists before it
-        why = part.why(evaluate_one(optimizer), "w100")
+        assert set(part.shows) <= readable, part.key
+        slots = [token.slot for token in tokens(part.template) if isinstance(token, Num)]
+        assert sorted(slots) == list(range(len(part.shows))), part.key  # one slot per number
+        why = unicode_prose(part.why(evaluate_one(optimizer)))
         assert why.endswith(".") and "\n" not in why
-        assert part.symbolic("w100").startswith(part.symbol("w100") + " = ")
+        assert latex(part.formula) and latex_prose(part.why(evaluate_one(optimizer)))
         readable.add(part.key)
 
 
@@ -415,6 +475,14 @@ def evaluate_one(optimizer: OptimizerSettings) -> dict[str, Any]:
     for part in optimizer.record.parts(optimizer):
         values[part.key] = part.value(values)
     return values
+
+
+def test_a_square_root_writes_its_argument_in_braces_in_latex() -> None:
+    adam = settings_from_table({"name": "adam"})
+    formula = latex(written(adam.record.parts(adam)[-1].formula, w100_names()))
+    assert r"\sqrt{\hat{v}}" in formula and r"\hat{m}" in formula and r"\varepsilon" in formula
+    filled = latex(adam.record.parts(adam)[-1].template, [0.2, 0.1, 0.038, 0.00144, 1e-8])
+    assert r"\sqrt{0.001}" in filled
 
 
 # -- PyTorch -----------------------------------------------------------------------------------
