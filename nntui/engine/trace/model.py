@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from nntui.engine.batches import Batch
-from nntui.engine.compute import Backward, Forward
+from nntui.engine.compute import Backward, Forward, movable_mask, reduce_factor
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.notation import (
     Expr,
@@ -270,9 +270,6 @@ class Trace:
         parts = self.update_parts
         if not parts:
             return ()
-        from nntui.engine.compute import movable_mask
-        from nntui.engine.notation import unicode
-
         net, after = self.network, self.network_after
         moving = movable_mask(net)
         layout = net.layout
@@ -301,6 +298,22 @@ class Trace:
     def loss_after(self) -> float:
         """The same batch's loss after the step."""
         return self.forward_after.loss
+
+    @property
+    def training_loss(self) -> float:
+        """The loss over every training sample before the step (SPEC §6's loss history, what
+        `train` records); `loss` itself when the batch is every sample."""
+        return self._every_sample(self.forward)
+
+    @property
+    def training_loss_after(self) -> float:
+        """The loss over every training sample after the step."""
+        return self._every_sample(self.forward_after)
+
+    def _every_sample(self, fwd: Forward) -> float:
+        if self.step_batch.is_everything:
+            return fwd.loss
+        return float(np.sum(fwd.losses) * reduce_factor(self.network))
 
     def to_json(self, precision: int = 3) -> dict[str, Any]:
         """The `nntui-trace/1` document (SPEC §4). With mini-batches, `per_sample` lists the
