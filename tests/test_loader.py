@@ -626,3 +626,132 @@ def test_fuzz_edited_file_text(
     start, stop = sorted(int(fraction * len(text)) for fraction in cut)
     edited = text[:start] + insert + text[stop:]
     assert_loads_or_refuses(lambda: loads_network(edited, source), source)
+
+
+# -- [optimizer] and batch_size (SPEC §6) ------------------------------------------------------
+
+XOR_SAMPLES = "".join(
+    f"\n[[samples]]\nx = [{x0}, {x1}]\ny = [{y}]\n"
+    for (x0, x1), y in (((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0))
+)
+
+
+def xor_file(top: str = "", optimizer: str = "") -> str:
+    """The XOR preset as a file, with `top` among its top-level keys and `optimizer` as the
+    body of an `[optimizer]` table (none when empty)."""
+    table = f"\n[optimizer]\n{optimizer}\n" if optimizer else ""
+    return (
+        f'loss = "half_sse"\nlearning_rate = 2.0\n{top}\n{table}'
+        '\n[[layers]]\nactivation = "sigmoid"\nweights = [[0.5, -0.4], [-0.6, 0.7]]\n'
+        "biases = [0.1, -0.2]\n"
+        '\n[[layers]]\nactivation = "sigmoid"\nweights = [[0.8, 0.9]]\nbiases = [-0.3]\n'
+        f"{XOR_SAMPLES}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("top", "optimizer", "expected"),
+    [
+        ("", 'name = "adagrad"', 'optimizer.name: unknown optimizer "adagrad"'),
+        ("", 'name = "Adam"', "optimizer.name: unknown optimizer \"Adam\"; did you mean 'adam'?"),
+        ("", 'name = "adam"\nmomentum = 0.9', "optimizer.momentum: adam has no momentum"),
+        ("", 'name = "adam"\nbeta1 = -0.1', "optimizer.beta1: must be in [0, 1), got -0.1"),
+        ("", 'name = "adam"\nbeta2 = 1.0', "optimizer.beta2: must be in [0, 1), got 1.0"),
+        ("", 'name = "adamw"\nbeta1 = 1', "optimizer.beta1: must be in [0, 1), got 1.0"),
+        ("", 'name = "rmsprop"\nalpha = 1.5', "optimizer.alpha: must be in [0, 1), got 1.5"),
+        ("", 'name = "adam"\neps = 0.0', "optimizer.eps: must be > 0, got 0.0"),
+        ("", 'name = "rmsprop"\neps = -1e-8', "optimizer.eps: must be > 0, got -1e-08"),
+        ("", "nesterov = true", "optimizer.nesterov: needs momentum > 0, but momentum is 0.0"),
+        ("", "momentum = 1.0", "optimizer.momentum: must be in [0, 1), got 1.0"),
+        ("", "weight_decay = -0.5", "optimizer.weight_decay: must be >= 0, got -0.5"),
+        ("", "momentun = 0.9", "optimizer.momentun: unknown key; did you mean 'momentum'?"),
+        ("", 'name = "adam"\nbeta1 = "0.9"', 'optimizer.beta1: expected a number, got "0.9"'),
+        ("optimizer = 3", "", "optimizer: expected a table, got 3"),
+        ("batch_size = 0", "", "batch_size: must be at least 1, got 0"),
+        ("batch_size = -2", "", "batch_size: must be at least 1, got -2"),
+        ("batch_size = 5", "", "batch_size: must be at most the number of samples (4 training"),
+        ("batch_size = 2.5", "", "batch_size: expected a whole number of samples, got 2.5"),
+        ("batch_size = 2.0", "", "batch_size: expected a whole number of samples, got 2.0"),
+        ('batch_size = "2"', "", 'batch_size: expected a whole number of samples, got "2"'),
+        ("batch_size = true", "", "batch_size: expected a whole number of samples, got true"),
+        ("batch_sise = 2", "", "batch_sise: unknown key; did you mean 'batch_size'?"),
+    ],
+)
+def test_each_bad_optimizer_field_is_one_line_naming_it(
+    tmp_path: Path, top: str, optimizer: str, expected: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(xor_file(top, optimizer), encoding="utf-8")
+    with pytest.raises(NetworkFileError) as caught:
+        load_network(path)
+    assert_one_line_error(caught.value, str(path))
+    assert str(caught.value).startswith(f"{path}: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("top", "optimizer"),
+    [("batch_size = 0", ""), ("", 'name = "adam"\nmomentum = 0.9'), ("", "nesterov = true")],
+)
+def test_export_of_a_bad_optimizer_field_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], top: str, optimizer: str
+) -> None:
+    from nntui.cli import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text(xor_file(top, optimizer), encoding="utf-8")
+    assert main(["export", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"nntui: error: {path}: ") and err.count("\n") == 1
+
+
+def test_the_optimizer_and_batch_size_load_and_save_back_identically(tmp_path: Path) -> None:
+    text = xor_file("batch_size = 3", 'name = "sgd"\nmomentum = 0.9\nnesterov = true')
+    net = loads_network(text, "net.toml")
+    assert net.batch_size == 3 and net.optimizer.summary() == "sgd (ρ = 0.9, nesterov)"
+    assert net.t == 0 and net.state["b"].tolist() == [0.0] * 9
+    for name in ("again.toml", "again.json"):
+        save_network(net, tmp_path / name)
+        again = load_network(tmp_path / name)
+        assert again.same_as(net) and again.optimizer == net.optimizer
+    saved = (tmp_path / "again.toml").read_text(encoding="utf-8")
+    assert "batch_size = 3\n" in saved and '[optimizer]\nname = "sgd"\nmomentum = 0.9\n' in saved
+    assert json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))["optimizer"] == {
+        "name": "sgd",
+        "momentum": 0.9,
+        "nesterov": True,
+        "weight_decay": 0.0,
+    }
+
+
+def test_a_file_without_optimizer_saves_without_one(tmp_path: Path) -> None:
+    """The defaults (plain SGD, every sample) write nothing: files save as they always did."""
+    net = loads_network(xor_file(), "net.toml")
+    assert net.optimizer.is_default and net.batch_size is None
+    assert "optimizer" not in dumps_toml(net) and "batch_size" not in dumps_toml(net)
+    assert "optimizer" not in dumps_json(net) and "optimizer" not in net.to_dict()
+    explicit = loads_network(xor_file("", 'name = "sgd"\nmomentum = 0'), "net.toml")
+    assert explicit.same_as(net) and "optimizer" not in dumps_toml(explicit)
+
+
+def test_the_run_state_is_not_saved(tmp_path: Path) -> None:
+    from nntui.engine.training import train
+
+    net = loads_network(xor_file("", 'name = "adam"'), "net.toml")
+    trained = train(net, 5).network
+    assert trained.t == 5
+    save_network(trained, tmp_path / "trained.toml")
+    again = load_network(tmp_path / "trained.toml")
+    assert again.t == 0 and again.flat().tobytes() == trained.flat().tobytes()
+    assert not again.state.same_as(trained.state)
+
+
+def test_batch_size_counts_the_training_samples_of_a_data_table(tmp_path: Path) -> None:
+    head = (
+        'loss = "bce"\nlearning_rate = 0.5\nbatch_size = {size}\n'
+        '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\nbiases = [0.0]\n'
+        '[data]\ngenerator = "xor"\nn = 10\ntest_fraction = 0.2\n'
+    )
+    assert loads_network(head.format(size=8), "net.toml").batch_size == 8
+    with pytest.raises(NetworkFileError, match=r"batch_size: must be at most .* \(8 training"):
+        loads_network(head.format(size=9), "net.toml")
