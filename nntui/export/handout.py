@@ -20,6 +20,8 @@ from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
 from nntui.engine.ops.losses import loss
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.engine.trace import PHASES, Phase, Step, Trace
+from nntui.export import optimizer
+from nntui.export.optimizer import loss_rows as loss_rows  # the summary's rows: said here too
 from nntui.export.prose import Math, Number, Prose, Setting
 from nntui.export.tex import number_tex
 
@@ -205,8 +207,10 @@ class ParamTable:
 
 
 def param_tables(trace: Trace) -> list[ParamTable]:
-    """Δ = −µ·∂E/∂θ (0 for a fixed bias), as the ledger shows it; every number the engine's."""
+    """Δ = −µ·∂E/∂θ (0 for a fixed bias), as the ledger shows it, or with another optimizer
+    its step θ* − θ; every number the engine's."""
     net, after, grads = trace.network, trace.network_after, trace.backward
+    plain = net.optimizer.is_plain_sgd
     tables = []
     for index, (layer, new) in enumerate(zip(net.layers, after.layers, strict=True)):
         size, fan_in = layer.weights.shape
@@ -215,6 +219,10 @@ def param_tables(trace: Trace) -> list[ParamTable]:
             biases = np.zeros_like(biases)
         # The ledger's order: the weights row by row, then the biases.
         deltas = np.concatenate([-net.learning_rate * grads.weights[index].ravel(), biases])
+        if not plain:
+            deltas = np.concatenate(
+                [(new.weights - layer.weights).ravel(), new.biases - layer.biases]
+            )
         olds = np.concatenate([layer.weights.ravel(), layer.biases])
         news = np.concatenate([new.weights.ravel(), new.biases])
         count = deltas.size
@@ -246,6 +254,19 @@ PARAMS_INTRO: Prose = (
     _MOVED_TO,
     " (the values the check used).",
 )
+
+
+def params_intro(net: Network) -> Prose:
+    """The table's introduction: Δ is −µ·∂E/∂θ with plain SGD, the optimizer's step else."""
+    if net.optimizer.is_plain_sgd:
+        return PARAMS_INTRO
+    return (
+        "Each parameter ",
+        _THETA,
+        f" moved by its {net.optimizer.title} step ",
+        Math("Δ = θ* − θ", r"\Delta = \theta^{*} - \theta"),
+        " (the values the check used).",
+    )
 
 
 def left_out_sentence(table: ParamTable, net: Network, precision: int) -> Prose:
@@ -363,7 +384,7 @@ def phase_intro(net: Network, phase: Phase) -> Prose:
             "the batch loss.",
         )
     if phase == "update":
-        return _update_intro(net)
+        return _update_intro(net) if net.optimizer.is_plain_sgd else optimizer.update_intro(net)
     return _PHASE_INTROS[phase]
 
 
@@ -392,16 +413,25 @@ def settings(net: Network) -> list[Prose]:
             ".",
         )
     ]
+    batch = net.batch
     if net.n_samples > 1:
         how = net.reduction  # mean | sum
-        lines.append(
-            (
-                f"Batch loss: the {how} of the {_some(net.n_samples, 'sample')}' losses; its "
-                f"gradient is the {how} of theirs.",
-            )
+        whose = (
+            f"the {_some(net.n_samples, 'sample')}'"
+            if batch.is_everything
+            else f"its batch's {_some(batch.size, 'sample')}'"
         )
+        lines.append(
+            (f"Batch loss: the {how} of {whose} losses; its gradient is the {how} of theirs.",)
+        )
+    batches = optimizer.batch_setting(net, batch)
+    if batches is not None:
+        lines.append(batches)
     rate = fmt_operand(net.learning_rate, 15)
     lines.append(("Learning rate ", Math(f"µ = {rate}", rf"\mu = {number_tex(rate)}"), "."))
+    named = optimizer.optimizer_setting(net)
+    if named is not None:
+        lines.append(named)
     lines.append(
         ("Biases are updated like weights (a bias is a weight whose input is always 1).",)
         if net.update_biases
@@ -420,8 +450,11 @@ def intro(trace: Trace, precision: int) -> Prose:
         "layer": "one step per layer (whole vectors and matrices at once)",
     }[trace.granularity]
     samples = _some(net.n_samples, "training sample")
+    if not trace.step_batch.is_everything:
+        samples += f" (this step trains on a batch of {_some(trace.step_batch.size, 'sample')})"
+    method = "gradient descent" if net.optimizer.is_plain_sgd else net.optimizer.title
     text = (
-        f"One step of gradient descent on a {_shape(net)} network and {samples}, worked "
+        f"One step of {method} on a {_shape(net)} network and {samples}, worked "
         f"through by hand: the forward pass, the loss, backpropagation, the update of every "
         f"parameter, and the forward pass again to check whether the loss fell. "
         f"{len(trace.steps)} steps, {granularity}. Numbers are rounded to "

@@ -174,15 +174,18 @@ def _tex_summary(trace: Trace, precision: int) -> list[str]:
         "",
         r"\begin{tabular}{lrr}",
         r" & before the step & after the step \\ \hline",
-        rf"loss $E$ & ${number_tex(fmt_result(before, precision))}$ & "
-        rf"${number_tex(fmt_result(after, precision))}$ \\",
+        *(
+            rf"{tex_prose(label)} & ${number_tex(fmt_result(old, precision))}$ & "
+            rf"${number_tex(fmt_result(new, precision))}$ \\"
+            for label, old, new in handout.loss_rows(trace)
+        ),
         r"\end{tabular}",
         "",
         tex_prose((*verdict, " ", handout.moved_sentence(total, moved))),
         "",
         rf"\subsection*{{{handout.PARAMS_HEADING}}}",
         "",
-        tex_prose(handout.PARAMS_INTRO),
+        tex_prose(handout.params_intro(net)),
         "",
     ]
     for table in handout.param_tables(trace):

@@ -134,7 +134,10 @@ def _md_summary(trace: Trace, precision: int) -> list[str]:
         "",
         *_md_table(
             ["", "before the step", "after the step"],
-            [["loss E", fmt_result(before, precision), fmt_result(after, precision)]],
+            [
+                [_md_prose(label), fmt_result(old, precision), fmt_result(new, precision)]
+                for label, old, new in handout.loss_rows(trace)
+            ],
             "---",
         ),
         "",
@@ -142,7 +145,7 @@ def _md_summary(trace: Trace, precision: int) -> list[str]:
         "",
         f"### {handout.PARAMS_HEADING}",
         "",
-        _md_prose(handout.PARAMS_INTRO),
+        _md_prose(handout.params_intro(net)),
         "",
     ]
     for table in handout.param_tables(trace):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nntui.engine.notation import MINUS_OP, ONE, OPEN, OVER, PLUS, ROOT, TIMES, Name, Prose
+from nntui.engine.notation import CLOSE, MINUS_OP, ONE, OPEN, OVER, PLUS, ROOT, TIMES, Name, Prose
 from nntui.engine.ops.optimizers import kernels, updates
 from nntui.engine.ops.optimizers.parts import (
     ALPHA,
@@ -27,6 +27,7 @@ from nntui.engine.ops.optimizers.parts import (
     THETA,
     V_HAT,
     VELOCITY,
+    M,
     UpdatePart,
     V,
     evaluate,
@@ -150,7 +151,7 @@ RMSPROP = Optimizer(
     name="rmsprop",
     title="RMSprop",
     explains=(
-        *("RMSprop keeps v, a running average of each parameter's squared gradient, and "),
+        *("RMSprop keeps ", V, ", a running average of each parameter's squared gradient, and "),
         *("divides the step by ", (ROOT, V), ", the gradient's typical size lately: steep "),
         "and flat directions take steps of a similar size.",
     ),
@@ -160,9 +161,10 @@ RMSPROP = Optimizer(
 )
 
 _ADAM_EXPLAINS: Prose = (
-    *("Adam keeps two running averages for each parameter: m of its gradient and v of its "),
+    *("Adam keeps two running averages for each parameter: ", M, " of its gradient and "),
+    *(V, " of its "),
     *("square. Both start at 0, so ", M_HAT, " and ", V_HAT, " correct for that start; the "),
-    *("step is ", (RATE, TIMES, M_HAT, OVER, OPEN, ROOT, V_HAT, PLUS, EPS), ")"),
+    *("step is ", (RATE, TIMES, M_HAT, OVER, OPEN, ROOT, V_HAT, PLUS, EPS, CLOSE)),
     *(", about ", RATE, " whatever the size of the gradient."),
 )
 

@@ -117,7 +117,7 @@ def gradient_parts(settings: OptimizerSettings) -> tuple[tuple[UpdatePart, ...],
 def _square_average_why(keep: Name, grad: str) -> Why:
     def why(values: Mapping[str, Any]) -> Prose:
         return (
-            *("v is a running average of the squared gradient: it keeps ", keep, " of its old "),
+            *(V, " is a running average of the squared gradient: it keeps ", keep, " of its old "),
             *("value and takes ", one_minus(keep), " of ", gradient_squared(grad), ". "),
             *((ROOT, V), " is the typical size of ", THETA, "'s gradient lately, whatever its "),
             "sign.",
@@ -293,14 +293,15 @@ def rmsprop_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
 def _first_moment_why(grad: str) -> Why:
     def why(values: Mapping[str, Any]) -> Prose:
         head: Prose = (
-            *("m is a running average of the gradient: it keeps ", BETA1, " of its old value "),
+            *(M, " is a running average of the gradient: it keeps ", BETA1, " of its old value "),
             *("and takes ", one_minus(BETA1), " of the new one"),
         )
         if values["t"] == 1:
             return (
                 *head,
-                *(". It starts at 0, so after this first step it is only ", one_minus(BETA1)),
-                *((TIMES, *tokens(gradient(grad))), "; ", M_HAT, " corrects that."),
+                ". It starts at 0, so after this first step it is only ",
+                (*one_minus(BETA1), TIMES, *tokens(gradient(grad))),
+                *("; ", M_HAT, " corrects that."),
             )
         return (*head, ", so gradients that flip sign cancel out (momentum).")
 
