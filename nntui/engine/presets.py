@@ -17,11 +17,12 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nntui.engine.loader import NetworkFileError, load_spec
+from nntui.engine.ops.optimizers import settings_from_table
 from nntui.engine.spec import NetworkSpec, spec
 
 if TYPE_CHECKING:
@@ -112,6 +113,28 @@ def xor_spec() -> NetworkSpec:
         ],
         [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
         [[0.0], [1.0], [1.0], [0.0]],
+    )
+
+
+def xor_momentum_spec() -> NetworkSpec:
+    """XOR's network and starting weights trained with momentum ρ = 0.9 at XOR's learning rate:
+    the velocity carries it off the plateau where plain SGD lingers (loss about 0.124 for 200
+    steps), under 0.005 by step 100 where plain SGD needs about 900."""
+    return replace(
+        xor_spec(),
+        name="XOR with momentum: 2-2-1, sigmoid throughout, ρ = 0.9",
+        optimizer=settings_from_table({"name": "sgd", "momentum": 0.9}),
+    )
+
+
+def xor_adam_spec() -> NetworkSpec:
+    """XOR's network and starting weights trained with Adam at µ = 0.1: every parameter's first
+    step is ±µ whatever its gradient, and the loss is under 0.005 by step 71."""
+    return replace(
+        xor_spec(),
+        name="XOR with Adam: 2-2-1, sigmoid throughout, µ = 0.1",
+        learning_rate=0.1,
+        optimizer=settings_from_table({"name": "adam"}),
     )
 
 
@@ -243,6 +266,16 @@ PRESETS: dict[str, Preset] = {
             worked_example_spec,
         ),
         Preset("xor", "XOR's four samples; 2000 training steps solve it", xor_spec),
+        Preset(
+            "xor-momentum",
+            "XOR with momentum 0.9: off the plateau in 100 steps, where SGD takes 900",
+            xor_momentum_spec,
+        ),
+        Preset(
+            "xor-adam",
+            "XOR with Adam (µ = 0.1): each first step ±µ; solved in about 70 steps",
+            xor_adam_spec,
+        ),
         Preset(
             "softmax-3class",
             "a 3-class classifier, six samples, cross-entropy",
