@@ -615,6 +615,29 @@ def test_too_many_parameters_is_refused() -> None:
     )
 
 
+def test_value_edits_keep_the_training_run_and_architecture_edits_start_it_over() -> None:
+    table = {**worked_example().to_dict(), "optimizer": {"name": "adam"}}
+    run = train(parse_network(table, "adam.toml"), 3).network
+    assert run.t == 3 and np.any(run.state["m"] != 0)
+    for edited in (
+        set_parameter(run, ParamRef(0, "weight", 0, 0), 1.0),
+        set_input(run, 0, 0, 0.5),
+        set_learning_rate(run, 0.01),
+        set_activation(run, 0, "tanh"),
+        set_loss(run, "mse"),
+    ):
+        assert edited.t == 3 and edited.state.same_as(run.state)
+    for edited in (
+        add_neuron(run, 0, 1),
+        remove_neuron(run, 0, 1),
+        remove_neuron(add_neuron(run, 0, 0), 0, 2),  # the same number of parameters
+        add_layer(run, 1, 2, "relu"),
+        remove_layer(run, 0),
+    ):
+        assert edited.t == 0 and edited.optimizer == run.optimizer
+        assert all(not np.any(edited.state[name]) for name in edited.state.names)
+
+
 # -- every number follows an architecture edit ---------------------------------------------------
 
 

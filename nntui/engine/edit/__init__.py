@@ -14,7 +14,8 @@ the output layer (it has one neuron per target); add neurons to a hidden layer`.
   output activation and the loss together), and applying it (`set_activation`, `set_loss`,
   `set_output`).
 - **Architecture** (`architecture`): `add_neuron`, `remove_neuron` in a hidden layer,
-  `add_layer`, `remove_layer` (a hidden one), new weights from a seeded initialisation.
+  `add_layer`, `remove_layer` (a hidden one), new weights from a seeded initialisation; the
+  training run (the optimizer's state) starts over, while the other edits keep it.
 
 A new network from nothing is `nntui.engine.new.new_network`.
 """

@@ -17,6 +17,10 @@ second neuron added after a first, with the same seed, draws different ones. Two
 start with the same weights get the same gradients and stay twins forever, which is a lesson,
 but not one an edit should teach by accident.
 
+**The training run starts over** (t = 0, the optimizer's vectors 0, as for a network just
+opened): momentum and Adam's m and v hold one entry per parameter in the flat order, which a
+neuron or a layer more or less shifts. The other edits keep the run.
+
 **Size limits** (`size_problem`): `MAX_NEURONS` a column, `MAX_LAYERS` layers and
 `MAX_PARAMETERS` parameters, for a network made (`nntui new`) or grown here.
 """
@@ -85,7 +89,7 @@ def add_neuron(
     shape = list(net.shape)
     shape[layer + 1] += 1
     _check_size(shape, field)
-    name = _initialisation(net, init)
+    name = _initialisation([layer.activation for layer in net.layers], init)
     generator = _edit_generator(net, seed, 1, layer, position)
     row = initial_values(name, generator, old.fan_in, rows=old.size + 1, fan_in=old.fan_in)
     after = net.layers[layer + 1]
@@ -96,7 +100,7 @@ def add_neuron(
         np.insert(old.biases, position, 0.0),
     )
     fed = Layer(after.activation, np.insert(after.weights, position, column, axis=1), after.biases)
-    return with_layers(net, {layer: grown, layer + 1: fed})
+    return _rebuilt(with_layers(net, {layer: grown, layer + 1: fed}))
 
 
 def remove_neuron(net: Network, layer: int, neuron: int) -> Network:
@@ -115,7 +119,7 @@ def remove_neuron(net: Network, layer: int, neuron: int) -> Network:
         old.activation, np.delete(old.weights, neuron, axis=0), np.delete(old.biases, neuron)
     )
     fed = Layer(after.activation, np.delete(after.weights, neuron, axis=1), after.biases)
-    return with_layers(net, {layer: shrunk, layer + 1: fed})
+    return _rebuilt(with_layers(net, {layer: shrunk, layer + 1: fed}))
 
 
 def add_layer(
@@ -144,14 +148,15 @@ def add_layer(
     shape = list(net.shape)
     shape.insert(index + 1, size)
     _check_size(shape, field)
-    chosen = _initialisation(net, init, extra=name)
+    chosen = _initialisation([name, *(layer.activation for layer in net.layers)], init)
     generator = _edit_generator(net, seed, 2, index, size)
     fan_in = net.shape[index]
     weights = initial_values(chosen, generator, (size, fan_in), rows=size, fan_in=fan_in)
     new = Layer(name, weights, np.zeros(size))
     after = _refed(net.layers[index], size, chosen, generator)
-    layers = (*net.layers[:index], new, after, *net.layers[index + 1 :])
-    return replace(net, layers=layers)
+    return _rebuilt(
+        replace(net, layers=(*net.layers[:index], new, after, *net.layers[index + 1 :]))
+    )
 
 
 def remove_layer(net: Network, index: int, init: str | None = None, seed: int = 0) -> Network:
@@ -162,11 +167,10 @@ def remove_layer(net: Network, index: int, init: str | None = None, seed: int = 
     _check_hidden(net, index, field, "remove")
     removed = net.layers[index]
     rest = (*net.layers[:index], *net.layers[index + 1 :])
-    chosen = _initialisation(replace(net, layers=rest), init)
+    chosen = _initialisation([layer.activation for layer in rest], init)
     generator = _edit_generator(net, seed, 3, index)
     after = _refed(net.layers[index + 1], removed.fan_in, chosen, generator)
-    layers = (*net.layers[:index], after, *net.layers[index + 2 :])
-    return replace(net, layers=layers)
+    return _rebuilt(replace(net, layers=(*net.layers[:index], after, *net.layers[index + 2 :])))
 
 
 def _refed(layer: Layer, fan_in: int, init: str, generator: np.random.Generator) -> Layer:
@@ -208,17 +212,21 @@ def _check_size(shape: Sequence[int], field: str) -> None:
         raise EditError(field, f"too big: {problem}")
 
 
-def _initialisation(net: Network, init: str | None, extra: str | None = None) -> str:
-    """`init`, checked, or the default for `net`'s activations (and a new hidden `extra`)."""
+def _initialisation(activations: Sequence[str], init: str | None) -> str:
+    """`init`, checked, or the default for a network of these activations."""
     if init is None:
-        activations = [layer.activation for layer in net.layers]
-        if extra is not None:
-            activations.insert(0, extra)
         return default_initialisation(activations)
     try:
         return initialisation(init).name
     except ValueError as err:
         raise EditError("init", str(err)) from None
+
+
+def _rebuilt(net: Network) -> Network:
+    """`net`, whose parameters an edit has changed, with its training run started over: the
+    optimizer's step count and vectors (momentum; Adam's m and v) belong to the parameters they
+    were built for, one entry each in the flat order, which an added or removed neuron shifts."""
+    return replace(net, optimizer_state=None)
 
 
 def _edit_generator(net: Network, seed: int, *where: int) -> np.random.Generator:

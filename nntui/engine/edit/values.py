@@ -4,6 +4,9 @@ Each takes only finite numbers; a target only one the loss accepts (bce: between
 cross_entropy: a distribution — the loss records' `target_problem`), and a learning rate ≥ 0, as
 in a network file. A network whose samples come from a `[data]` table keeps them as the table
 makes them: saving writes the table back, not the samples, so its x and y are not edited.
+
+The training run (the optimizer's step count and vectors) carries on through these edits, as
+through a step: "what if w100 were 0.5 now?" asks about this point of the run.
 """
 
 from __future__ import annotations
