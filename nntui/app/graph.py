@@ -216,8 +216,9 @@ class GraphView(KnownView, Widget):
     def __init__(self, known: Known, **kwargs: Any) -> None:
         super().__init__(known, **kwargs)
         self._grid: _Grid | None = None
-        #: What the grid was drawn for: the answer (by identity) and the size.
-        self._drawn_for: tuple[Known, int, int] | None = None
+        #: The size the grid was drawn at; None once it is out of date (a new answer, a new
+        #: theme). Checked at every line painted, so it reads no reactive.
+        self._drawn_for: tuple[int, int] | None = None
         self._styles: dict[int, Style] = {}
         self._drawing: _Drawing | None = None
         self._pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] = {}
@@ -238,7 +239,8 @@ class GraphView(KnownView, Widget):
 
     def watch_known(self, old: Known, new: Known) -> None:
         if new is not old:  # the same answer comes again as the binding starts: drawn already
-            self.refresh()  # the grid is drawn again, for the new answer, at the next paint
+            self._drawn_for = None  # the grid is drawn again, for the new answer, at the next paint
+            self.refresh()
 
     def on_resize(self) -> None:
         self._drawn_for = None
@@ -316,13 +318,12 @@ class GraphView(KnownView, Widget):
         return table
 
     def _current_grid(self) -> _Grid:
-        known, width, height = self.known, self.size.width, self.size.height
-        drawn = self._drawn_for
-        if drawn is None or drawn[0] is not known or drawn[1:] != (width, height):
-            drawing = _Drawing(known, width, height, self._pictures)
+        size = self.size
+        if self._drawn_for != (size.width, size.height):
+            drawing = _Drawing(self.known, size.width, size.height, self._pictures)
             self._grid = drawing.draw()
             self._drawing = drawing
-            self._drawn_for = (known, width, height)
+            self._drawn_for = (size.width, size.height)
         assert self._grid is not None
         return self._grid
 
