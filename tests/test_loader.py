@@ -89,6 +89,8 @@ def fingerprint(net: Network) -> tuple[object, ...]:
         tuple(layer.activation for layer in net.layers),
         tuple((array.shape, array.tobytes()) for array in arrays),
         None if net.data is None else (net.data.settings, net.data.labels),
+        net.optimizer,
+        net.batch_size,
     )
 
 
@@ -422,6 +424,8 @@ def test_any_finite_float_survives_bit_for_bit(values: list[float]) -> None:
 EXPECTED_SHAPES = {
     "worked-example": "3-2-1",
     "xor": "2-2-1",
+    "xor-momentum": "2-2-1",
+    "xor-adam": "2-2-1",
     "softmax-3class": "2-4-3",
     "mnist-784": "784-32-10",
     "deep-4-16-16-3": "4-16-16-3",
@@ -460,6 +464,24 @@ def test_xor_is_solved_by_2000_training_steps() -> None:
     for _ in range(2000):
         net = sgd_step(net, backward(net, forward(net)))
     assert np.abs(forward(net).output - net.targets).max() < 0.1
+
+
+def test_the_optimizer_presets_leave_xors_plateau_long_before_plain_sgd() -> None:
+    """xor-momentum and xor-adam: XOR's weights, and a loss history visibly unlike xor's."""
+    from nntui.engine.training import train
+
+    histories = {
+        name: train(PRESETS[name].build(), 300).loss_history
+        for name in PRESETS
+        if name.startswith("xor")
+    }
+    assert histories["xor"][100] > 0.12 and histories["xor"][300] > 0.1  # still on the plateau
+    assert histories["xor-momentum"][100] < 0.01
+    assert histories["xor-adam"][100] < 0.005
+    for name in ("xor-momentum", "xor-adam"):
+        preset = PRESETS[name].build()
+        assert preset.flat().tolist() == PRESETS["xor"].build().flat().tolist()
+        assert not preset.optimizer.is_plain_sgd
 
 
 def test_presets_listing_is_aligned_one_line_per_preset() -> None:

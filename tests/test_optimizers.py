@@ -206,7 +206,7 @@ def test_fixed_entries_are_neither_decayed_nor_moved_and_keep_their_state(
 
 def test_momentum_remembers_past_gradients() -> None:
     """A gradient that stops: plain SGD stops at once, momentum keeps going (and is b = g first)."""
-    plain, heavy = OptimizerSettings(), OPTIMIZERS["sgd"].settings(momentum=0.9)
+    plain, heavy = OptimizerSettings(), OptimizerSettings.of("sgd", momentum=0.9)
     moves = {}
     for optimizer in (plain, heavy):
         params, state = np.array([1.0]), OptimizerState.initial(optimizer, 1)
@@ -221,7 +221,7 @@ def test_momentum_remembers_past_gradients() -> None:
 
 @pytest.mark.parametrize("scale", [1e-3, 1.0, 1e6])
 def test_adam_first_step_is_the_learning_rate_whatever_the_gradient(scale: float) -> None:
-    optimizer = OPTIMIZERS["adam"].settings()
+    optimizer = OptimizerSettings.of("adam")
     params = np.array([0.5, 0.5])
     grads = np.array([3.0, -0.2]) * scale
     new, _ = step(optimizer, OptimizerState.initial(optimizer, 2), params, grads, 0.1)
@@ -231,7 +231,7 @@ def test_adam_first_step_is_the_learning_rate_whatever_the_gradient(scale: float
 
 
 def test_state_is_immutable_and_step_changes_neither_its_inputs_nor_the_old_state() -> None:
-    optimizer = OPTIMIZERS["adam"].settings()
+    optimizer = OptimizerSettings.of("adam")
     params, grads = np.array([1.0, -2.0]), np.array([0.5, 0.25])
     start = OptimizerState.initial(optimizer, 2)
     _, after = step(optimizer, start, params, grads, 0.1)
@@ -248,8 +248,8 @@ def test_state_is_immutable_and_step_changes_neither_its_inputs_nor_the_old_stat
 
 
 def test_a_state_of_another_optimizer_is_refused() -> None:
-    adam = OPTIMIZERS["adam"].settings()
-    momentum = OPTIMIZERS["sgd"].settings(momentum=0.9)
+    adam = OptimizerSettings.of("adam")
+    momentum = OptimizerSettings.of("sgd", momentum=0.9)
     with pytest.raises(ValueError, match="keeps"):
         step(momentum, OptimizerState.initial(adam, 2), np.zeros(2), np.zeros(2), 0.1)
     with pytest.raises(ValueError, match="keeps"):
@@ -611,7 +611,7 @@ def test_each_bad_field_is_one_line_naming_it(table: Any, field: str, message: s
 
 def test_an_unknown_hyperparameter_for_keyword_settings_names_it() -> None:
     with pytest.raises(OptimizerFieldError, match=r"^optimizer\.momentum: adamw has no momentum"):
-        OPTIMIZERS["adamw"].settings(momentum=0.9)
+        OptimizerSettings.of("adamw", momentum=0.9)
     with pytest.raises(OptimizerFieldError, match=r"^optimizer\.name: unknown optimizer"):
         OptimizerSettings("lbfgs")
 
@@ -638,8 +638,8 @@ def test_defaults_are_pytorchs() -> None:
         "eps": 1e-8,
         "weight_decay": 0.0,
     }
-    assert not OPTIMIZERS["sgd"].settings(momentum=0.5).is_plain_sgd
-    assert not OPTIMIZERS["adam"].settings().is_plain_sgd
+    assert not OptimizerSettings.of("sgd", momentum=0.5).is_plain_sgd
+    assert not OptimizerSettings.of("adam").is_plain_sgd
 
 
 @settings(max_examples=200, deadline=None)

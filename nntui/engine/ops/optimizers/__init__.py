@@ -18,15 +18,15 @@ why as tokens (`nntui.engine.notation`). The same parts serve three readers:
 Plain SGD (momentum 0, weight_decay 0, the default) has a single part, `θ* = θ − µ·∂E/∂θ`,
 computed exactly as the engine's update computes it.
 
-The package, by job: `settings` (the fields and their rules, `OptimizerSettings`,
-`OptimizerState`, `OptimizerFieldError`), `parts` (the operations, `UpdatePart` and every
-optimizer's parts, symbols and whys), `kernels` (the fast path's in-place updates) and
-`updates` (each optimizer's parts with their whys), `records` (the four records,
-`settings_from_table`, `step`). NumPy is imported inside the
-functions, so the names and the checks run before NumPy is loaded.
+The package, by job, each module importing only those before it: `fields` (the fields, their
+rules, `OptimizerFieldError`), `state` (`OptimizerState`), `parts` (the symbols, the operations,
+`UpdatePart`), `updates` (each optimizer's parts with their whys), `kernels` (the fast path's
+in-place updates), `records` (the four records), `settings` (`OptimizerSettings`,
+`settings_from_table`) and `run` (`step`, `trace_parameter`, `OptimizerKernel`). NumPy is
+imported inside the functions, so the names and the checks run before NumPy is loaded.
 """
 
-from nntui.engine.ops.optimizers.kernels import OptimizerKernel, make_kernel
+from nntui.engine.ops.optimizers.fields import OptimizerFieldError
 from nntui.engine.ops.optimizers.parts import (
     OPS,
     SYMBOLS,
@@ -37,21 +37,17 @@ from nntui.engine.ops.optimizers.parts import (
     substituted_prose,
     written,
 )
-from nntui.engine.ops.optimizers.records import (
-    OPTIMIZERS,
-    Optimizer,
-    optimizer,
-    settings_from_table,
+from nntui.engine.ops.optimizers.records import OPTIMIZERS, Optimizer, optimizer
+from nntui.engine.ops.optimizers.run import (
+    OptimizerKernel,
+    make_kernel,
     settle,
     step,
     step_values,
     trace_parameter,
 )
-from nntui.engine.ops.optimizers.settings import (
-    OptimizerFieldError,
-    OptimizerSettings,
-    OptimizerState,
-)
+from nntui.engine.ops.optimizers.settings import OptimizerSettings, settings_from_table
+from nntui.engine.ops.optimizers.state import OptimizerState
 
 __all__ = [
     "OPS",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nntui.engine.ops.optimizers.settings import OptimizerSettings, OptimizerState
+from nntui.engine.ops.optimizers.fields import SettingsLike
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 #: update(theta, grad, theta_out, lr): one step in place (see `OptimizerKernel.update`).
 Update = Callable[["np.ndarray", "np.ndarray", "np.ndarray", float], None]
 #: Builds an optimizer's in-place update for these settings over a kernel's buffers.
-KernelBuilder = Callable[["OptimizerSettings", "KernelBuffers"], Update]
+KernelBuilder = Callable[["SettingsLike", "KernelBuffers"], Update]
 
 
 @dataclass(frozen=True)
@@ -37,73 +37,7 @@ class KernelBuffers:
     clock: list[int]
 
 
-class OptimizerKernel:
-    """The `train` fast path's form of `step`: the state lives in preallocated vectors and
-    `update(params, grads, out, lr)` writes the new parameters into `out` (which may be
-    `params` itself), allocating nothing per step.
-
-    The operations are `step`'s, in the same order, so both agree to the bit. `state()` hands
-    the state back as an `OptimizerState` (for the session's history); a kernel can also start
-    from one, so `train` continues the debugger's run.
-    """
-
-    def __init__(
-        self,
-        settings: OptimizerSettings,
-        size: int,
-        movable: np.ndarray | None = None,
-        state: OptimizerState | None = None,
-    ) -> None:
-        import numpy as np
-
-        self.settings = settings
-        names = settings.record.state_names(settings)
-        if state is not None and set(state.names) != set(names):
-            raise ValueError(
-                f"{settings.name} keeps {list(names)}, but the state has {list(state.names)}"
-            )
-        self.buffers: dict[str, np.ndarray] = {
-            name: np.zeros(size) if state is None else np.array(state[name], dtype=np.float64)
-            for name in names
-        }
-        self._clock = [0 if state is None else state.t]
-        frozen = None if movable is None else ~np.asarray(movable, dtype=bool)
-        if frozen is None or not frozen.any():
-            buffers = KernelBuffers(self.buffers, size, True, self._clock)
-            self.update: Update = settings.record.kernel(settings, buffers)
-            return
-        moving = settings.record.kernel(
-            settings, KernelBuffers(self.buffers, size, ~frozen, self._clock)
-        )
-        copyto = np.copyto
-
-        def update(params: np.ndarray, grads: np.ndarray, out: np.ndarray, lr: float) -> None:
-            copyto(out, params, where=frozen)  # fixed entries keep their value; the
-            moving(params, grads, out, lr)  # update writes `out` only where entries move
-
-        self.update = update
-
-    @property
-    def t(self) -> int:
-        """The steps taken so far (counting those of the state it started from)."""
-        return self._clock[0]
-
-    def state(self) -> OptimizerState:
-        """A snapshot of the state (copies: later updates do not change it)."""
-        return OptimizerState(self.t, self.buffers)
-
-
-def make_kernel(
-    settings: OptimizerSettings,
-    size: int,
-    movable: np.ndarray | None = None,
-    state: OptimizerState | None = None,
-) -> OptimizerKernel:
-    """The in-place update for `size` parameters, starting from `state` (default: the start)."""
-    return OptimizerKernel(settings, size, movable, state)
-
-
-def sgd_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
+def sgd_kernel(settings: SettingsLike, buffers: KernelBuffers) -> Update:
     import numpy as np
 
     decay = settings.number("weight_decay")
@@ -144,7 +78,7 @@ def sgd_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
     return update
 
 
-def rmsprop_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
+def rmsprop_kernel(settings: SettingsLike, buffers: KernelBuffers) -> Update:
     import numpy as np
 
     decay = settings.number("weight_decay")
@@ -174,7 +108,7 @@ def rmsprop_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Updat
     return update
 
 
-def adam_kernel(settings: OptimizerSettings, buffers: KernelBuffers) -> Update:
+def adam_kernel(settings: SettingsLike, buffers: KernelBuffers) -> Update:
     """Adam's and AdamW's update in place (AdamW: the decay is on θ, not in g)."""
     import numpy as np
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nntui.engine.notation import (
     CLOSE,
@@ -38,9 +38,7 @@ from nntui.engine.notation import (
     slot,
     tokens,
 )
-
-if TYPE_CHECKING:
-    from nntui.engine.ops.optimizers.settings import OptimizerSettings
+from nntui.engine.ops.optimizers.fields import SettingsLike
 
 #: The numbers a part may read, by name: the scalars of `scalar_values`, "theta" (θ), "grad"
 #: (∂E/∂θ), the state before the step ("b", "m", "v") and every earlier part's `key`. Floats
@@ -233,7 +231,7 @@ def template(*pieces: Token | int) -> Expr:
 # -- the values a step reads --------------------------------------------------------------------
 
 
-def scalar_values(settings: OptimizerSettings, t: int, lr: float) -> Values:
+def scalar_values(settings: SettingsLike, t: int, lr: float) -> Values:
     """The scalars every parameter's parts read at step `t` (1 for the first step): "lr", "t",
     each numeric hyper-parameter by its field name, and the numbers derived from them that the
     templates show: `one_minus_beta1` (1 − β1), `bias1` (1 − β1ᵗ), and so on."""

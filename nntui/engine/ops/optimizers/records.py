@@ -4,17 +4,28 @@ whole vectors (`step`) and of one parameter (`trace_parameter`) they define.
 A record lists its hyper-parameters (defaults and rules), its rules between them, its update
 of one parameter as parts (`parts`) and its in-place kernel (`kernels`). `OPTIMIZERS` maps
 the `[optimizer]` table's `name` (SPEC §6) to its record, in SPEC §6's order;
-`settings_from_table` checks a network file's table into `OptimizerSettings`.
+`settings_from_table` checks a network file's table into `SettingsLike`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nntui.engine.notation import CLOSE, MINUS_OP, ONE, OPEN, OVER, PLUS, ROOT, TIMES, Name, Prose
 from nntui.engine.ops.optimizers import kernels, updates
+from nntui.engine.ops.optimizers.fields import (
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT,
+    Constraint,
+    Hyperparameter,
+    OptimizerFieldError,
+    SettingsLike,
+    describe,
+    hint,
+)
 from nntui.engine.ops.optimizers.parts import (
     ALPHA,
     BETA1,
@@ -30,24 +41,10 @@ from nntui.engine.ops.optimizers.parts import (
     M,
     UpdatePart,
     V,
-    evaluate,
-    scalar_values,
-)
-from nntui.engine.ops.optimizers.settings import (
-    NON_NEGATIVE,
-    POSITIVE,
-    UNIT,
-    Constraint,
-    Hyperparameter,
-    OptimizerFieldError,
-    OptimizerSettings,
-    OptimizerState,
-    describe,
-    hint,
 )
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Optimizer:
     title: str  # "Adam"
     explains: Prose
     hyperparameters: tuple[Hyperparameter, ...]
-    parts: Callable[[OptimizerSettings], tuple[UpdatePart, ...]]
+    parts: Callable[[SettingsLike], tuple[UpdatePart, ...]]
     kernel: kernels.KernelBuilder
     constraints: tuple[Constraint, ...] = ()
 
@@ -81,17 +78,7 @@ class Optimizer:
     def has(self, name: str) -> bool:
         return any(spec.name == name for spec in self.hyperparameters)
 
-    def validate(self, fields: Mapping[str, object]) -> OptimizerSettings:
-        """Settings from the `[optimizer]` table's fields other than `name`, as read from the
-        file; OptimizerFieldError (one line, naming the field) for the first bad one."""
-        values = tuple((name, self.hyperparameter(name).parse(raw)) for name, raw in fields.items())
-        return OptimizerSettings(self.name, values)
-
-    def settings(self, **values: float | bool) -> OptimizerSettings:
-        """Checked settings from keyword values: `ADAM.settings(beta1=0.8)`."""
-        return OptimizerSettings(self.name, tuple(values.items()))
-
-    def state_names(self, settings: OptimizerSettings) -> tuple[str, ...]:
+    def state_names(self, settings: SettingsLike) -> tuple[str, ...]:
         """The vectors its state keeps with these settings, in order (none for plain SGD)."""
         return tuple(part.state for part in self.parts(settings) if part.state is not None)
 
@@ -203,100 +190,3 @@ def optimizer(name: str) -> Optimizer:
         raise OptimizerFieldError(
             "optimizer.name", f"unknown optimizer {describe(name)}{hint(name, list(OPTIMIZERS))}"
         ) from None
-
-
-def settings_from_table(table: object) -> OptimizerSettings:
-    """Checked settings from a network file's `[optimizer]` table (None when there is none:
-    plain SGD). OptimizerFieldError, one line naming the field, for anything wrong."""
-    if table is None:
-        return OptimizerSettings()
-    if not isinstance(table, Mapping):
-        raise OptimizerFieldError("optimizer", f"expected a table, got {describe(table)}")
-    name = table.get("name", "sgd")
-    if not isinstance(name, str):
-        raise OptimizerFieldError("optimizer.name", f"expected a string, got {describe(name)}")
-    return optimizer(name).validate({key: raw for key, raw in table.items() if key != "name"})
-
-
-# -- the update ---------------------------------------------------------------------------------
-
-
-def trace_parameter(
-    settings: OptimizerSettings,
-    t: int,
-    lr: float,
-    theta: float,
-    grad: float,
-    state: Mapping[str, float],
-) -> tuple[tuple[UpdatePart, float], ...]:
-    """One parameter's update at step `t` as (part, value) pairs; `state` holds its entries of
-    the state before the step (e.g. {"m": 0.0, "v": 0.0})."""
-    update_parts = settings.record.parts(settings)
-    values = scalar_values(settings, t, lr) | dict(state) | {"theta": theta, "grad": grad}
-    evaluate(update_parts, values)
-    return tuple((part, float(values[part.key])) for part in update_parts)
-
-
-def step_values(
-    settings: OptimizerSettings,
-    state: OptimizerState,
-    params: np.ndarray,
-    grads: np.ndarray,
-    lr: float,
-) -> dict[str, object]:
-    """Every number of one update of the flat vectors `params` by `grads`: the scalars of
-    `scalar_values` (t is the state's t + 1), the state before the step by name, "theta",
-    "grad" and each part's vector under its key ("theta_new" last). No entry is held fixed
-    (`step` does that)."""
-    names = settings.record.state_names(settings)
-    if set(state.names) != set(names):
-        raise ValueError(
-            f"{settings.name} keeps {list(names)}, but the state has {list(state.names)}"
-        )
-    values = scalar_values(settings, state.t + 1, lr) | dict(state.buffers)
-    values |= {"theta": params, "grad": grads}
-    return evaluate(settings.record.parts(settings), values)
-
-
-def step(
-    settings: OptimizerSettings,
-    state: OptimizerState,
-    params: np.ndarray,
-    grads: np.ndarray,
-    lr: float,
-    movable: np.ndarray | None = None,
-) -> tuple[np.ndarray, OptimizerState]:
-    """One update of the flat float64 vectors `params` by `grads` (∂E/∂θ of the step's batch
-    loss) at learning rate `lr`: the new parameters and the new state (t one more).
-
-    Entries where `movable` is False (biases under `update_biases = false`) are neither decayed
-    nor moved, and their state stays as it was. Neither `params` nor `state` is changed.
-    """
-    values = step_values(settings, state, params, grads, lr)
-    return settle(settings, state, values, movable)
-
-
-def settle(
-    settings: OptimizerSettings,
-    state: OptimizerState,
-    values: Mapping[str, object],
-    movable: np.ndarray | None = None,
-) -> tuple[np.ndarray, OptimizerState]:
-    """The new parameters and state from an update's values (`step_values`), the entries where
-    `movable` is False kept as they were."""
-    import numpy as np
-
-    params = np.asarray(values["theta"], dtype=np.float64)
-    new_params = np.asarray(values["theta_new"], dtype=np.float64)
-    update_parts = settings.record.parts(settings)
-    buffers = {
-        part.state: np.asarray(values[part.key], dtype=np.float64)
-        for part in update_parts
-        if part.state is not None
-    }
-    if movable is not None:
-        new_params = np.where(movable, new_params, params)
-        buffers = {name: np.where(movable, new, state[name]) for name, new in buffers.items()}
-    for fresh in buffers.values():  # new arrays of this step's: adopted by the state, not copied
-        fresh.setflags(write=False)
-    return new_params, OptimizerState(state.t + 1, buffers)

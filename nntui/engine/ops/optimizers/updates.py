@@ -11,7 +11,7 @@ learning rate or a direction of 0 says why nothing moves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nntui.engine.notation import (
     CLOSE,
@@ -31,6 +31,7 @@ from nntui.engine.notation import (
     Prose,
     tokens,
 )
+from nntui.engine.ops.optimizers.fields import SettingsLike
 from nntui.engine.ops.optimizers.parts import (
     ALPHA,
     BETA1,
@@ -60,10 +61,6 @@ from nntui.engine.ops.optimizers.parts import (
     one_minus,
     template,
 )
-
-if TYPE_CHECKING:
-    from nntui.engine.ops.optimizers.settings import OptimizerSettings
-
 
 # -- whys shared by several optimizers -----------------------------------------------------------
 
@@ -107,7 +104,7 @@ DECAYED_GRADIENT = UpdatePart(
 )
 
 
-def gradient_parts(settings: OptimizerSettings) -> tuple[tuple[UpdatePart, ...], str]:
+def gradient_parts(settings: SettingsLike) -> tuple[tuple[UpdatePart, ...], str]:
     """The weight decay part (if any) and the name of the gradient the next parts read."""
     if settings.number("weight_decay") > 0.0:
         return (DECAYED_GRADIENT,), "g"
@@ -191,7 +188,7 @@ def _sgd_step_why(direction: str, symbol: Expr) -> Why:
     return why
 
 
-def sgd_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
+def sgd_parts(settings: SettingsLike) -> tuple[UpdatePart, ...]:
     """SGD's parts: the weight decay, the velocity and the look-ahead as the settings ask."""
     parts, grad = gradient_parts(settings)
     direction = grad
@@ -266,7 +263,7 @@ def _rmsprop_step_why(grad: str) -> Why:
     return why
 
 
-def rmsprop_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
+def rmsprop_parts(settings: SettingsLike) -> tuple[UpdatePart, ...]:
     """RMSprop's parts: v, then the new θ."""
     parts, grad = gradient_parts(settings)
     new_theta = UpdatePart(
@@ -425,13 +422,13 @@ def moment_parts(grad: str, theta: str) -> tuple[UpdatePart, ...]:
     return (first, second, first_unbiased, second_unbiased, new_theta)
 
 
-def adam_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
+def adam_parts(settings: SettingsLike) -> tuple[UpdatePart, ...]:
     """Adam's parts: the weight decay added to g (if any), m, v, m̂, v̂, the new θ."""
     parts, grad = gradient_parts(settings)
     return (*parts, *moment_parts(grad, "theta"))
 
 
-def adamw_parts(settings: OptimizerSettings) -> tuple[UpdatePart, ...]:
+def adamw_parts(settings: SettingsLike) -> tuple[UpdatePart, ...]:
     """AdamW's parts: θ′ = θ·(1 − µ·λ) (if λ > 0), then Adam's from θ′ with the bare gradient."""
     if settings.number("weight_decay") > 0.0:
         return (DECOUPLED_DECAY, *moment_parts("grad", "theta_decayed"))
