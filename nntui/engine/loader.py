@@ -32,7 +32,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeGuard
 
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
-from nntui.engine.ops.optimizers import OptimizerFieldError, OptimizerSettings, settings_from_table
 from nntui.engine.spec import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
 
     from nntui.engine.data import DataSet
     from nntui.engine.network import Network
+    from nntui.engine.ops.optimizers import OptimizerSettings
 
 FileFormat = Literal["toml", "json"]
 
@@ -356,13 +356,19 @@ def _batch_size(value: object) -> int | None:
     return value
 
 
-def _optimizer(value: object) -> OptimizerSettings:
-    """The `[optimizer]` table (SPEC §6), checked by the optimizer records; plain SGD without
-    one."""
+def _optimizer(value: object) -> OptimizerSettings | None:
+    """The `[optimizer]` table (SPEC §6), checked by the optimizer records; None (plain SGD)
+    without one."""
+    if value is None:
+        return None
+    # Here, not at the top: a file without the table is read without loading the optimizers.
+    from nntui.engine.ops.optimizers import OptimizerFieldError, settings_from_table
+
     try:
-        return settings_from_table(value)
+        settings = settings_from_table(value)
     except OptimizerFieldError as err:
         raise _Invalid(err.field, err.message) from None
+    return None if settings.is_default else settings
 
 
 def _layers(value: object) -> list[LayerSpec]:

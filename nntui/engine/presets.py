@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nntui.engine.loader import NetworkFileError, load_spec
-from nntui.engine.ops.optimizers import settings_from_table
 from nntui.engine.spec import NetworkSpec, spec
 
 if TYPE_CHECKING:
@@ -120,6 +119,8 @@ def xor_momentum_spec() -> NetworkSpec:
     """XOR's network and starting weights trained with momentum ρ = 0.9 at XOR's learning rate:
     the velocity carries it off the plateau where plain SGD lingers (loss about 0.124 for 200
     steps), under 0.005 by step 100 where plain SGD needs about 900."""
+    from nntui.engine.ops.optimizers import settings_from_table
+
     return replace(
         xor_spec(),
         name="XOR with momentum: 2-2-1, sigmoid throughout, ρ = 0.9",
@@ -130,6 +131,8 @@ def xor_momentum_spec() -> NetworkSpec:
 def xor_adam_spec() -> NetworkSpec:
     """XOR's network and starting weights trained with Adam at µ = 0.1: every parameter's first
     step is ±µ whatever its gradient, and the loss is under 0.005 by step 71."""
+    from nntui.engine.ops.optimizers import settings_from_table
+
     return replace(
         xor_spec(),
         name="XOR with Adam: 2-2-1, sigmoid throughout, µ = 0.1",

@@ -23,7 +23,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from nntui.engine.ops.optimizers import OptimizerSettings
 from nntui.engine.schema import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from nntui.engine.network import Network
+    from nntui.engine.ops.optimizers import OptimizerSettings
 
 # Re-exported: the names and the parameter references are read from here too.
 __all__ = [
@@ -116,8 +116,9 @@ class NetworkSpec:
 
     As in `Network`, `inputs` and `targets` are the training samples, `test_inputs` and
     `test_targets` the held-out ones (none without a `[data]` table that holds some out),
-    `data` where they came from, and `optimizer` and `batch_size` how training runs (SPEC §6).
-    The run's state is not here: a network built from a spec starts its run."""
+    `data` where they came from, and `optimizer` and `batch_size` how training runs (SPEC §6;
+    `optimizer` None is plain SGD, so a file without `[optimizer]` is read without loading the
+    optimizers). The run's state is not here: a network built from a spec starts its run."""
 
     layers: tuple[LayerSpec, ...]
     inputs: tuple[Row, ...]  # one row per sample
@@ -130,7 +131,7 @@ class NetworkSpec:
     test_inputs: tuple[Row, ...] = ()
     test_targets: tuple[Row, ...] = ()
     data: DataSource | None = None
-    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    optimizer: OptimizerSettings | None = None  # None: plain SGD (the optimizers not loaded)
     batch_size: int | None = None  # None: every step uses every sample (SPEC §6)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -154,7 +155,7 @@ class NetworkSpec:
             test_inputs=_rows(net.test_inputs.tolist()),
             test_targets=_rows(net.test_targets.tolist()),
             data=net.data,
-            optimizer=net.optimizer,
+            optimizer=None if net.optimizer.is_default else net.optimizer,
             batch_size=net.batch_size,
             extra=dict(net.extra),
         )
@@ -180,7 +181,7 @@ class NetworkSpec:
             test_inputs=_matrix(self.test_inputs, self.shape[0]),
             test_targets=_matrix(self.test_targets, self.shape[-1]),
             data=self.data,
-            optimizer=self.optimizer,
+            **({} if self.optimizer is None else {"optimizer": self.optimizer}),
             batch_size=self.batch_size,
             extra=dict(self.extra),
         )
