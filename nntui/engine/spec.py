@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from nntui.engine.schema import (
@@ -164,7 +164,7 @@ class NetworkSpec:
         """The `Network` of these numbers (imports NumPy)."""
         from nntui.engine.network import Layer, Network, frozen_array
 
-        return Network(
+        net = Network(
             layers=tuple(
                 Layer(
                     layer.activation, frozen_array(layer.weights, 2), frozen_array(layer.biases, 1)
@@ -181,10 +181,10 @@ class NetworkSpec:
             test_inputs=_matrix(self.test_inputs, self.shape[0]),
             test_targets=_matrix(self.test_targets, self.shape[-1]),
             data=self.data,
-            **({} if self.optimizer is None else {"optimizer": self.optimizer}),
             batch_size=self.batch_size,
             extra=dict(self.extra),
         )
+        return net if self.optimizer is None else replace(net, optimizer=self.optimizer)
 
     # -- the same questions a Network answers ------------------------------------------------
     @property

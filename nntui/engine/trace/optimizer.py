@@ -89,7 +89,7 @@ class OptimizerSteps(UpdateSteps):
     ) -> None:
         new = part.kind == "new"
         label = self.label_of(ref)
-        symbol = written(part.symbol, names)
+        symbol = names.get(part.symbol, part.symbol)
         operands = tuple(
             Operand(names.get(token, token), _number(value))
             for token, value in part.factors(values)
@@ -101,7 +101,7 @@ class OptimizerSteps(UpdateSteps):
             layer=li,
             neuron=ref.neuron,
             target=param_target("layers" if new else f"optimizer.{part.state or part.kind}", ref),
-            symbol_expr=symbol[0] if len(symbol) == 1 else symbol,
+            symbol_expr=symbol,
             formula_expr=written(part.formula, names),
             op=part.op,
             operands=operands,
