@@ -414,3 +414,87 @@ def test_phase_introductions_fit_the_network() -> None:
     assert "Every weight takes one step" in update and "biases are fixed" in update
     one = render_markdown(build_trace(network()))
     assert "How far the output is from the target." in phase_section(one, "Loss")
+
+
+# -- optimizers and mini-batches (SPEC §6) -------------------------------------------------------
+
+
+def trained(preset: str, table: dict[str, object], **changes: object) -> Network:
+    from nntui.engine.ops.optimizers import settings_from_table
+
+    return replace(PRESETS[preset].build(), optimizer=settings_from_table(table), **changes)
+
+
+def test_an_adam_handout_explains_its_update() -> None:
+    markdown = render_markdown(build_trace(PRESETS["xor-adam"].build()))
+    assert markdown.count("One step of Adam on a 2-2-1 network") == 1
+    assert "- Optimizer: Adam (β1 = 0.9, β2 = 0.999, ε = 1e−8, λ = 0). Adam keeps" in markdown
+    update = markdown[markdown.index("## 4. Parameter update") : markdown.index("## 5. Check")]
+    assert "Every parameter takes Adam's step in five parts" in update
+    assert "m̂ = m / (1 − β1ᵗ)" in update and "θ\\* = θ − µ·m̂ / (√v̂ + ε)" in update
+    assert "This is step t = 1 of the run. Its running values, m and v, start at 0." in update
+    assert "m = 0.9·0 + 0.1·0.017 = 0.002" in update
+    assert "w100* = 0.8 − 0.1·0.017 / (√0.0003 + 1e−8) = 0.700" in update  # in a code block
+    assert "Each parameter θ moved by its Adam step Δ = θ\\* − θ" in markdown
+
+
+def test_the_table_of_parameters_shows_the_optimizers_step() -> None:
+    trace = build_trace(PRESETS["xor-momentum"].build())
+    markdown = render_markdown(trace)
+    after = trace.network_after.layers[1].weights[0, 0]
+    before = trace.network.layers[1].weights[0, 0]
+    row = next(line for line in markdown.splitlines() if line.startswith("| w100 |"))
+    assert row == f"| w100 | 0.800 | {fmt_result(after - before, 3)} | {fmt_result(after, 3)} |"
+
+
+def test_a_handout_of_fixed_biases_and_weight_decay_says_so() -> None:
+    net = trained("worked-example", {"name": "rmsprop", "weight_decay": 0.1}, update_biases=False)
+    markdown = render_markdown(build_trace(net))
+    assert "Every weight takes RMSprop's step in three parts" in markdown
+    assert "g = ∂E/∂θ + λ·θ, v = α·v + (1 − α)·g² and then θ\\* = θ − µ·g / (√v + ε)" in markdown
+    assert "The biases are fixed (update\\_biases = false)." in markdown
+    assert "Weight decay adds λ·w100 to the gradient" in markdown
+
+
+def test_a_mini_batch_handout_says_which_samples_the_step_uses() -> None:
+    net = replace(PRESETS["softmax-3class"].build(), batch_size=4)
+    trace = build_trace(build_trace(net).network_after)  # the second batch: samples 4 and 5
+    markdown = render_markdown(trace)
+    assert "6 training samples (this step trains on a batch of two samples)" in markdown
+    assert "- Batch loss: the mean of its batch's two samples' losses" in markdown
+    assert "This step is step 2 and uses batch 2 of 2 (samples 4–5)" in markdown
+    assert (
+        "**Step 27** (the batch). The batch loss is the mean of the losses of batch 2" in markdown
+    )
+    assert "### Both samples together" in markdown
+    assert (
+        "| batch loss E (samples 4–5) |" in markdown and "| loss over all 6 samples |" in markdown
+    )
+    assert "Sample 0" not in markdown and "### Sample 4:" in markdown
+
+
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex is not installed")
+@pytest.mark.parametrize(
+    ("table", "granularity"),
+    [
+        ({"name": "adam"}, "parameter"),
+        ({"name": "adamw", "weight_decay": 0.1}, "neuron"),
+        ({"name": "sgd", "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, "layer"),
+        ({"name": "rmsprop"}, "layer"),
+    ],
+)
+def test_an_optimizer_handout_compiles(
+    tmp_path: Path, table: dict[str, object], granularity: str
+) -> None:
+    net = trained("softmax-3class", table, batch_size=4)
+    latex = render_latex(build_trace(net, granularity))  # type: ignore[arg-type]
+    assert r"\sqrt{\hat{v}}" in latex or r"\sqrt{v}" in latex or "momentum" in latex
+    (tmp_path / "h.tex").write_text(latex, encoding="utf-8")
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "h.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nntui.engine.batches import Batch
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import ARRAY_EDGE, MINUS, fmt_operand, fmt_result
 from nntui.engine.ops.losses import loss
@@ -471,11 +472,14 @@ def intro(trace: Trace, precision: int) -> Prose:
     return (text,)
 
 
-def sample_label(step: Step, labelled: bool) -> str:
-    """What a step says of its sample, in a phase whose steps say it: ` (sample 2)`."""
+def sample_label(step: Step, labelled: bool, batch: Batch | None = None) -> str:
+    """What a step says of its sample, in a phase whose steps say it: ` (sample 2)`; a step
+    about every sample of a mini-batch says ` (the batch)`."""
     if not labelled:
         return ""
-    return " (all samples)" if step.sample is None else f" (sample {step.sample})"
+    if step.sample is not None:
+        return f" (sample {step.sample})"
+    return " (all samples)" if batch is None or batch.is_everything else " (the batch)"
 
 
 def shown_samples(count: int) -> list[int | None]:

@@ -61,7 +61,7 @@ def render_latex(trace: Trace, precision: int = 3) -> str:
             if headed:
                 out += [rf"\subsection*{{{_tex_sample_heading(net, sample, precision)}}}", ""]
             for step in group:
-                out += _tex_step(step, precision, labelled=labelled)
+                out += _tex_step(step, precision, labelled=labelled, batch=net.batch)
     out += _tex_summary(trace, precision)
     out += [r"\end{document}", ""]
     return "\n".join(out)
@@ -77,7 +77,7 @@ def _tex_param(ref: ParamRef) -> str:
 
 def _tex_sample_heading(net: Network, sample: int | None, precision: int) -> str:
     if sample is None:
-        return handout.samples_together(net.n_samples)
+        return handout.samples_together(net.batch.size)
     x = _tex_vector(net.inputs[sample], precision)
     y = _tex_vector(net.targets[sample], precision)
     return f"Sample {sample}: ${{x = {x}}}$, ${{y = {y}}}$"

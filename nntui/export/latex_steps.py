@@ -7,6 +7,7 @@ mathematics of a sentence as `$…$` — and no Unicode string is read back."""
 
 from __future__ import annotations
 
+from nntui.engine.batches import Batch
 from nntui.engine.notation import elided, fill, unicode
 from nntui.engine.trace import Step
 from nntui.export import handout
@@ -16,7 +17,9 @@ from nntui.export import handout
 _LONG = 90
 
 
-def _tex_step(step: Step, precision: int, *, labelled: bool) -> list[str]:
+def _tex_step(
+    step: Step, precision: int, *, labelled: bool, batch: Batch | None = None
+) -> list[str]:
     """A step as LaTeX: `\\nnstep` with its sentence of why, then symbol = formula = numbers =
     result. A sum too long for a line shows its first terms, …, and the last."""
     full = step.substituted(precision)
@@ -28,7 +31,7 @@ def _tex_step(step: Step, precision: int, *, labelled: bool) -> list[str]:
     # The formula line is left out when it has no symbols to substitute (it would repeat).
     lines = [] if step.formula == full else [step.latex_formula(formula)]
     lines += [step.latex_substituted(precision, template), step.latex_result(precision)]
-    label = handout.sample_label(step, labelled)  # plain words and digits: nothing to escape
+    label = handout.sample_label(step, labelled, batch)  # words and digits: nothing to escape
     why = step.latex_reason(precision)
     head = [rf"\nnstep{{{step.index + 1}}}{{{label}.\enspace {why}}}"]
     lhs = step.latex_symbol()

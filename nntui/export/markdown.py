@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from nntui.engine.batches import Batch
 from nntui.engine.network import Network, ParamRef
 from nntui.engine.numbers import fmt_operand, fmt_result
 from nntui.engine.ops.activations import activation
@@ -45,25 +46,25 @@ def render_markdown(trace: Trace, precision: int = 3) -> str:
             if headed:
                 out += [f"### {_md(_sample_heading(net, sample, precision))}", ""]
             for step in group:
-                out += _md_step(step, precision, labelled=labelled)
+                out += _md_step(step, precision, labelled=labelled, batch=net.batch)
     out += _md_summary(trace, precision)
     return "\n".join(out).rstrip() + "\n"
 
 
 def _sample_heading(net: Network, sample: int | None, precision: int) -> str:
     if sample is None:
-        return handout.samples_together(net.n_samples)
+        return handout.samples_together(net.batch.size)
     x = handout.vector_text(net.inputs[sample], precision)
     y = handout.vector_text(net.targets[sample], precision)
     return f"Sample {sample}: x = {x}, y = {y}"
 
 
-def _md_step(step: Step, precision: int, *, labelled: bool) -> list[str]:
+def _md_step(step: Step, precision: int, *, labelled: bool, batch: Batch) -> list[str]:
     text = step.text(precision)
     symbolic = f"{step.symbol} = {step.formula}"
     # The formula line is left out when it has no symbols to substitute (it would repeat).
     lines = [text] if text == f"{symbolic} = {step.result(precision)}" else [symbolic, text]
-    label = f"**Step {step.index + 1}**{handout.sample_label(step, labelled)}."  # as the app counts
+    label = f"**Step {step.index + 1}**{handout.sample_label(step, labelled, batch)}."  # 1-based
     return [f"{label} {_md(step.reason(precision))}", "", "```text", *lines, "```", ""]
 
 

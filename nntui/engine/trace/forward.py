@@ -303,7 +303,7 @@ class ForwardSteps(StepWriter):
         why = (
             f"The batch loss is the {how} of the {count} samples' losses."
             if batch.is_everything
-            else f"The batch loss is the {how} of the losses of this {batch.describe()}."
+            else f"The batch loss is the {how} of the losses of {batch.describe()}."
         )
         self.add(
             phase=phase,
