@@ -417,3 +417,15 @@ def test_a_big_batch_traces_its_first_samples_and_sums_the_rest() -> None:
     batch_loss = next(s for s in second.steps if s.kind == "batch_loss")
     assert "the other 6 samples" in batch_loss.formula
     assert batch_loss.value == pytest.approx(second.loss, rel=1e-12)
+
+
+def test_batches_follow_spec_6s_example() -> None:
+    """batch_size = 3 over 7 samples: samples 0-2, 3-5, 6, then 0-2 again."""
+    from nntui.engine.batches import batch_at, batch_count
+
+    assert batch_count(7, 3) == 3 and batch_count(7, None) == 1 and batch_count(7, 7) == 1
+    firsts = [tuple(batch_at(7, 3, t).samples) for t in range(5)]
+    assert firsts == [(0, 1, 2), (3, 4, 5), (6,), (0, 1, 2), (3, 4, 5)]
+    assert batch_at(7, None, 5).samples == range(7) and batch_at(7, None, 5).is_everything
+    assert batch_at(7, 3, 2).describe() == "batch 3 of 3 (sample 6)"
+    assert batch_at(7, 3, 2).to_json() == {"index": 2, "count": 3, "first": 6, "last": 6}
