@@ -429,3 +429,12 @@ def test_batches_follow_spec_6s_example() -> None:
     assert batch_at(7, None, 5).samples == range(7) and batch_at(7, None, 5).is_everything
     assert batch_at(7, 3, 2).describe() == "batch 3 of 3 (sample 6)"
     assert batch_at(7, 3, 2).to_json() == {"index": 2, "count": 3, "first": 6, "last": 6}
+
+
+def test_a_network_with_its_run_state_pickles() -> None:
+    import pickle
+
+    trained = train(PRESETS["xor-adam"].build(), 3).network
+    again = pickle.loads(pickle.dumps(trained))
+    assert again.state.same_as(trained.state) and again.t == 3
+    assert again.optimizer == trained.optimizer and again.same_as(trained)

@@ -44,6 +44,10 @@ class OptimizerState:
 
         return cls(0, {name: np.zeros(size) for name in settings.state_names})
 
+    def __reduce__(self) -> tuple[type[OptimizerState], tuple[int, dict[str, np.ndarray]]]:
+        """Pickled as t and a plain dict of its vectors (a mapping proxy cannot be)."""
+        return (type(self), (self.t, dict(self.buffers)))
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self.buffers[name]
 
