@@ -25,6 +25,10 @@ What a caller can rely on:
 Every error is an `OSError` (with `filename` set) for the caller to put into one line; the
 message is in `err.strerror`. Standard library only: the loader and the command line use it
 without NumPy.
+
+`within(root, path)` is the one check of where a file may be when nntui is confined to a
+directory (`nntui serve`, SPEC §8): the path, resolved (symbolic links followed, `..` taken),
+must lie under the root, resolved the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import os
 import secrets
 import stat
 
-__all__ = ["NotRegularFileError", "file_kind", "write_text_atomic"]
+__all__ = ["NotRegularFileError", "OutsideRootError", "file_kind", "within", "write_text_atomic"]
 
 #: The longest piece of the target's name kept in the temporary file's name (names are limited
 #: to 255 bytes on most file systems; the temporary name adds about 16 characters).
@@ -50,6 +54,25 @@ _NO_HARD_LINKS = {
     getattr(errno, "ENOTSUP", errno.EPERM),
     getattr(errno, "EOPNOTSUPP", errno.EPERM),
 }
+
+
+class OutsideRootError(PermissionError):
+    """A path that leads out of the directory nntui is confined to."""
+
+
+def within(root: str | os.PathLike[str] | None, path: str | os.PathLike[str]) -> str:
+    """`path` (relative to `root` when relative) resolved, if it lies under `root`; any path
+    when `root` is None. `OutsideRootError` otherwise — an absolute path elsewhere, `..` above
+    the root, or a symbolic link that leads out all count, since the resolved path is judged."""
+    if root is None:
+        return os.fspath(path)
+    base = os.path.realpath(root)
+    resolved = os.path.realpath(os.path.join(base, os.fspath(path)))
+    if os.path.commonpath([base, resolved]) != base:
+        raise OutsideRootError(
+            errno.EACCES, f"only files under {base} can be used here", os.fspath(path)
+        )
+    return resolved
 
 
 class NotRegularFileError(OSError):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nntui import files
-from nntui.files import NotRegularFileError, file_kind, write_text_atomic
+from nntui.files import NotRegularFileError, OutsideRootError, file_kind, within, write_text_atomic
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes, links and FIFOs")
 OLD = "old text: the lecturer's handout\n" * 100
@@ -339,3 +339,29 @@ def test_a_real_full_disk_and_read_only_file_system(tmp_path: Path) -> None:
         os.strerror(errno.EROFS),  # "Read-only file system"
         "the old handout",
     ]
+
+
+class TestWithin:
+    """`within(root, path)`: the one check of where a file may be in a confined nntui."""
+
+    def test_any_path_without_a_root(self, tmp_path):
+        assert within(None, "/etc/passwd") == "/etc/passwd"
+
+    def test_a_relative_path_under_the_root(self, tmp_path):
+        assert within(tmp_path, "nets/a.toml") == str(tmp_path.resolve() / "nets" / "a.toml")
+
+    @pytest.mark.parametrize("path", ["../x.toml", "/etc/passwd", "a/../../x.toml", ".."])
+    def test_paths_leading_out_are_refused(self, tmp_path, path):
+        with pytest.raises(OutsideRootError) as caught:
+            within(tmp_path / "root", path)
+        assert caught.value.filename == path
+
+    def test_a_symbolic_link_leading_out_is_refused(self, tmp_path):
+        root = tmp_path / "root"
+        root.mkdir()
+        (root / "out").symlink_to(tmp_path)
+        with pytest.raises(OutsideRootError):
+            within(root, "out/secret.toml")
+
+    def test_the_root_itself_is_inside(self, tmp_path):
+        assert within(tmp_path, ".") == str(tmp_path.resolve())
