@@ -94,7 +94,7 @@ class ParamKnown:
     name: str  # in the network's one style (`w100`, `w2_0_10`)
     value: float  # the value the iteration starts from
     grad: float | None  # the batch gradient ∂E/∂parameter
-    delta: float | None  # Δ = −learning_rate·gradient (0 for a bias that is not updated)
+    delta: float | None  # Δ, the step: −learning_rate·gradient for plain SGD; see `Known.param`
     new: float | None  # the updated value
     current: bool  # the current step is about this parameter
 
@@ -294,22 +294,33 @@ class Known:
         index = self.index
         ref = index.params[row]
         old, grads, new_values = self.columns
+        value = float(old[row])
         grad = float(grads[row]) if index.grad_at[row] <= self.cursor else None
         new = delta = None
         if index.new_at[row] <= self.cursor:
             new = float(new_values[row])
-            fixed = ref.kind == "bias" and not self.network.update_biases
-            delta = 0.0 if fixed else -self.network.learning_rate * float(grads[row])
+            delta = self._step(ref, float(grads[row]), value, new)
         current = self.current_rows
         return ParamKnown(
             ref=ref,
             name=index.params.name_of(ref),
-            value=float(old[row]),
+            value=value,
             grad=grad,
             delta=delta,
             new=new,
             current=current is not None and current[0] <= row < current[1],
         )
+
+    def _step(self, ref: ParamRef, grad: float, value: float, new: float) -> float:
+        """Δ as the ledger shows it: plain SGD's −µ·∂E/∂θ (0 for a bias that is not updated),
+        or with another optimizer (momentum, Adam…) the step it took, θ* − θ."""
+        assert self.trace is not None  # an update is shown: the trace is built
+        network = self.trace.network
+        if not network.optimizer.is_plain_sgd:
+            return new - value
+        if ref.kind == "bias" and not network.update_biases:
+            return 0.0
+        return -network.learning_rate * grad
 
 
 def _edge_matches(edge: Edge, layer: int, neuron: int, source: int | None) -> bool:

@@ -127,6 +127,25 @@ def test_a_bias_that_is_not_updated_has_no_delta() -> None:
     assert b10.delta == 0.0 and b10.new == b10.value
 
 
+@pytest.mark.parametrize("name", ["xor-momentum", "xor-adam"])
+def test_with_another_optimizer_delta_is_the_step_it_took(name: str) -> None:
+    """Δ is what the update did, θ* − θ from the engine's updated network, not −µ·∂E/∂θ."""
+    session = Session(PRESETS[name].build())
+    assert not session.network.optimizer.is_plain_sgd
+    for _ in range(2):  # the second iteration: momentum and Adam have a history by then
+        session.finish()
+        known = session.view()
+        after = session.trace.network_after
+        for row in range(len(known.rows)):
+            param = known.param(row)
+            assert param.new == after.value_of(param.ref)
+            assert param.delta == param.new - param.value
+        session.next()
+    moved = [known.param(row) for row in range(len(known.rows))]
+    rate = session.network.learning_rate
+    assert any(p.grad and p.delta != -rate * p.grad for p in moved)
+
+
 def test_the_check_shows_the_updated_forward_pass_and_no_backward_values() -> None:
     session = Session(worked_example())
     trace = session.trace

@@ -59,7 +59,8 @@ def row_width(known: Known) -> int:
 
 
 class Ledger(KnownView, ScrollView, can_focus=False):
-    """Every parameter's value, gradient, Δ = −learning_rate·gradient and new value.
+    """Every parameter's value, gradient, Δ (−learning_rate·gradient for plain SGD, the
+    optimizer's step otherwise) and new value.
 
     Not focusable: the arrow keys belong to the debugger; the mouse wheel scrolls it.
     """
