@@ -211,35 +211,34 @@ def param_tables(trace: Trace) -> list[ParamTable]:
     """Δ = −µ·∂E/∂θ (0 for a fixed bias), as the ledger shows it, or with another optimizer
     its step θ* − θ; every number the engine's."""
     net, after, grads = trace.network, trace.network_after, trace.backward
-    plain = net.optimizer.is_plain_sgd
+    layout = net.layout  # the one order: a layer's weights row by row, then its biases
+    olds, news = net.flat(), after.flat()
+    if net.optimizer.is_plain_sgd:
+        all_deltas = -net.learning_rate * layout.flatten(grads.weights, grads.biases)
+        if not net.update_biases:  # a fixed bias does not move: its Δ is 0
+            for biases in layout.unflatten(all_deltas)[1]:
+                biases[:] = 0.0
+    else:
+        all_deltas = news - olds
     tables = []
-    for index, (layer, new) in enumerate(zip(net.layers, after.layers, strict=True)):
-        size, fan_in = layer.weights.shape
-        biases = -net.learning_rate * grads.biases[index]
-        if not net.update_biases:
-            biases = np.zeros_like(biases)
-        # The ledger's order: the weights row by row, then the biases.
-        deltas = np.concatenate([-net.learning_rate * grads.weights[index].ravel(), biases])
-        if not plain:
-            deltas = np.concatenate(
-                [(new.weights - layer.weights).ravel(), new.biases - layer.biases]
-            )
-        olds = np.concatenate([layer.weights.ravel(), layer.biases])
-        news = np.concatenate([new.weights.ravel(), new.biases])
+    for index in range(len(net.layers)):
+        start, stop = layout.layer_span(index)
+        deltas = all_deltas[start:stop]
         count = deltas.size
         if count <= MAX_PARAMS_LISTED:
             listed = np.arange(count)
         else:  # the ones that moved most, in the ledger's order
             listed = np.sort(np.argsort(-np.abs(deltas), kind="stable")[:PARAMS_LISTED])
         rest = np.setdiff1d(np.arange(count), listed)
-        rows = []
-        for k in listed.tolist():
-            ref = (
-                ParamRef(index, "weight", k // fan_in, k % fan_in)
-                if k < size * fan_in
-                else ParamRef(index, "bias", k - size * fan_in)
+        rows = [
+            (
+                layout.ref_at(start + k),
+                float(olds[start + k]),
+                float(deltas[k]),
+                float(news[start + k]),
             )
-            rows.append((ref, float(olds[k]), float(deltas[k]), float(news[k])))
+            for k in listed.tolist()
+        ]
         bound = float(np.max(np.abs(deltas[rest]))) if rest.size else 0.0
         tables.append(ParamTable(index, count, rows, int(rest.size), bound))
     return tables
