@@ -190,7 +190,7 @@ def _slope_kernel(slope: Slope) -> BackwardKernel:
     def build(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
         import numpy as np
 
-        return lambda g: np.multiply(g, slope(z, a), g)
+        return lambda grad: np.multiply(grad, slope(z, a), grad)
 
     return build
 
@@ -254,9 +254,9 @@ def _relu_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
 
     mask = np.empty(z.shape, dtype=bool)
 
-    def relu(g: np.ndarray) -> None:
+    def relu(grad: np.ndarray) -> None:
         np.greater(z, 0.0, mask)
-        np.multiply(g, mask, g)
+        np.multiply(grad, mask, grad)
 
     return relu
 
@@ -397,10 +397,10 @@ def _sigmoid_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], An
     one = np.array(1.0)
     slope = np.empty_like(z)
 
-    def sigmoid(g: np.ndarray) -> None:
+    def sigmoid(grad: np.ndarray) -> None:
         np.subtract(one, a, slope)
         np.multiply(slope, a, slope)
-        np.multiply(g, slope, g)
+        np.multiply(grad, slope, grad)
 
     return sigmoid
 
@@ -474,10 +474,10 @@ def _tanh_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
     one = np.array(1.0)
     slope = np.empty_like(z)
 
-    def tanh(g: np.ndarray) -> None:
+    def tanh(grad: np.ndarray) -> None:
         np.multiply(a, a, slope)
         np.subtract(one, slope, slope)
-        np.multiply(g, slope, g)
+        np.multiply(grad, slope, grad)
 
     return tanh
 
@@ -532,11 +532,11 @@ def _softmax_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], An
     product = np.empty_like(z)
     dot = np.empty((1, z.shape[1]))
 
-    def softmax(g: np.ndarray) -> None:
-        np.multiply(g, a, product)
+    def softmax(grad: np.ndarray) -> None:
+        np.multiply(grad, a, product)
         np.add.reduce(product, axis=0, keepdims=True, out=dot)
-        np.subtract(g, dot, g)
-        np.multiply(g, a, g)
+        np.subtract(grad, dot, grad)
+        np.multiply(grad, a, grad)
 
     return softmax
 
@@ -597,10 +597,10 @@ def _elu_backward(z: np.ndarray, a: np.ndarray) -> Callable[[np.ndarray], Any]:
 
     slope = np.empty_like(z)
 
-    def elu(g: np.ndarray) -> None:
+    def elu(grad: np.ndarray) -> None:
         np.minimum(z, 0.0, out=slope)
         np.exp(slope, slope)
-        np.multiply(g, slope, g)
+        np.multiply(grad, slope, grad)
 
     return elu
 
@@ -691,8 +691,8 @@ def _silu_value(z: np.ndarray) -> np.ndarray:
 
 def _silu_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     """(z·σ(z))′ = σ(z) + z·σ(z)·(1 − σ(z)) = σ(z)·(1 + z·(1 − σ(z)))."""
-    s = sigmoid(z)
-    return s * (1.0 + z * (1.0 - s))
+    sig = sigmoid(z)
+    return sig * (1.0 + z * (1.0 - sig))
 
 
 _SILU_SLOPE = Func("silu′", r"\operatorname{silu}'")
