@@ -20,7 +20,7 @@ import numpy as np
 
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
-from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity
+from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity, ParamRef
 from nntui.engine.trace import (
     Step,
     Trace,
@@ -31,7 +31,47 @@ from nntui.engine.trace import (
 from nntui.trace_index import LedgerRows, TraceIndex
 from nntui.view_state import Known, known_at
 
-__all__ = ["MAX_PRECISION", "MIN_PRECISION", "LedgerRows", "Session", "TraceIndex", "index_trace"]
+__all__ = [
+    "LEARNING_RATE",
+    "MAX_PRECISION",
+    "MIN_PRECISION",
+    "Editable",
+    "InputRef",
+    "LearningRateRef",
+    "LedgerRows",
+    "Session",
+    "TargetRef",
+    "TraceIndex",
+    "index_trace",
+]
+
+
+@dataclass(frozen=True)
+class InputRef:
+    """Input `index` of sample `sample` (x), as something the user can select and edit."""
+
+    sample: int
+    index: int
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """Target `index` of sample `sample` (y), as something the user can select and edit."""
+
+    sample: int
+    index: int
+
+
+@dataclass(frozen=True)
+class LearningRateRef:
+    """The learning rate, as something the user can select and edit (there is one)."""
+
+
+LEARNING_RATE = LearningRateRef()
+
+#: One number the user can select and edit: a weight or a bias, an input, a target, the
+#: learning rate.
+Editable = ParamRef | InputRef | TargetRef | LearningRateRef
 
 #: A granularity with more steps than this is skipped by `cycle_granularity`: building it
 #: would freeze the screen, and nobody steps through it key by key.
@@ -58,6 +98,8 @@ class _Snapshot:
     cursor: int
     points: tuple[float, ...]
     message: str | None
+    edited: frozenset[Editable]
+    changed: frozenset[ParamRef]
 
 
 def index_trace(trace: Trace) -> TraceIndex:
@@ -152,6 +194,13 @@ class Session:
     message: str | None = field(init=False, default=None)
     #: The samples whose own steps are traced; None: the first ones (`default_samples`).
     samples: tuple[int, ...] | None = field(init=False, default=None)
+    #: The numbers edited since the network was opened (or last reset, or since the last
+    #: architecture edit, after which the old references no longer name the same numbers):
+    #: the graph and the ledger mark them.
+    edited: frozenset[Editable] = field(init=False, default=frozenset())
+    #: The parameters the last completed iteration (or training run) changed: marked until
+    #: the next one, so the eye finds them without reading every number.
+    changed: frozenset[ParamRef] = field(init=False, default=frozenset())
     _points: tuple[float, ...] = field(init=False, default=())
     _past: list[_Snapshot] = field(init=False, default_factory=list)
     _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
@@ -237,8 +286,8 @@ class Session:
         iteration whose step diverged never completes)."""
         if not self.complete or self.trace.problem is not None:
             return self._points
-        start = self._points or (self.trace.loss,)
-        return (*start, self.trace.loss_after)
+        start = self._points or (self.trace.training_loss,)
+        return (*start, self.trace.training_loss_after)
 
     @property
     def shown_loss(self) -> float | None:
@@ -264,6 +313,8 @@ class Session:
             self.message,
             id(self.network),  # with the granularity, this says which trace is on screen
             self.trace.samples,
+            self.edited,
+            self.changed,
         )
 
     # -- moving ---------------------------------------------------------------------------------
@@ -300,7 +351,9 @@ class Session:
         self._points = self.loss_history
         self.iteration += 1
         self.message = None
+        before = self.network
         self._start(self.trace.network_after)
+        self.changed = changed_parameters(before, self.network)
 
     def back(self) -> None:
         """One step back; before the first step, back to where the previous action left off."""
@@ -332,6 +385,8 @@ class Session:
         self.iteration = 1
         self._points = ()
         self.message = None
+        self.edited = frozenset()
+        self.changed = frozenset()
         self._start(self.initial)
 
     def open(self, network: Network) -> None:
@@ -343,7 +398,45 @@ class Session:
         self.iteration = 1
         self._points = ()
         self.message = None
+        self.edited = frozenset()
+        self.changed = frozenset()
         self._start(network)
+
+    # -- asking "what if?" ------------------------------------------------------------------------
+    def edit(self, network: Network, what: Editable | None = None) -> None:
+        """Go on from `network`, an edit of the one this iteration starts from (an engine edit
+        of `self.network`): the iteration is traced again from READY with it, its loss history
+        kept; `back` returns to exactly the state before. `what` is the number edited — marked
+        from now on — or None for an edit of the architecture, after which the old references
+        no longer name the same numbers (nothing stays marked) and the samples stepped through
+        start again from the first ones."""
+        self._push()
+        self.message = None
+        self.changed = frozenset()
+        if what is None:
+            self.edited = frozenset()
+            self.samples = None
+            if self.too_many(self._granularity):
+                self.granularity = default_granularity(network)
+        else:
+            self.edited = self.edited | {what}
+        self._start(network)
+
+    def value_of(self, what: Editable) -> float:
+        """The number `what` names in the network this iteration starts from."""
+        net = self.network
+        if isinstance(what, ParamRef):
+            layer = net.layers[what.layer]
+            assert what.neuron is not None
+            if what.kind == "bias":
+                return float(layer.biases[what.neuron])
+            assert what.input is not None
+            return float(layer.weights[what.neuron, what.input])
+        if isinstance(what, InputRef):
+            return float(net.inputs[what.sample][what.index])
+        if isinstance(what, TargetRef):
+            return float(net.targets[what.sample][what.index])
+        return float(net.learning_rate)
 
     def set_granularity(self, granularity: Granularity) -> None:
         """Re-cut the current iteration into steps of another size, keeping the progress:
@@ -392,9 +485,15 @@ class Session:
 
     # -- which samples are stepped through -------------------------------------------------------
     @property
+    def _batch_samples(self) -> range:
+        """The samples of this iteration's batch (all of them without mini-batches): the
+        windows range over these, as only they have steps of their own."""
+        return self.trace.step_batch.samples
+
+    @property
     def sample_windows(self) -> int:
-        """How many windows of `TRACE_SAMPLES` samples the data set has (1: all are traced)."""
-        return -(-self.network.n_samples // TRACE_SAMPLES)
+        """How many windows of `TRACE_SAMPLES` samples the batch has (1: all are traced)."""
+        return -(-len(self._batch_samples) // TRACE_SAMPLES)
 
     @property
     def first_sample(self) -> int:
@@ -403,18 +502,19 @@ class Session:
 
     @property
     def sample_window(self) -> int:
-        """Which window of samples the trace steps through (0 for the first)."""
-        return self.trace.samples[0] // TRACE_SAMPLES
+        """Which window of the batch's samples the trace steps through (0 for the first)."""
+        return (self.trace.samples[0] - self._batch_samples.start) // TRACE_SAMPLES
 
     def show_samples(self, window: int) -> None:
-        """Step through window `window` of the samples (samples 16·window … 16·window + 15)
-        from the start of this iteration; `back` returns to the samples before."""
+        """Step through window `window` of the batch's samples (its samples 16·window …
+        16·window + 15) from the start of this iteration; `back` returns to the samples
+        before."""
         window = max(0, min(self.sample_windows - 1, window))
         if window == self.sample_window:
             return
         self._push()
-        first = window * TRACE_SAMPLES
-        self.samples = tuple(range(first, min(first + TRACE_SAMPLES, self.network.n_samples)))
+        batch = self._batch_samples
+        self.samples = tuple(batch[window * TRACE_SAMPLES : (window + 1) * TRACE_SAMPLES])
         self._start(self.network)
 
     def more_precision(self) -> None:
@@ -457,7 +557,9 @@ class Session:
         self._points = points
         self.iteration = iteration + steps_done
         self.message = message
+        before = self.network
         self._start(network)
+        self.changed = changed_parameters(before, network)
 
     # -- history --------------------------------------------------------------------------------
     def _push(self) -> None:
@@ -472,6 +574,8 @@ class Session:
                 self.cursor,
                 self._points,
                 self.message,
+                self.edited,
+                self.changed,
             )
         )
         if len(self._past) > KEEP_TRACES:
@@ -487,6 +591,8 @@ class Session:
         self._points = snap.points
         self.message = snap.message
         self.samples = snap.samples
+        self.edited = snap.edited
+        self.changed = snap.changed
         trace = snap.trace
         if trace is None or trace.granularity != snap.granularity:
             trace = build_trace(snap.network, snap.granularity, snap.samples)
@@ -495,6 +601,20 @@ class Session:
 
 
 _BIG = 1 << 62
+
+
+def changed_parameters(before: Network, after: Network) -> frozenset[ParamRef]:
+    """Every weight and bias whose value differs between two networks of the same shape
+    (none when the shapes differ: then nothing is comparable)."""
+    if before.shape != after.shape:
+        return frozenset()
+    changed: set[ParamRef] = set()
+    for index, (old, new) in enumerate(zip(before.layers, after.layers, strict=True)):
+        for neuron, source in zip(*np.nonzero(old.weights != new.weights), strict=True):
+            changed.add(ParamRef(index, "weight", int(neuron), int(source)))
+        for neuron in np.flatnonzero(old.biases != new.biases):
+            changed.add(ParamRef(index, "bias", int(neuron)))
+    return frozenset(changed)
 
 
 def _same_state(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
