@@ -5,6 +5,7 @@ is imported (`empty_index`: the index of an iteration none of whose steps is bui
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from nntui.engine.network import Network
+    from nntui.engine.ops.optimizers import OptimizerSettings
+    from nntui.engine.trace import Trace
 
     class StepByRow(Protocol):
         """A step index for every ledger row: a NumPy array of int64 for a real trace, a list
@@ -122,3 +125,93 @@ def empty_index(net: Network | NetworkSpec) -> TraceIndex:
     # `index_trace` gives rows no step covers the step count, here 0: never ≤ the cursor (−1).
     never = [0] * len(params)
     return TraceIndex({}, params, never, never, {}, (), (), {}, ())
+
+
+# -- the optimizer's columns of the ledger -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartColumn:
+    """A ledger column for one part of an optimizer's update (SPEC §6) before the step Δ: the
+    velocity; Adam's m, v, m̂, v̂; … `symbol` heads the column ("m̂"), `title` says what it
+    is ("average of g, unbiased"), `kind` is the trace step that computes it ("m_hat").
+    `carried` parts are the run's state, kept from step to step (v, m, v): the ledger shows
+    them first when it is short of room, since they are what the optimizer remembers."""
+
+    symbol: str
+    title: str
+    kind: str
+    carried: bool
+
+
+@dataclass(frozen=True, eq=False)
+class UpdateIndex:
+    """The optimizer's numbers of one trace in ledger order, and when each is shown.
+
+    `values[c][row]` is column `c`'s number of the parameter in `row` (NaN for a part a fixed
+    bias has none of), `shown_at[c][row]` the index of the step that computes it. A fixed bias
+    has no step of its parts: its numbers are shown with its new value (its state unchanged).
+    Empty for plain SGD, whose update is one step."""
+
+    columns: tuple[PartColumn, ...]
+    values: tuple[StepByRow, ...]
+    shown_at: tuple[StepByRow, ...]
+
+
+NO_PARTS = UpdateIndex((), (), ())
+
+_update_indexes: weakref.WeakKeyDictionary[Trace, UpdateIndex] = weakref.WeakKeyDictionary()
+
+
+def update_index(trace: Trace, rows: LedgerRows, new_at: StepByRow) -> UpdateIndex:
+    """`trace`'s `UpdateIndex`, worked out on first asking and kept as long as the trace is
+    (every key press asks again; this walks the steps once per trace). `new_at` is the trace
+    index's, the step of each row's new value."""
+    known = _update_indexes.get(trace)
+    if known is None:
+        known = _index_update(trace, rows, new_at)
+        _update_indexes[trace] = known
+    return known
+
+
+def _index_update(trace: Trace, rows: LedgerRows, new_at: StepByRow) -> UpdateIndex:
+    import numpy as np
+
+    columns = part_columns(trace.optimizer)
+    if not columns:
+        return NO_PARTS
+    values = tuple(
+        ledger_order(update.weights, update.biases) for update in trace.update_columns[:-1]
+    )
+    column_of = {column.kind: k for k, column in enumerate(columns)}
+    shown_at = [np.array(new_at, dtype=np.int64) for _ in columns]
+    for step in trace.steps:
+        k = column_of.get(step.kind)
+        if k is None or step.param is None or step.phase != "update":
+            continue
+        start, stop = rows.rows_covered(step.param)
+        shown_at[k][start:stop] = step.index
+    return UpdateIndex(columns, values, tuple(shown_at))
+
+
+def part_columns(settings: OptimizerSettings | None) -> tuple[PartColumn, ...]:
+    """The ledger's columns for the parts of an update by `settings` (None: plain SGD, as a
+    network file without `[optimizer]` reads), before the new value; none for plain SGD."""
+    if settings is None or settings.is_plain_sgd:
+        return ()
+    from nntui.engine.notation import unicode
+
+    parts = settings.record.parts(settings)[:-1]  # the last is the new value, the ledger's own
+    return tuple(
+        PartColumn(unicode(part.symbol), part.title, part.kind, part.state is not None)
+        for part in parts
+    )
+
+
+def ledger_order(weights: Sequence[Any], biases: Sequence[Any]) -> Any:
+    """Per-layer arrays (weights, biases) as one flat vector in ledger order: the output layer
+    first, each layer's weights row by row, then its biases."""
+    import numpy as np
+
+    pairs = zip(reversed(weights), reversed(biases), strict=True)
+    return np.concatenate([np.concatenate([np.ravel(w), np.ravel(b)]) for w, b in pairs])

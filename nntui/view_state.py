@@ -15,19 +15,31 @@ parameter it answers on demand — a ledger of 100,000 parameters draws a screen
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nntui.engine.batches import Batch, batch_at
 from nntui.engine.ops.activations import activation
 from nntui.engine.spec import Granularity, NetworkSpec, ParamRef
-from nntui.trace_index import LedgerRows, TraceIndex
+from nntui.trace_index import (
+    NO_PARTS,
+    LedgerRows,
+    PartColumn,
+    TraceIndex,
+    UpdateIndex,
+    part_columns,
+    update_index,
+)
 
 # For the type checker only: NumPy is not imported before the first frame, and the protocols
 # would cost that frame time for nothing.
 if TYPE_CHECKING:
     from typing import Protocol
 
+    from nntui.engine.evaluation import Scores
     from nntui.engine.network import Network
     from nntui.engine.trace import Edge, Step, Trace
 
@@ -66,7 +78,7 @@ if TYPE_CHECKING:
         def ledger_columns(self) -> tuple[Column, Column, Column]: ...
 
 
-__all__ = ["Known", "LossKnown", "NeuronKnown", "ParamKnown", "known_at"]
+__all__ = ["Known", "LossKnown", "NeuronKnown", "ParamKnown", "PartColumn", "known_at"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,10 @@ class ParamKnown:
     delta: float | None  # Δ, the step: −learning_rate·gradient for plain SGD; see `Known.param`
     new: float | None  # the updated value
     current: bool  # the current step is about this parameter
+    #: The optimizer's parts before Δ, one per `Known.part_columns` (velocity; m, v, m̂, v̂):
+    #: None until the step that computes it, NaN for a part a fixed bias has none of. Empty
+    #: for plain SGD.
+    parts: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,10 @@ class Known:
     loss_history: tuple[float, ...]
     warning: str | None  # why the iteration cannot go on, or how a training run ended
     columns: tuple[Column, Column, Column]  # old value, gradient, new value, by ledger row
+    #: The test loss after each completed iteration, beside `loss_history`, as the session
+    #: records it (None where it has none); None when the session records none at all, and
+    #: `test_history` says what the networks on screen give.
+    recorded_test_history: tuple[float | None, ...] | None = None
 
     # -- the title ----------------------------------------------------------------------------
     @property
@@ -150,6 +170,29 @@ class Known:
     def phase_steps(self) -> int | None:
         """How many steps the step's phase has (None when ready)."""
         return None if self.step is None else self.index.phase_total[self.step.phase]
+
+    @property
+    def optimizer(self) -> str | None:
+        """The optimizer and its hyper-parameters not at their defaults (`adam`, `sgd (ρ =
+        0.9)`); None for plain SGD, which the title does not name."""
+        settings = self.network.optimizer
+        if settings is None or settings.is_plain_sgd:  # a spec without [optimizer]: None
+            return None
+        return str(settings.summary())
+
+    @property
+    def t(self) -> int:
+        """The number t of the training step on screen: 1 for the first step of a run."""
+        return 1 if self.trace is None else self.trace.t
+
+    @property
+    def batch(self) -> Batch:
+        """The samples the step on screen trains on: its mini-batch, or every sample."""
+        if self.trace is not None:
+            return self.trace.step_batch
+        network = self.network  # the opening: a file's run starts at t = 0
+        assert isinstance(network, NetworkSpec)
+        return batch_at(network.n_samples, network.batch_size, 0)
 
     # -- the current step: what it reads and writes -------------------------------------------
     @property
@@ -289,6 +332,20 @@ class Known:
         """The ledger's rows: every parameter, output layer first."""
         return self.index.params
 
+    @property
+    def part_columns(self) -> tuple[PartColumn, ...]:
+        """The optimizer's columns between the gradient and Δ, in the order its update computes
+        them (velocity; Adam's m, v, m̂, v̂): what `ParamKnown.parts` holds. None for plain SGD."""
+        if self.trace is None:  # the opening: the file's optimizer, nothing computed yet
+            return part_columns(self.network.optimizer)
+        return self._updates.columns
+
+    @functools.cached_property
+    def _updates(self) -> UpdateIndex:
+        if self.trace is None:
+            return NO_PARTS
+        return update_index(self.trace, self.index.params, self.index.new_at)
+
     def param(self, row: int) -> ParamKnown:
         """Ledger row `row` as far as it is computed."""
         index = self.index
@@ -301,6 +358,13 @@ class Known:
             new = float(new_values[row])
             delta = self._step(ref, float(grads[row]), value, new)
         current = self.current_rows
+        updates = self._updates
+        parts: tuple[float | None, ...] = tuple(
+            float(values[row]) if shown_at[row] <= self.cursor else None
+            for values, shown_at in zip(updates.values, updates.shown_at, strict=True)
+        )
+        if self.trace is None:  # the opening: no part of the update is computed yet
+            parts = (None,) * len(self.part_columns)
         return ParamKnown(
             ref=ref,
             name=index.params.name_of(ref),
@@ -309,7 +373,60 @@ class Known:
             delta=delta,
             new=new,
             current=current is not None and current[0] <= row < current[1],
+            parts=parts,
         )
+
+    # -- the loss history ---------------------------------------------------------------------
+    @property
+    def has_test_set(self) -> bool:
+        """Whether the network holds samples out of training (SPEC §7): a test loss to show."""
+        return self.network.n_test_samples > 0
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the targets are classes (a data set's), so an accuracy means something."""
+        data = self.network.data
+        return data is not None and bool(data.is_classification)
+
+    @functools.cached_property
+    def scores(self) -> Scores | None:
+        """Loss and accuracy, on the training samples and the test samples, of the network
+        whose loss is the history's last point; None before there is a history, or when there
+        is neither a test set nor classes to score."""
+        network = self._latest_network
+        if network is None or not (self.has_test_set or self.is_classification):
+            return None
+        return _scores_of(network)
+
+    @functools.cached_property
+    def test_history(self) -> tuple[float | None, ...]:
+        """The test loss beside each point of `loss_history` (None where it is not known):
+        the session's record when it keeps one; else what the networks on screen give — the
+        test loss of the parameters this iteration started from and, once it is complete, of
+        the updated ones. Empty without a test set."""
+        points = len(self.loss_history)
+        if not self.has_test_set or points == 0:
+            return ()
+        if self.recorded_test_history is not None:
+            return self.recorded_test_history
+        history: list[float | None] = [None] * points
+        latest = self._latest_network
+        if latest is not None:
+            history[-1] = _scores_of(latest).test_loss
+            if latest is not self.network and points > 1:
+                assert not isinstance(self.network, NetworkSpec)
+                history[-2] = _scores_of(self.network).test_loss
+        return tuple(history)
+
+    @property
+    def _latest_network(self) -> Network | None:
+        """The network whose loss is the last point of the history: the updated one once the
+        iteration on screen is complete (and finite), else the one it starts from."""
+        trace = self.trace
+        if trace is None or not self.loss_history:
+            return None
+        complete = self.cursor == self.total_steps - 1 and trace.problem is None
+        return trace.network_after if complete else trace.network
 
     def _step(self, ref: ParamRef, grad: float, value: float, new: float) -> float:
         """Δ as the ledger shows it: plain SGD's −µ·∂E/∂θ (0 for a bias that is not updated),
@@ -329,6 +446,20 @@ def _edge_matches(edge: Edge, layer: int, neuron: int, source: int | None) -> bo
         and edge[1] in (None, neuron)
         and (source is None or edge[2] in (None, source))
     )
+
+
+#: Scores by network: every answer at a cursor asks again, and the parameters rarely change.
+_scores: weakref.WeakKeyDictionary[Network, Scores] = weakref.WeakKeyDictionary()
+
+
+def _scores_of(network: Network) -> Scores:
+    """`evaluation.scores(network)`, computed once per network."""
+    known = _scores.get(network)
+    if known is None:
+        from nntui.engine.evaluation import scores
+
+        known = _scores[network] = scores(network)
+    return known
 
 
 def known_at(shown: SessionLike) -> Known:
@@ -352,4 +483,7 @@ def known_at(shown: SessionLike) -> Known:
         loss_history=shown.loss_history,
         warning=shown.blocked or shown.message,
         columns=shown.ledger_columns(),
+        # A session that records the test loss per iteration says so; until then, see
+        # `Known.test_history`.
+        recorded_test_history=getattr(shown, "test_loss_history", None),
     )
