@@ -1,4 +1,5 @@
-"""The command line (SPEC §2): the debugger, `export`, `train`, `presets`, `new`.
+"""The command line (SPEC §2): the debugger, `export`, `train`, `presets`, `new`, `gradcheck`,
+`serve`.
 
 Every error is one line on stderr, `nntui: error: ...`, with exit status 2 and nothing on
 stdout; never a traceback, never a NumPy warning. Textual is only imported when the debugger
@@ -27,14 +28,16 @@ from nntui import __version__
 from nntui.engine.spec import PARAMETER_STEPS_UP_TO, TRACE_SAMPLES
 from nntui.engine.text import LINE_LIMIT, printable
 
-COMMANDS = ("export", "train", "presets", "new")
+COMMANDS = ("export", "train", "presets", "new", "gradcheck", "serve")
+GRADCHECK_FORMATS = ("text", "json")
+TOLERANCE_TEXT = "1e-6"  # gradcheck's tolerance as people write it (engine.gradcheck.TOLERANCE)
 EXPORT_FORMATS = ("json", "markdown", "latex")
 TRAIN_FORMATS = ("json", "text")
 GRANULARITIES = ("parameter", "neuron", "layer")
 MAX_PRECISION = 15
 
 EXIT_OK = 0
-EXIT_STOPPED = 1  # train: training diverged; export: the step is not finite
+EXIT_STOPPED = 1  # train: diverged; export: the step is not finite; gradcheck: disagreement
 EXIT_ERROR = 2  # bad input or arguments
 EXIT_INTERRUPTED = 130  # ctrl+c
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
@@ -48,7 +51,7 @@ EXIT_STATUS_TEXT = """exit status:
   0    success
   1    train: training stopped early because it diverged (the message says where);
        export: the step overflows (one of its numbers is not finite: the message names
-       it); nothing is written
+       it); nothing is written; gradcheck: the largest relative error exceeds 1e-6
   2    bad input: a malformed network file, an unknown preset, bad arguments, an
        output file that exists (without --force) or is the network itself,
        no terminal for the debugger; one line on stderr, 'nntui: error: ...', and
@@ -96,7 +99,10 @@ def _steps(text: str) -> int:
 def _main_parser() -> _Parser:
     parser = _Parser(
         prog="nntui",
-        usage="nntui [-h] [--version] [NET]\n       nntui {export,train,presets,new} [-h] ...",
+        usage=(
+            "nntui [-h] [--version] [NET]\n"
+            "       nntui {export,train,presets,new,gradcheck,serve} [-h] ..."
+        ),
         description=_wrap(
             "A terminal visual debugger for the arithmetic of a neural network: step through "
             "one training iteration number by number, export it as a worked example, or train."
@@ -109,6 +115,8 @@ def _main_parser() -> _Parser:
             "  nntui train [NET]      run N full-batch training steps as fast as possible\n"
             "  nntui presets          list the built-in networks\n"
             "  nntui new SHAPE        write a new network file, e.g. SHAPE 2-3-1\n"
+            "  nntui gradcheck [NET]  check backpropagation against finite differences\n"
+            "  nntui serve [NET]      the debugger in a web browser\n"
             "\n"
             "'nntui COMMAND --help' describes a command. A network file named like a command\n"
             "can be opened as ./export.\n\n" + EXIT_STATUS_TEXT
@@ -117,6 +125,8 @@ def _main_parser() -> _Parser:
     )
     parser.add_argument("net", nargs="?", metavar="NET", help=NET_HELP)
     parser.add_argument("--version", action="version", version=f"nntui {__version__}")
+    # `nntui serve` runs the debugger with this: only presets and files under DIR (SPEC §8).
+    parser.add_argument("--root", metavar="DIR", help=argparse.SUPPRESS)
     return parser
 
 
@@ -307,6 +317,69 @@ def _presets_parser() -> _Parser:
     )
 
 
+def _gradcheck_parser() -> _Parser:
+    parser = _Parser(
+        prog="nntui gradcheck",
+        description=_wrap(
+            "Check backpropagation against calculus: every parameter's gradient of the batch "
+            "loss as backprop computes it, beside its central finite difference and their "
+            "relative error, one line each; the last line names the largest relative error. "
+            "The exit status is 1 when it exceeds 1e-6."
+        ),
+        epilog=EXIT_STATUS_TEXT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("net", nargs="?", metavar="NET", help=NET_HELP)
+    parser.add_argument(
+        "--format",
+        choices=GRADCHECK_FORMATS,
+        default="text",
+        help="a table (text), or the nntui-gradcheck/1 JSON document; default: text",
+    )
+    return parser
+
+
+def _serve_parser() -> _Parser:
+    from nntui.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = _Parser(
+        prog="nntui serve",
+        description=_wrap(
+            "Serve the debugger on NET to web browsers (Textual's textual-serve, an optional "
+            "extra: pip install 'nntui[serve]'). Each browser tab runs its own debugger; its "
+            "user can open only presets and files under the directory nntui serve was started "
+            "in. ctrl+c stops the server."
+        ),
+        epilog=EXIT_STATUS_TEXT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("net", nargs="?", metavar="NET", help=NET_HELP)
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        metavar="H",
+        help=f"the address to listen on; default: {DEFAULT_HOST} (this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="P",
+        help=f"the port to listen on, 1 to 65535; default: {DEFAULT_PORT}",
+    )
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 65535, got {text!r}")
+    return value
+
+
 # -- running ----------------------------------------------------------------------------------
 
 
@@ -367,6 +440,10 @@ def _dispatch(args: list[str]) -> int:
         return _presets()
     if command == "new":
         return _new(_new_parser().parse_args(args[1:]))
+    if command == "gradcheck":
+        return _gradcheck(_gradcheck_parser().parse_args(args[1:]))
+    if command == "serve":
+        return _serve(_serve_parser().parse_args(args[1:]))
     return _debugger(_main_parser().parse_args(args))
 
 
@@ -405,9 +482,21 @@ def _emit(text: str) -> None:
 
 def _debugger(args: argparse.Namespace) -> int:
     net = _resolve(args.net, build=False)  # errors exit here, before the terminal is taken
+    source = args.net or "worked-example"
+    if args.root is not None:
+        from nntui.serve import run_confined
+
+        return run_confined(net, source=source, root=_root(args.root))
     from nntui.app.main import run_app
 
-    return run_app(net, source=args.net or "worked-example")
+    return run_app(net, source=source)
+
+
+def _root(text: str) -> str:
+    """`--root DIR`: an existing directory, absolute."""
+    if not os.path.isdir(text):
+        raise UsageError(f"--root: {text}: not a directory")
+    return os.path.abspath(text)
 
 
 def _samples(text: str) -> tuple[int, ...] | str:
@@ -772,6 +861,117 @@ def _train_with_progress(net: Any, steps: int) -> Any:
             on_progress=lambda done: progress.update(task, completed=done),
             progress_every=max(1, min(1000, steps // 100)),
         )
+
+
+# -- gradcheck and serve --------------------------------------------------------------------------
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from nntui.engine.gradcheck import check_gradients
+
+    net = _resolve(args.net)
+    name = printable(net.name or (args.net or "worked-example"), LINE_LIMIT)
+    if _stderr_is_terminal() and net.n_params * net.n_samples > 200_000:
+        result = _gradcheck_with_progress(net)
+    else:
+        result = check_gradients(net)
+    if args.format == "json":
+        _emit(_visible_document(_gradcheck_json(net, name, result), "json") + "\n")
+    else:
+        _emit("".join(printable(line) + "\n" for line in _gradcheck_lines(net, name, result)))
+    return EXIT_OK if result.passed else EXIT_STOPPED
+
+
+def _gradcheck_with_progress(net: Any) -> Any:
+    """`check_gradients` with a transient Rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from nntui.engine.gradcheck import check_gradients
+
+    progress = Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("gradcheck", total=net.n_params)
+        return check_gradients(
+            net, on_progress=lambda done, total: progress.update(task, completed=done)
+        )
+
+
+def _gradcheck_lines(net: Any, name: str, result: Any) -> list[str]:
+    """The table: a header, one line per parameter, then the verdict on the largest error."""
+    from nntui.engine.presets import shape_text
+
+    width = max(len("parameter"), *(len(check.name) for check in result.parameters))
+    lines = [
+        f"network: {name} ({shape_text(net)}), {_count(net.n_params, 'parameter')}, "
+        f"the loss of {net.batch.describe()}: {_loss(result.loss)}",
+        f"{'parameter':<{width}}  {'backprop':>22}  {'finite difference':>22}  relative error",
+    ]
+    for check in result.parameters:
+        difference = "—" if check.finite_difference is None else f"{check.finite_difference:.15g}"
+        error = "at a corner" if check.relative_error is None else f"{check.relative_error:.1e}"
+        lines.append(
+            f"{check.name:<{width}}  {check.backprop:>22.15g}  {difference:>22}  {error:>14}"
+        )
+    lines.append(_gradcheck_verdict(result))
+    return lines
+
+
+def _gradcheck_verdict(result: Any) -> str:
+    largest = result.largest
+    if not math.isfinite(result.loss):
+        return f"the loss is not finite ({result.loss}): no gradient can be checked"
+    if largest is None:
+        return "no parameter could be checked: every one sits on a corner of relu"
+    where = f"largest relative error: {largest.relative_error:.1e} ({largest.name})"
+    if result.passed:
+        return f"{where}, within {TOLERANCE_TEXT}: backprop agrees with the finite differences"
+    return f"{where}, above {TOLERANCE_TEXT}: backprop disagrees with the finite differences"
+
+
+def _gradcheck_json(net: Any, name: str, result: Any) -> str:
+    from nntui.engine.gradcheck import FLOOR, RELATIVE_STEPS, TOLERANCE
+    from nntui.export import json_safe
+
+    largest = result.largest
+    document = {
+        "format": "nntui-gradcheck/1",
+        "network": name,
+        "loss": result.loss,
+        "tolerance": TOLERANCE,
+        "relative_step": RELATIVE_STEPS[0],
+        "floor": FLOOR * result.scale,
+        "parameters": [
+            {
+                "name": check.name,
+                "backprop": check.backprop,
+                "finite_difference": check.finite_difference,
+                "relative_error": check.relative_error,
+            }
+            for check in result.parameters
+        ],
+        "largest": None
+        if largest is None
+        else {"name": largest.name, "relative_error": largest.relative_error},
+        "passed": result.passed,
+    }
+    return json.dumps(json_safe(document), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _resolve(args.net, build=False)  # a bad NET is refused before anything is served
+    from nntui.serve import ServeError, serve
+
+    try:
+        return serve(args.net, host=args.host, port=args.port, root=os.getcwd())
+    except ServeError as err:
+        raise UsageError(str(err)) from None
 
 
 # -- new ------------------------------------------------------------------------------------------
