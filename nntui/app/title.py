@@ -1,4 +1,5 @@
-"""The title bar: iteration, phase and step i/n, the loss shown, granularity and the network's
+"""The title bar: iteration, phase and step i/n, the loss shown, the optimizer and its step
+number t (unless plain SGD), the mini-batch (with mini-batches), granularity and the network's
 name — as many of them as fit, whole, most important first. It draws the app's `known`."""
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from nntui.engine.numbers import fmt_result
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.view_state import Known
 
-__all__ = ["TitleBar", "fit_title", "title_parts"]
+__all__ = ["TitleBar", "fit_title", "optimizer_parts", "title_parts"]
 
 
 def title_parts(known: Known, source: str) -> tuple[str, ...]:
     """The title's parts, most important first: iteration, phase and step, the loss shown,
-    the granularity and the network's name (else where it came from), made printable."""
+    the optimizer and t (`adam t=3`; plain SGD names none), the batch (`batch 2/3`; none
+    when every step uses every sample), the granularity and the network's name (else where
+    it came from), made printable."""
     if known.step is None:
         where: tuple[str, ...] = ("READY",)
     else:
@@ -32,7 +35,26 @@ def title_parts(known: Known, source: str) -> tuple[str, ...]:
     loss = known.loss
     loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, known.precision)}"
     name = printable(known.network.name or source, LINE_LIMIT)
-    return (f"iteration {known.iteration}", *where, loss_text, str(known.granularity), name)
+    return (
+        f"iteration {known.iteration}",
+        *where,
+        loss_text,
+        *optimizer_parts(known),
+        str(known.granularity),
+        name,
+    )
+
+
+def optimizer_parts(known: Known) -> tuple[str, ...]:
+    """`adam t=3` unless the update is plain SGD's, and `batch 2/3` with mini-batches: what
+    the step on screen does beyond SPEC §1's θ* = θ − µ·∂E/∂θ over every sample."""
+    parts = []
+    if known.optimizer is not None:
+        parts.append(f"{known.optimizer} t={known.t}")
+    batch = known.batch
+    if not batch.is_everything:
+        parts.append(f"batch {batch.index + 1}/{batch.count}")
+    return tuple(parts)
 
 
 def fit_title(parts: Sequence[str], width: int) -> str:
@@ -56,8 +78,8 @@ def fit_title(parts: Sequence[str], width: int) -> str:
 
 
 class TitleBar(KnownView, Widget):
-    """Iteration, phase and step i/n, current loss, granularity and the network's name — as
-    many of them as fit, whole, most important first."""
+    """Iteration, phase and step i/n, current loss, the optimizer and t, the batch, granularity
+    and the network's name — as many of them as fit, whole, most important first."""
 
     DEFAULT_CSS = """
     TitleBar {
