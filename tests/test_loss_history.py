@@ -112,7 +112,9 @@ def test_a_long_falling_run_is_readable_on_the_log_scale() -> None:
 
 
 def history(values: list[float], width: int = 41, height: int = 11, precision: int = 3) -> str:
-    session = SimpleNamespace(loss_history=tuple(values), precision=precision)
+    session = SimpleNamespace(
+        loss_history=tuple(values), precision=precision, test_history=(), scores=None
+    )
     return LossHistory(session).describe(width, height).plain  # type: ignore[arg-type]
 
 

@@ -1,4 +1,11 @@
-"""The loss after every completed iteration, as a bar plot with its numbers."""
+"""The loss after every completed iteration, as a bar plot with its numbers; with a test set
+(SPEC §7) the test loss beside it as a curve of marks over the bars, a legend with both latest
+values, and for classes the accuracy on the training and the test samples.
+
+The training loss keeps the bars it always had (a class reads a falling loss at a glance from
+them); the test loss is the dots over them, in another colour, on the same axis — so where the
+two part, the dots stand above the bars: the network fits its training samples better than
+the ones it has not seen."""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
@@ -13,9 +21,16 @@ from textual.widgets import Static
 from nntui.app.base import KnownView
 from nntui.engine.numbers import MINUS, fmt_result
 
+if TYPE_CHECKING:
+    from nntui.engine.evaluation import Scores
+
 _BARS = " ▁▂▃▄▅▆▇█"
 #: What a column shows for a loss that is not a number one can draw (inf, −inf, nan).
 NOT_FINITE = "×"
+#: The test loss's mark, drawn over the training loss's bars.
+TEST_MARK = "●"
+#: The styles of the training loss's bars, the test loss's marks and the non-finite columns.
+TRAIN_STYLE, TEST_STYLE, NOT_FINITE_STYLE = "bold", "bold magenta", "bold red"
 #: Finite positive losses spanning more decades than this are drawn on a log scale.
 LOG_DECADES = 2.0
 
@@ -43,25 +58,23 @@ def scale_of(values: Sequence[float]) -> Scale:
     return Scale(None, None, False)
 
 
-def bar_rows(values: Sequence[float], width: int, height: int) -> list[str]:
-    """The bar plot of `values` on `scale_of(values)`: `height` rows, top first, all of one
-    length, at most `width` columns. A longer history is sampled evenly, first and last point
-    included, and a column whose stretch of the history holds a value that is not finite
-    shows it as a column of × instead. A short history gets wider bars (up to 4 columns
-    each). Each finite value gets at least a sliver, so a tiny loss is still visible; zero
-    and negative values sit at the bottom of a log scale."""
+def bar_rows(
+    values: Sequence[float], width: int, height: int, scale: Scale | None = None
+) -> list[str]:
+    """The bar plot of `values` on `scale` (by default `scale_of(values)`): `height` rows, top
+    first, all of one length, at most `width` columns. A longer history is sampled evenly,
+    first and last point included, and a column whose stretch of the history holds a value
+    that is not finite shows it as a column of × instead. A short history gets wider bars (up
+    to 4 columns each). Each finite value gets at least a sliver, so a tiny loss is still
+    visible; zero and negative values sit at the bottom of a log scale."""
     width, height = max(1, width), max(1, height)
     if not values:
         return [""] * height
-    scale = scale_of(values)
+    scale = scale_of(values) if scale is None else scale
     top_level = height * 8
     levels = []
     for v in _columns(values, width):
-        if math.isfinite(v):
-            fraction = _fraction(v, scale)
-            levels.append(min(top_level, max(1, round(fraction * (top_level - 1)) + 1)))
-        else:
-            levels.append(-1)
+        levels.append(_level(v, scale, top_level) if math.isfinite(v) else -1)
     rows = []
     for row in range(height):
         floor = (height - 1 - row) * 8
@@ -74,21 +87,58 @@ def bar_rows(values: Sequence[float], width: int, height: int) -> list[str]:
     return rows
 
 
-def _columns(values: Sequence[float], width: int) -> list[float]:
-    """The value each column draws: every value (repeated up to 4 times) when they fit, else
-    an even sample whose columns show a non-finite value of their stretch if there is one."""
-    n = len(values)
+def mark_rows(values: Sequence[float | None], width: int, height: int, scale: Scale) -> list[str]:
+    """The test loss's marks for a plot `bar_rows(training, width, height, scale)` of a
+    training history as long as `values`: rows of the same size, a ● in each column at the
+    height of its value's bar top, blank elsewhere. A column whose own point has no value
+    (None: not recorded) takes the last one its stretch of the history has, if any; values
+    that are not finite are not marked (the legend writes them)."""
+    width, height = max(1, width), max(1, height)
+    if not values:
+        return [""] * height
+    top_level = height * 8
+    rows = []
+    marks: list[int | None] = []
+    for index, stretch in _picks(len(values), width):
+        own = values[index]
+        known = [values[k] for k in stretch if values[k] is not None]
+        value = own if own is not None else (known[-1] if known else None)
+        if value is None or not math.isfinite(value):
+            marks.append(None)
+        else:
+            marks.append(height - 1 - (_level(value, scale, top_level) - 1) // 8)
+    for row in range(height):
+        rows.append("".join(TEST_MARK if mark == row else " " for mark in marks))
+    return rows
+
+
+def _level(value: float, scale: Scale, top_level: int) -> int:
+    """How many eighths of a cell the bar of finite `value` fills: at least 1, a sliver."""
+    return min(top_level, max(1, round(_fraction(value, scale) * (top_level - 1)) + 1))
+
+
+def _picks(n: int, width: int) -> list[tuple[int, range]]:
+    """Which point of a history of `n` each column draws, and the stretch of the history it
+    stands for: every point (repeated up to 4 times) when they fit, else an even sample, each
+    column standing for the points nearer to its own sample than to its neighbours'."""
     if n <= width:
         repeat = max(1, min(4, width // n))
-        return [v for v in values for _ in range(repeat)]
+        return [(k, range(k, k + 1)) for k in range(n) for _ in range(repeat)]
     step = (n - 1) / (width - 1) if width > 1 else float(n - 1)
-    # Column k stands for the points nearer to its own sample than to its neighbours'.
     edges = [0, *(min(n, math.floor((k + 0.5) * step) + 1) for k in range(width - 1)), n]
+    return [
+        (min(n - 1, round(k * step)), range(edges[k], max(edges[k], edges[k + 1])))
+        for k in range(width)
+    ]
+
+
+def _columns(values: Sequence[float], width: int) -> list[float]:
+    """The value each column draws (`_picks`); a column whose stretch of the history holds a
+    value that is not finite shows it instead."""
     columns = []
-    for k in range(width):
-        stretch = values[edges[k] : max(edges[k], edges[k + 1])]
-        odd = [v for v in stretch if not math.isfinite(v)]
-        columns.append(odd[0] if odd else values[min(n - 1, round(k * step))])
+    for index, stretch in _picks(len(values), width):
+        odd = [values[k] for k in stretch if not math.isfinite(values[k])]
+        columns.append(odd[0] if odd else values[index])
     return columns
 
 
@@ -108,7 +158,8 @@ def _fraction(value: float, scale: Scale) -> float:
 
 
 class LossHistory(KnownView, Static):
-    """The loss before the first iteration, then after each completed one (and training)."""
+    """The loss before the first iteration, then after each completed one (and training);
+    with a test set, the test loss over it and, for classes, the accuracy."""
 
     _shown: tuple[object, ...] | None = None  # what is drawn now, to skip redrawing it
 
@@ -122,7 +173,7 @@ class LossHistory(KnownView, Static):
 
     def watch_known(self) -> None:
         known = self.known
-        key = (known.loss_history, known.precision, self.size)
+        key = (known.loss_history, known.precision, self.size, *self._test_facts())
         if key == self._shown:
             return  # most steps leave the history as it is
         self._shown = key
@@ -131,43 +182,107 @@ class LossHistory(KnownView, Static):
     def on_resize(self) -> None:
         self.watch_known()
 
+    def _test_facts(self) -> tuple[tuple[float | None, ...], Scores | None]:
+        """The test loss beside each point and the latest scores (none without a test set or
+        classes to score)."""
+        known = self.known
+        return known.test_history, known.scores
+
     def describe(self, width: int, height: int) -> Text:
         known = self.known
-        p = known.precision
         points = list(known.loss_history)
         text = Text()
         text.append("loss history", style="bold")
         if not points:
             text.append("\nno completed iteration yet: finish one (enter) or train (t)")
             return text
+        test, scores = self._test_facts()
+        tested = any(value is not None for value in test)
         iterations = len(points) - 1
-        scale = scale_of(points)
+        known_test = [value for value in test if value is not None]
+        scale = scale_of(points + known_test)
         header = f" · {iterations:,} iteration{'s' if iterations != 1 else ''}"
         if scale.log:
             fits = len("loss history") + len(header) + len(" · log scale") <= width
             header += " · log scale" if fits else " · log"
         text.append(header + "\n")
-        # The header, the plot, its x axis and the numbers, with a line to spare.
-        plot_height = max(1, height - 4)
+        if tested:
+            text.append_text(_legend(points[-1], known_test[-1], known.precision))
+            text.append("\n")
+        # The header (and legend), the plot, its x axis and the numbers, with a line to spare.
+        plot_height = max(1, height - (5 if tested else 4))
+        self._plot(text, points, test if tested else None, scale, width, plot_height)
+        accuracy = _accuracy(scores)
+        text.append(accuracy if accuracy else _numbers(points, known.precision, width))
+        return text
+
+    def _plot(
+        self,
+        text: Text,
+        points: list[float],
+        test: Sequence[float | None] | None,
+        scale: Scale,
+        width: int,
+        height: int,
+    ) -> None:
+        """The plot's rows, each after its y-axis label, and the x axis under them."""
         # The y axis: the top and bottom values to 3 significant digits (a bottom of 0.00034
         # or 1e−300 stays readable on a log scale), "log" between them.
         top, bottom = (_axis_label(v) for v in (scale.top, scale.bottom))
-        labels = [""] * plot_height
+        labels = [""] * height
         labels[0] = top
-        if plot_height > 1:
+        if height > 1:
             labels[-1] = bottom
-        if scale.log and plot_height > 2:
-            labels[plot_height // 2] = "log"
+        if scale.log and height > 2:
+            labels[height // 2] = "log"
         label_width = max(len(label) for label in labels)
-        rows = bar_rows(points, max(4, width - label_width - 1), plot_height)
-        for label, row in zip(labels, rows, strict=True):
+        columns = max(4, width - label_width - 1)
+        rows = bar_rows(points, columns, height, scale)
+        marks = mark_rows(test, columns, height, scale) if test is not None else None
+        for k, (label, row) in enumerate(zip(labels, rows, strict=True)):
             text.append(label.rjust(label_width) + " ", style="dim")
-            for run in _runs(row):
-                text.append(run, style="bold red" if run[0] == NOT_FINITE else "bold")
+            drawn = row if marks is None else _overlay(row, marks[k])
+            for run in _runs(drawn):
+                text.append(run, style=_RUN_STYLES.get(run[0], TRAIN_STYLE))
             text.append("\n")
-        text.append(" " * (label_width + 1) + _x_axis(iterations, len(rows[0])) + "\n", "dim")
-        text.append(_numbers(points, p, width))
-        return text
+        text.append(" " * (label_width + 1) + _x_axis(len(points) - 1, len(rows[0])) + "\n", "dim")
+
+
+_RUN_STYLES = {NOT_FINITE: NOT_FINITE_STYLE, TEST_MARK: TEST_STYLE}
+
+
+def _overlay(bars: str, marks: str) -> str:
+    """A plot row with the test loss's marks over the training loss's bars (× stays: a column
+    that is not finite is not a place for a mark)."""
+    return "".join(
+        bar if mark == " " or bar == NOT_FINITE else mark
+        for bar, mark in zip(bars, marks, strict=True)
+    )
+
+
+def _legend(train: float, test: float, precision: int) -> Text:
+    """`█ training 0.135 · ● test 0.140`: which mark is which, with the latest of each."""
+    legend = Text()
+    legend.append("█", style=TRAIN_STYLE)
+    legend.append(f" training {fmt_result(train, precision)} · ")
+    legend.append(TEST_MARK, style=TEST_STYLE)
+    legend.append(f" test {fmt_result(test, precision)}")
+    return legend
+
+
+def _accuracy(scores: Scores | None) -> str:
+    """`accuracy: training 97.5% · test 95.0%` for classes (the test part only with a test
+    set); empty when the targets are not classes."""
+    if scores is None or scores.accuracy is None:
+        return ""
+    line = f"accuracy: training {_percent(scores.accuracy)}"
+    if scores.test_accuracy is not None:
+        line += f" · test {_percent(scores.test_accuracy)}"
+    return line
+
+
+def _percent(share: float) -> str:
+    return f"{share:.1%}"
 
 
 def _axis_label(value: float | None) -> str:
@@ -177,8 +292,9 @@ def _axis_label(value: float | None) -> str:
 
 
 def _runs(row: str) -> list[str]:
-    """`row` cut where × columns start and end, to style them apart from the bars."""
-    return [m.group() for m in re.finditer(f"{NOT_FINITE}+|[^{NOT_FINITE}]+", row)]
+    """`row` cut where runs of ×, of test marks and of bars start and end, to style each."""
+    odd = NOT_FINITE + TEST_MARK
+    return [m.group() for m in re.finditer(f"{NOT_FINITE}+|{TEST_MARK}+|[^{odd}]+", row)]
 
 
 def _x_axis(iterations: int, columns: int) -> str:
