@@ -589,3 +589,111 @@ def test_the_tree_offers_folders_and_network_files_and_opens_the_one_chosen(
         assert app.source == "a.json"
 
     drive(body)
+
+
+# -- confined to a directory (nntui serve, SPEC §8) ------------------------------------------------
+
+
+def drive_confined(body: Body, root: Path) -> NntuiApp:
+    """`drive`, with the app confined to `root` as `nntui serve` runs it (`--root`)."""
+    from nntui.serve import confined_app
+
+    app = confined_app(worked_example(), source="worked-example", root=str(root))
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await body(app, pilot)
+            check_sane(app)
+
+    asyncio.run(main())
+    assert app.return_code is None
+    return app
+
+
+async def type_path(pilot: Pilot, dialog: OpenFileDialog, text: str) -> None:
+    """Type `text` into the empty path field key by key, then enter."""
+    field = dialog.query_one(Input)
+    field.value = ""
+    field.focus()
+    await pilot.press(*text, "enter")
+    await settle(pilot)
+
+
+@pytest.fixture
+def confined(tmp_path: Path) -> Path:
+    """A root with a network in it and one in a folder below; a network beside the root (so
+    `../x.toml` exists and only the confinement refuses it), and a link that leads out."""
+    root = tmp_path / "root"
+    (root / "nets").mkdir(parents=True)
+    network = json.dumps(xor().to_dict())
+    (root / "mine.json").write_text(network, encoding="utf-8")
+    (root / "nets" / "below.json").write_text(network, encoding="utf-8")
+    (tmp_path / "x.toml").write_text(network, encoding="utf-8")
+    (tmp_path / "x.json").write_text(network, encoding="utf-8")
+    (root / "out.json").symlink_to(tmp_path / "x.json")
+    return root
+
+
+@pytest.mark.parametrize("typed", ["../x.toml", "/etc/passwd", "nets/../../x.json", "out.json"])
+def test_confined_a_path_that_leads_out_is_refused_with_a_line(typed: str, confined: Path) -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        before = app.session.state()
+        dialog = await open_dialog(app, pilot)
+        await type_path(pilot, dialog, typed)
+        check_sane(app)
+        assert app.screen is dialog
+        assert dialog.query_one(Input).value == typed
+        assert status(dialog) == f"{typed}: {screens.REFUSED_OUTSIDE_ROOT}"
+        assert dialog.query_one("#status", Label).has_class("-error")
+        assert app.session.state() == before
+
+    drive_confined(body, confined)
+
+
+@pytest.mark.parametrize("typed", ["mine.json", "nets/below.json", "nets/../mine.json", "xor"])
+def test_confined_a_file_under_the_root_and_a_preset_open(typed: str, confined: Path) -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        dialog = await open_dialog(app, pilot)
+        await type_path(pilot, dialog, typed)
+        check_sane(app)
+        assert len(app.screen_stack) == 1, status(dialog)
+        assert app.session.network.name.startswith("XOR")
+        assert app.source == typed
+
+    drive_confined(body, confined)
+
+
+@pytest.mark.parametrize("typed", ["nets/none.json", "~/x.toml"])
+def test_confined_a_missing_file_is_named_as_typed(typed: str, confined: Path) -> None:
+    """`~` is not the home directory when confined: a folder of that name under the root."""
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        dialog = await open_dialog(app, pilot)
+        await type_path(pilot, dialog, typed)
+        assert status(dialog) == f"{typed}: no such file"
+
+    drive_confined(body, confined)
+
+
+def test_confined_the_tree_starts_at_the_root(confined: Path) -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        dialog = await open_dialog(app, pilot)
+        tree = dialog.query_one(screens.NetworkTree)
+        assert Path(tree.path) == confined
+
+    drive_confined(body, confined)
+
+
+def test_not_confined_an_absolute_path_opens(tmp_path: Path) -> None:
+    """Without a root (the terminal's debugger) any readable path opens, as before."""
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(xor().to_dict()), encoding="utf-8")
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        dialog = await open_dialog(app, pilot)
+        await type_path(pilot, dialog, str(path))
+        assert len(app.screen_stack) == 1
+        assert app.session.network.name.startswith("XOR")
+
+    drive(body)

@@ -29,6 +29,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, ProgressBar, Static
 
 from nntui.engine.text import LINE_LIMIT, printable
+from nntui.files import OutsideRootError, within
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
@@ -264,7 +265,12 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
     handing it back with the text that named it; a file that cannot be loaded keeps it open
     with the typed path as it was and one line saying why. Files are read in a thread, so a
     slow one cannot freeze the screen: after SLOW_OPEN_SECONDS the dialog says it is still
-    reading, and esc cancels."""
+    reading, and esc cancels.
+
+    Confined (`nntui serve`: the app's `root` is a directory), it opens presets and files under
+    that directory only: every typed path is resolved by `nntui.files.within`, so `../x.toml`,
+    `/etc/passwd` or a link that leads out is refused with one line, before anything is read,
+    and the tree of files starts at the root."""
 
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
@@ -304,7 +310,7 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
             yield Label("Open a network file (.toml or .json) or a preset name:")
             yield Input(placeholder="path/to/network.toml, or xor", id="path")
             yield Label("", id="status", markup=False)
-            yield NetworkTree(_start_directory(), id="tree")
+            yield NetworkTree(self._base_directory(), id="tree")
             yield Label("enter opens · tab goes to the files · esc cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -313,7 +319,7 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        typed = _relative(event.path)
+        typed = _relative(event.path, self._base_directory())
         self.query_one("#path", Input).value = typed
         self.load(typed)
 
@@ -329,6 +335,14 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
             return
         if name == self._loading:
             return
+        try:
+            target = readable_target(name, self._root)
+        except OutsideRootError:
+            self._say(f"{printable(name, LINE_LIMIT)}: {REFUSED_OUTSIDE_ROOT}", error=True)
+            return
+        except ValueError:  # a NUL character
+            self._say(f"{printable(name, LINE_LIMIT)}: not a usable file name", error=True)
+            return
         self._attempt += 1
         self._loading = name
         attempt = self._attempt
@@ -336,21 +350,37 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
         # In the app's context, so the thread can find the app to post its result to.
         context = contextvars.copy_context()
         threading.Thread(
-            target=context.run, args=(self._read, attempt, name), name="nntui-open", daemon=True
+            target=context.run,
+            args=(self._read, attempt, name, target),
+            name="nntui-open",
+            daemon=True,
         ).start()
         self.set_timer(SLOW_OPEN_SECONDS, lambda: self._still_reading(attempt, name))
 
-    def _read(self, attempt: int, name: str) -> None:
+    @property
+    def _root(self) -> str | None:
+        """The directory the app is confined to (`nntui serve`), or None."""
+        root = getattr(self.app, "root", None)
+        return None if root is None else os.fspath(root)
+
+    def _base_directory(self) -> Path:
+        """Where the tree of files starts and what a picked file's path is relative to."""
+        root = self._root
+        return Path(root) if root is not None else _start_directory()
+
+    def _read(self, attempt: int, name: str, target: str) -> None:
         """In the loading thread (a daemon: one stuck on a file never keeps the app from
-        ending). Posting a message is safe from any thread."""
+        ending), `target` is what `name` names (`readable_target`). Posting a message is safe
+        from any thread."""
         from nntui.engine.loader import NetworkFileError
         from nntui.engine.presets import resolve_network
 
         outcome: Network | str
         try:
-            outcome = resolve_network(_expand(name))
+            outcome = resolve_network(target)
         except NetworkFileError as error:
-            outcome = str(error)
+            # Named as the user typed it, not as resolved under the root.
+            outcome = str(error).replace(target, name, 1) if target != name else str(error)
         except Exception as error:  # e.g. MemoryError building a huge network: say so
             outcome = f"{name}: cannot open: {type(error).__name__}: {error}"
         with contextlib.suppress(RuntimeError):  # the app has ended: nobody to tell
@@ -392,12 +422,32 @@ def _start_directory() -> Path:
         return Path.home()
 
 
-def _relative(path: Path) -> str:
-    """`path` relative to the current directory when it is under it, as a user would type it."""
+def _relative(path: Path, base: Path) -> str:
+    """`path` relative to `base` when it is under it, as a user would type it."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(base))
     except (OSError, ValueError):
         return str(path)
+
+
+#: The open-file dialog's line for a path that leads out of the directory it is confined to.
+REFUSED_OUTSIDE_ROOT = (
+    "refused: only presets and files under the directory nntui serve was started in can be opened"
+)
+
+
+def readable_target(name: str, root: str | None) -> str:
+    """What the open-file dialog reads for the text `name`: `name` itself (`~` expanded) when
+    not confined; confined to `root`, the path resolved under it (`within`: `OutsideRootError`
+    for one that leads out), or a preset's name when no file under the root is called so."""
+    if root is None:
+        return _expand(name)
+    from nntui.engine.presets import PRESETS
+
+    path = within(root, name)
+    if name in PRESETS and not os.path.lexists(path):
+        return name
+    return path
 
 
 def _expand(name: str) -> str:
