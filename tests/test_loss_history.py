@@ -1,6 +1,7 @@
 """The loss history plot: any mix of finite, infinite and NaN losses of any magnitude draws
-(issue 9.1), long runs go on a log scale with labelled axes (issue 8.8), and a network whose
-very first loss is not finite can be trained (`t`) without the app falling over."""
+(issue 9.1), long runs go on a log scale with labelled axes (issue 8.8), a network whose
+very first loss is not finite can be trained (`t`) without the app falling over, and with a
+test set the test loss is drawn beside the training loss, with the accuracy (issue 13.4)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,28 @@ import math
 import warnings
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nntui.app.app import NntuiApp
-from nntui.app.loss_history import LOG_DECADES, NOT_FINITE, LossHistory, bar_rows, scale_of
+from nntui.app.loss_history import (
+    LOG_DECADES,
+    NOT_FINITE,
+    TEST_MARK,
+    LossHistory,
+    bar_rows,
+    mark_rows,
+    scale_of,
+)
 from nntui.app.screens import TrainProgress
+from nntui.engine.evaluation import Scores
 from nntui.engine.network import Layer, Network
 from nntui.engine.numbers import fmt_result
+from nntui.engine.presets import PRESETS
+from nntui.session import Session
+from nntui.view_state import known_at
 
 BARS = set(" ▁▂▃▄▅▆▇█")
 
@@ -210,3 +224,147 @@ def test_training_a_network_whose_first_loss_is_not_finite(
 
     asyncio.run(main())
     assert app.return_code is None
+
+
+# -- a test set: the test loss beside the training loss, and the accuracy ------------------------
+
+
+def reference_bce(net: Network, inputs: np.ndarray, targets: np.ndarray) -> float:
+    """SPEC §1 by hand: the forward pass through every layer, then the mean binary
+    cross-entropy of the one output (the circles preset's loss)."""
+    activations = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+    values = inputs
+    for layer in net.layers:
+        values = activations[layer.activation](values @ layer.weights.T + layer.biases)
+    out, y = values[:, 0], targets[:, 0]
+    return float(np.mean(-(y * np.log(out) + (1 - y) * np.log(1 - out))))
+
+
+def test_circles_test_loss_is_the_held_out_samples_loss() -> None:
+    """Before an iteration is complete the history's last point is the start's: its test loss
+    beside it. Once complete, the updated network's test loss joins it."""
+    session = Session(PRESETS["circles"].build())
+    assert session.view().test_history == ()  # no history yet
+    session.finish()
+    known = session.view()
+    trace = session.trace
+    assert len(known.loss_history) == 2
+    before, after = known.test_history
+    for net, value in ((trace.network, before), (trace.network_after, after)):
+        assert value == pytest.approx(
+            reference_bce(net, net.test_inputs, net.test_targets), rel=1e-12
+        )
+    assert before != after
+    scores = known.scores
+    assert scores is not None and scores.test_loss == after
+    predicted = np.asarray(trace.forward_after.output)[:, 0] >= 0.5
+    assert scores.accuracy == np.mean(predicted == (trace.network.targets[:, 0] >= 0.5))
+
+
+def test_without_a_test_set_there_is_no_test_history() -> None:
+    session = Session(PRESETS["xor-adam"].build())
+    session.finish()
+    known = session.view()
+    assert known.test_history == () and known.scores is None
+    assert len(known.loss_history) == 2
+
+
+def test_a_recorded_test_history_is_the_sessions() -> None:
+    """A session that records the test loss per iteration (`test_loss_history`) is believed."""
+    session = Session(PRESETS["circles"].build())
+    session.finish()
+    recorded = (0.7, 0.69)
+    session.test_loss_history = recorded  # type: ignore[attr-defined]
+    assert known_at(session).test_history == recorded
+
+
+def test_marks_follow_the_bars_columns() -> None:
+    train = [1.0, 0.8, 0.6, 0.4]
+    test = [1.0, None, 0.9, 0.8]
+    scale = scale_of([*train, 1.0, 0.9, 0.8])
+    bars = bar_rows(train, 16, 4, scale)
+    marks = mark_rows(test, 16, 4, scale)
+    assert [len(row) for row in marks] == [len(row) for row in bars]
+    columns = ["".join(row[k] for row in marks) for k in range(16)]
+    assert all(column.count(TEST_MARK) == 1 for k, column in enumerate(columns) if k // 4 != 1)
+    assert all(column.strip() == "" for column in columns[4:8])  # None: nothing recorded
+    # The same value as the training loss marks the top row of its bar.
+    assert columns[0].index(TEST_MARK) == 0 and bars[0][0] == "█"
+    # A test loss above the training loss stands above its bar.
+    bar_top = min(row for row in range(4) if bars[row][12] != " ")
+    assert columns[12].index(TEST_MARK) <= bar_top
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), any_float), min_size=1, max_size=300),
+    width=st.integers(1, 200),
+    height=st.integers(1, 30),
+)
+def test_any_test_history_marks_a_plot_of_the_size_asked(
+    values: list[float | None], width: int, height: int
+) -> None:
+    train = [1.0] * len(values)
+    scale = scale_of([*train, *(v for v in values if v is not None)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        marks = mark_rows(values, width, height, scale)
+        bars = bar_rows(train, width, height, scale)
+    assert [len(row) for row in marks] == [len(row) for row in bars]
+    assert set("".join(marks)) <= {" ", TEST_MARK}
+    for k in range(len(marks[0])):
+        assert sum(row[k] == TEST_MARK for row in marks) <= 1
+    if all(v is not None and math.isfinite(v) for v in values):
+        assert all(any(row[k] == TEST_MARK for row in marks) for k in range(len(marks[0])))
+
+
+def described(train: list[float], test: list[float | None], scores: Scores | None) -> str:
+    known = SimpleNamespace(
+        loss_history=tuple(train), precision=3, test_history=tuple(test), scores=scores
+    )
+    return LossHistory(known).describe(41, 11).plain  # type: ignore[arg-type]
+
+
+def test_the_test_curve_has_a_legend_and_the_accuracy() -> None:
+    scores = Scores(loss=0.4, accuracy=0.975, test_loss=0.55, test_accuracy=0.95)
+    lines = described([0.7, 0.6, 0.5, 0.4], [0.7, 0.65, 0.6, 0.55], scores).split("\n")
+    assert lines[0] == "loss history · 3 iterations"
+    assert lines[1] == "█ training 0.400 · ● test 0.550"
+    plot = lines[2:8]  # 11 rows: header, legend, 6 of plot, x axis, accuracy, one spare
+    assert sum(row.count(TEST_MARK) for row in plot) == 16  # a mark in every column
+    assert lines[8].split() == ["0", "iteration", "3"]
+    assert lines[9] == "accuracy: training 97.5% · test 95.0%"
+
+
+def test_a_regression_with_a_test_set_keeps_the_numbers_line() -> None:
+    scores = Scores(loss=0.4, accuracy=None, test_loss=0.5, test_accuracy=None)
+    lines = described([0.7, 0.4], [None, 0.5], scores).split("\n")
+    assert lines[1] == "█ training 0.400 · ● test 0.500"
+    assert lines[9] == "0.700 → 0.400"
+
+
+def test_the_test_curve_shares_the_log_scale() -> None:
+    """The test loss is on the plot's axis: a test loss 1000 times the training loss makes
+    the scale logarithmic, and tops it."""
+    lines = described([0.01, 0.001], [1.0, 1.0], None).split("\n")
+    assert lines[0].endswith("log scale")
+    assert lines[2].split()[0] == "1" and TEST_MARK in lines[2]
+
+
+def test_circles_on_screen_shows_both_curves_after_stepping() -> None:
+    app = NntuiApp(PRESETS["circles"].build(), source="circles")
+
+    async def main() -> str:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            for _ in range(2):
+                app.session.finish()
+                app.session.next()
+            app.session.finish()
+            app.refresh_views()
+            await pilot.pause()
+            return app.query_one(LossHistory).describe(50, 11).plain
+
+    text = asyncio.run(main())
+    assert "● test" in text and "accuracy: training" in text
+    assert TEST_MARK in "".join(text.split("\n")[2:8])
