@@ -106,15 +106,17 @@ def shown_network(known: Known) -> Network | None:
     trace = known.trace
     if trace is None:
         return None
+    import numpy as np  # loaded with the trace
+
+    from nntui.engine.boundary import with_updated
+
     before, after = trace.network, trace.network_after
-    new_at = known.index.new_at
-    updated = new_at <= known.cursor  # a NumPy array for a real trace
+    updated = np.asarray(known.index.new_at) <= known.cursor
     count = int(updated.sum())
     if count == 0:
         return before
-    if count == len(new_at):
+    if count == len(updated):
         return after
-    from nntui.engine.boundary import with_updated
 
     masks = []
     rows = known.rows
@@ -164,11 +166,17 @@ class BoundaryView(KnownView, Widget):
         #: The pane's lines as drawn for the current answer and size; None once out of date.
         self._lines: list[Strip] | None = None
         self._styles: dict[tuple[Any, ...], Style] = {}
+        self._boundary: Boundary | None = None
 
     @property
     def cache(self) -> BoundaryCache | None:
         """The boundaries computed so far (None before the first): the tests count them."""
         return self._cache
+
+    @property
+    def boundary(self) -> Boundary | None:
+        """The numbers the pane drew last (None while it draws a note or only its title)."""
+        return self._boundary
 
     def watch_known(self, old: Known, new: Known) -> None:
         if new is not old:
@@ -195,6 +203,7 @@ class BoundaryView(KnownView, Widget):
     def draw(self, width: int, height: int) -> list[Strip]:
         """The whole pane, `width` × `height`, as lines."""
         known = self.known
+        self._boundary = None
         fan_in = known.network.layers[0].fan_in
         if fan_in != 2:
             inputs = f"{fan_in} input" + ("" if fan_in == 1 else "s")
@@ -209,7 +218,7 @@ class BoundaryView(KnownView, Widget):
         if self._cache is None:
             self._cache = _numbers().BoundaryCache()
         gutter = self._gutter(network, width, rows)
-        boundary = self._cache.boundary(network, width - gutter, 2 * rows)
+        boundary = self._boundary = self._cache.boundary(network, width - gutter, 2 * rows)
         sample = self._highlighted(boundary)
         lines = [self._header(boundary, network, sample, width)]
         lines += self._plane(boundary, sample, gutter, width)

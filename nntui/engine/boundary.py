@@ -234,8 +234,9 @@ def _levels(strength: FloatArray) -> IntArray:
     """Strengths in [0, 1] as levels 0 … LEVELS − 1: the nearest to √strength·(LEVELS − 1).
     The square root lets a slight lean show (an untrained network's p = 0.55 is level 3, not
     level 1, which no projector shows) and keeps certainty at the top level."""
-    clipped = np.clip(np.nan_to_num(strength, nan=0.0), 0.0, 1.0)
-    return np.rint(np.sqrt(clipped) * (LEVELS - 1)).astype(np.intp)
+    clipped: FloatArray = np.clip(np.nan_to_num(strength, nan=0.0), 0.0, 1.0)
+    levels: IntArray = np.rint(np.sqrt(clipped) * (LEVELS - 1)).astype(np.intp)
+    return levels
 
 
 def _probability_tones(values: FloatArray) -> tuple[IntArray, IntArray]:
