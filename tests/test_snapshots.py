@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from nntui.app.app import NntuiApp
+from nntui.app.app import DARK_THEME, NntuiApp
+from nntui.app.ledger import Ledger
+from nntui.app.loss_history import LossHistory
 from nntui.engine.network import Network
-from nntui.engine.presets import mnist_784, worked_example
+from nntui.engine.presets import PRESETS, mnist_784, worked_example
+from nntui.engine.spec import ParamRef
 from nntui.engine.training import train
+from nntui.session import Session
 
 WIDE = (120, 36)
 NARROW = (80, 24)
@@ -191,3 +196,82 @@ class TestBigNetworks:
         whole network, never cut) of the 25,450 parameters with a scrollbar."""
         app = app_for(mnist_784(), source="mnist-784")
         assert snap_compare(app, terminal_size=WIDE, run_before=at_step(1))
+
+
+# -- the optimizer and the test set in their own panels -----------------------------------------
+# These show one panel alone, drawn from a `Session`'s answer, so they picture that panel
+# whatever the rest of the layout becomes.
+
+
+class PanelApp(App[None]):
+    """The ledger or the loss history alone, in the debugger's dark theme, showing `session`
+    at its cursor."""
+
+    def __init__(self, session: Session, panel: type[Ledger] | type[LossHistory]) -> None:
+        super().__init__()
+        self.session = session
+        self.panel = panel
+        self.register_theme(DARK_THEME)
+        self.theme = DARK_THEME.name
+
+    def compose(self) -> ComposeResult:
+        panel = self.panel(self.session.view())
+        panel.styles.height = "1fr"
+        yield panel
+
+
+def adam_at(kind: str) -> Session:
+    """xor-adam with the cursor on the `kind` step of w100 (the first parameter updated)."""
+    session = Session(PRESETS["xor-adam"].build())
+    w100 = ParamRef(1, "weight", 0, 0)
+    session.cursor = next(s.index for s in session.steps if s.kind == kind and s.param == w100)
+    return session
+
+
+def circles_stepped(iterations: int) -> Session:
+    """circles after `iterations` full iterations, the last one complete on screen."""
+    session = Session(PRESETS["circles"].build())
+    for _ in range(iterations - 1):
+        session.finish()
+        session.next()
+    session.finish()
+    return session
+
+
+class TestOptimizerAndTestSet:
+    def test_adam_ledger_side_panel(self, snap_compare) -> None:
+        """You should see the xor-adam ledger 62 cells wide (the side panel's width at 120
+        columns) at the v̂ step of w100: the header "param value grad m v Δ new" (m̂ and v̂
+        left out for lack of room), w100 highlighted with value 0.800, grad 0.017, m 0.002,
+        v 3e−7 and dots for Δ and new; every other row with value and grad only, dots
+        after."""
+        assert snap_compare(PanelApp(adam_at("v_hat"), Ledger), terminal_size=(62, 10))
+
+    def test_adam_ledger_full_width(self, snap_compare) -> None:
+        """You should see the xor-adam ledger 80 cells wide (the narrow layout's ledger pane) at
+        the update of w100: the header "param value grad m v m̂ v̂ Δ new", w100 highlighted
+        with every column filled — m 0.002, v 3e−7, m̂ 0.017 (the gradient itself at t = 1),
+        v̂ 0.0003, Δ −0.100 (Adam's first step is −µ) and new 0.700 — and dots in the
+        optimizer's columns of every other row."""
+        assert snap_compare(PanelApp(adam_at("new"), Ledger), terminal_size=(80, 10))
+
+    def test_momentum_ledger(self, snap_compare) -> None:
+        """You should see the xor-momentum ledger 62 cells wide at w100's velocity step: the
+        header "param value grad v Δ new", w100 highlighted with its v equal to its
+        gradient (v starts at 0), Δ and new still dots."""
+        session = Session(PRESETS["xor-momentum"].build())
+        w100 = ParamRef(1, "weight", 0, 0)
+        session.cursor = next(
+            s.index for s in session.steps if s.kind == "velocity" and s.param == w100
+        )
+        assert snap_compare(PanelApp(session, Ledger), terminal_size=(62, 10))
+
+    def test_loss_history_with_a_test_set(self, snap_compare) -> None:
+        """You should see circles' loss history after 3 iterations, 60×12: "loss history · 3
+        iterations", the legend "█ training 0.691 · ● test 0.690" (the bar in white, the dot
+        in magenta), four wide bars of nearly equal height on a y axis from 0 to 0.695,
+        magenta dots along the top of the last two bars (the test loss of the networks the
+        session holds: the start of iteration 3 and its updated parameters), the x axis
+        "0 iteration 3", and "accuracy: training 52.5% · test 42.5%" on the last line."""
+        session = circles_stepped(3)
+        assert snap_compare(PanelApp(session, LossHistory), terminal_size=(60, 12))
