@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from nntui.editable import LEARNING_RATE, Editable, InputRef, LearningRateRef, TargetRef
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
 from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity, ParamRef
@@ -45,33 +46,6 @@ __all__ = [
     "index_trace",
 ]
 
-
-@dataclass(frozen=True)
-class InputRef:
-    """Input `index` of sample `sample` (x), as something the user can select and edit."""
-
-    sample: int
-    index: int
-
-
-@dataclass(frozen=True)
-class TargetRef:
-    """Target `index` of sample `sample` (y), as something the user can select and edit."""
-
-    sample: int
-    index: int
-
-
-@dataclass(frozen=True)
-class LearningRateRef:
-    """The learning rate, as something the user can select and edit (there is one)."""
-
-
-LEARNING_RATE = LearningRateRef()
-
-#: One number the user can select and edit: a weight or a bias, an input, a target, the
-#: learning rate.
-Editable = ParamRef | InputRef | TargetRef | LearningRateRef
 
 #: A granularity with more steps than this is skipped by `cycle_granularity`: building it
 #: would freeze the screen, and nobody steps through it key by key.
@@ -198,8 +172,10 @@ class Session:
     #: architecture edit, after which the old references no longer name the same numbers):
     #: the graph and the ledger mark them.
     edited: frozenset[Editable] = field(init=False, default=frozenset())
-    #: The parameters the last completed iteration (or training run) changed: marked until
-    #: the next one, so the eye finds them without reading every number.
+    #: The parameters the last iteration's update changed (after `next` went on to the next
+    #: iteration; not after a training run, which changes nearly all): marked until the next
+    #: one, so the eye finds them — and the ones a dead ReLU left alone — without reading
+    #: every number.
     changed: frozenset[ParamRef] = field(init=False, default=frozenset())
     _points: tuple[float, ...] = field(init=False, default=())
     _past: list[_Snapshot] = field(init=False, default_factory=list)
@@ -424,19 +400,7 @@ class Session:
 
     def value_of(self, what: Editable) -> float:
         """The number `what` names in the network this iteration starts from."""
-        net = self.network
-        if isinstance(what, ParamRef):
-            layer = net.layers[what.layer]
-            assert what.neuron is not None
-            if what.kind == "bias":
-                return float(layer.biases[what.neuron])
-            assert what.input is not None
-            return float(layer.weights[what.neuron, what.input])
-        if isinstance(what, InputRef):
-            return float(net.inputs[what.sample][what.index])
-        if isinstance(what, TargetRef):
-            return float(net.targets[what.sample][what.index])
-        return float(net.learning_rate)
+        return value_in(self.network, what)
 
     def set_granularity(self, granularity: Granularity) -> None:
         """Re-cut the current iteration into steps of another size, keeping the progress:
@@ -557,9 +521,9 @@ class Session:
         self._points = points
         self.iteration = iteration + steps_done
         self.message = message
-        before = self.network
+        # A run of many iterations changes nearly every parameter: nothing is marked.
+        self.changed = frozenset()
         self._start(network)
-        self.changed = changed_parameters(before, network)
 
     # -- history --------------------------------------------------------------------------------
     def _push(self) -> None:
@@ -601,6 +565,22 @@ class Session:
 
 
 _BIG = 1 << 62
+
+
+def value_in(net: Network, what: Editable) -> float:
+    """The number `what` names in `net`."""
+    if isinstance(what, ParamRef):
+        layer = net.layers[what.layer]
+        assert what.neuron is not None
+        if what.kind == "bias":
+            return float(layer.biases[what.neuron])
+        assert what.input is not None
+        return float(layer.weights[what.neuron, what.input])
+    if isinstance(what, InputRef):
+        return float(net.inputs[what.sample][what.index])
+    if isinstance(what, TargetRef):
+        return float(net.targets[what.sample][what.index])
+    return float(net.learning_rate)
 
 
 def changed_parameters(before: Network, after: Network) -> frozenset[ParamRef]:

@@ -109,8 +109,10 @@ def test_clicks_post_what_was_picked_and_the_views_notify_nothing_themselves() -
     assert isinstance(node.control, GraphView) and node.summary.startswith("h1: layer 0")
     assert isinstance(label, ParameterSelected) and label.param == label_weight[0]
     assert label.param.kind == "weight" and label.param.input is not None
+    # Each click selects what it picked (`e` edits it): the toast says so in its title.
     assert toasts == [
-        ("parameter", row.summary),
-        ("node", node.summary),
-        ("parameter", label.summary),
+        ("parameter selected · e edits it", row.summary),
+        ("node selected · e edits it", node.summary),
+        ("parameter selected · e edits it", label.summary),
     ]
+    assert app.selected == label.param

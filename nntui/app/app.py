@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -29,15 +30,17 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
-from nntui.app.graph import GraphView
+from nntui.app.graph import NO_MARKS, GraphView, Marks
 from nntui.app.keybar import KeyBar
 from nntui.app.ledger import Ledger, row_width
 from nntui.app.loss_history import LossHistory
 from nntui.app.messages import NodeSelected, ParameterSelected
+from nntui.app.predictions import Predictions
 from nntui.app.step_panel import StepPanel
 from nntui.app.title import TitleBar
-from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION
-from nntui.engine.spec import GRANULARITIES, NetworkSpec
+from nntui.editable import LEARNING_RATE, Editable, InputRef, TargetRef
+from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
+from nntui.engine.spec import GRANULARITIES, NetworkSpec, ParamRef
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.opening import Opening
 from nntui.view_state import Known, known_at
@@ -86,6 +89,11 @@ LIGHT_THEME = Theme(
 #: Keys the help spells out where the footer writes a pictogram (⏎): a newcomer reads
 #: "enter" at once. Keys with a modifier are written as typed too (`ctrl+p`, not `^p`).
 SPELLED_OUT = frozenset({"enter"})
+
+
+#: Bindings the help writes in the row of another (action → the other's action): one row
+#: says what both do.
+HELP_TOGETHER = {"select(-1)": "select(1)", "remove_neuron": "add_neuron"}
 
 
 def help_keys(binding: Binding) -> str:
@@ -180,6 +188,69 @@ class NntuiApp(App[int]):
         Binding("minus", "less_precision", "decimals", key_display="-", tooltip="fewer decimals"),
         Binding("r", "reset", "reset", tooltip="reset to the starting network"),
         Binding(
+            "tab",
+            "select(1)",
+            "select",
+            key_display="tab",
+            show=False,  # the footer stays as it was (every snapshot shows it); help lists it
+            priority=True,
+            tooltip="select a number to edit: x, w, b, y, µ (or click it)",
+        ),
+        Binding(
+            "shift+tab",
+            "select(-1)",
+            "select",
+            show=False,
+            priority=True,
+            tooltip="select a number to edit: x, w, b, y, µ (or click it)",
+        ),
+        Binding(
+            "e",
+            "edit",
+            "edit",
+            tooltip="edit the selected number (the iteration starts again; ← undoes)",
+        ),
+        Binding(
+            "a",
+            "activation",
+            "activation",
+            show=False,
+            tooltip="the selected layer's activation (the output's with the loss)",
+        ),
+        Binding(
+            "A",
+            "add_neuron",
+            "neuron+",
+            key_display="A",
+            show=False,
+            tooltip="add / remove a neuron of the selected layer (palette: layers)",
+        ),
+        Binding(
+            "X",
+            "remove_neuron",
+            "neuron−",
+            key_display="X",
+            show=False,
+            tooltip="add / remove a neuron of the selected layer (palette: layers)",
+        ),
+        Binding(
+            "n", "new_network", "new", show=False, tooltip="a new network: shape, activations…"
+        ),
+        Binding(
+            "s",
+            "save",
+            "save",
+            show=False,  # in the help and the palette; the footer keeps its keys
+            tooltip="save the network as it is now to a .toml or .json file",
+        ),
+        Binding(
+            "p",
+            "predictions",
+            "predictions",
+            show=False,
+            tooltip="predictions: each sample's output and target (or the loss history)",
+        ),
+        Binding(
             "greater_than_sign",
             "samples(1)",
             "samples▸",
@@ -209,11 +280,25 @@ class NntuiApp(App[int]):
     """What the class knows at the cursor: the answer every view draws (bound to theirs).
     Set by `refresh_views()`; a new one also refreshes which keys can act."""
 
+    marks: var[Marks] = var(NO_MARKS, init=False)
+    """What the graph marks: the selected number, the edited ones, those the update changed."""
+
     source: var[str] = var("worked-example", init=False)
     """Where the network on screen came from: a preset's name or the path of its file."""
 
-    def __init__(self, network: Network | NetworkSpec, *, source: str = "worked-example") -> None:
+    def __init__(
+        self,
+        network: Network | NetworkSpec,
+        *,
+        source: str = "worked-example",
+        root: str | None = None,
+    ) -> None:
         super().__init__()
+        #: The directory files are confined to (`nntui serve`); None: anywhere.
+        self.root = root
+        #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
+        self.selected: Editable | None = None
+        self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
         self._session: Session | None = None
         #: What the views draw: the opening until the session is built, then the session.
         self.shown: Shown
@@ -286,10 +371,11 @@ class NntuiApp(App[int]):
         yield TitleBar(known, self.source, id="title").data_bind(NntuiApp.known, NntuiApp.source)
         with Vertical(id="body"):
             with Horizontal(id="main"):
-                yield GraphView(known, id="graph").data_bind(NntuiApp.known)
+                yield GraphView(known, id="graph").data_bind(NntuiApp.known, NntuiApp.marks)
                 with Vertical(id="side"):
                     yield Ledger(known, id="ledger").data_bind(NntuiApp.known)
                     yield LossHistory(known, id="loss").data_bind(NntuiApp.known)
+                    yield Predictions(known, id="predictions").data_bind(NntuiApp.known)
             yield StepPanel(known, id="step").data_bind(NntuiApp.known)
         yield Static("", id="too-small")
         yield KeyBar(id="keys")
@@ -358,20 +444,43 @@ class NntuiApp(App[int]):
         answer = self._answer()
         if self._views_made:
             self.known = answer
+            self.marks = self._marks()
         else:  # nothing to draw into yet; the views are made from it
             self.set_reactive(NntuiApp.known, answer)
+            self.set_reactive(NntuiApp.marks, self._marks())
+
+    def _marks(self) -> Marks:
+        session = self._session
+        if session is None:
+            return Marks(self.selected)
+        return Marks(self.selected, session.edited, session.changed)
 
     def watch_known(self) -> None:
         self._size_side()
 
     # -- what the views tell the app ---------------------------------------------------------------
     def on_parameter_selected(self, message: ParameterSelected) -> None:
-        """A ledger row or a weight's label was clicked: say what is known of it so far."""
-        self.notify(message.summary, title="parameter", timeout=8, markup=False)
+        """A ledger row or a weight's label was clicked: select it (`e` edits it) and say
+        what is known of it so far."""
+        self._select(message.param)
+        title = "parameter selected · e edits it"
+        self.notify(message.summary, title=title, timeout=8, markup=False)
 
     def on_node_selected(self, message: NodeSelected) -> None:
-        """A box of the graph was clicked: say what is known of that node so far."""
-        self.notify(message.summary, title="node", timeout=8, markup=False)
+        """A box of the graph was clicked: select its number — an input x, a neuron's bias,
+        the target y — and say what is known of that node so far."""
+        column, neuron = message.node
+        if self._open():
+            net = self.session.network
+            sample = self.known.sample
+            if column == 0 and neuron is not None:
+                self._select(InputRef(sample, neuron))
+            elif column == len(net.layers) + 1:
+                self._select(TargetRef(sample, 0))
+            elif neuron is not None:
+                self._select(ParamRef(column - 1, "bias", neuron))
+        title = "node selected · e edits it" if self._session is not None else "node"
+        self.notify(message.summary, title=title, timeout=8, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
@@ -391,6 +500,8 @@ class NntuiApp(App[int]):
         if action == "samples":
             windows, window = s.sample_windows, s.sample_window
             return windows > 1 and 0 <= window + int(str(parameters[0])) < windows
+        if action in ("edit", "remove_neuron", "add_neuron"):
+            return self.selected is not None
         if action == "more_precision":
             return s.precision < MAX_PRECISION
         if action == "less_precision":
@@ -466,6 +577,246 @@ class NntuiApp(App[int]):
             timeout=3,
         )
 
+    # -- asking "what if?" ------------------------------------------------------------------------
+    def _dialog_open(self) -> bool:
+        return self.training or len(self.screen_stack) > 1
+
+    def _select(self, what: Editable | None) -> None:
+        self.selected = what
+        self.refresh_bindings()
+        self.marks = self._marks()
+
+    def selectable(self) -> tuple[Editable, ...]:
+        """What tab steps through, in reading order: the inputs of the sample on screen, each
+        layer's neurons' weights then bias, the sample's targets, the learning rate."""
+        net = self.session.network
+        sample = self.known.sample
+        cached = self._selectable
+        if cached is not None and cached[0] is net and cached[1] == sample:
+            return cached[2]
+        order: list[Editable] = [InputRef(sample, i) for i in range(net.layers[0].fan_in)]
+        for index, layer in enumerate(net.layers):
+            for neuron in range(layer.size):
+                order += [ParamRef(index, "weight", neuron, i) for i in range(layer.fan_in)]
+                order.append(ParamRef(index, "bias", neuron))
+        order += [TargetRef(sample, k) for k in range(net.layers[-1].size)]
+        order.append(LEARNING_RATE)
+        self._selectable = (net, sample, tuple(order))
+        return self._selectable[2]
+
+    def describe(self, what: Editable) -> str:
+        """The selected number's name as the dialogs and notifications write it."""
+        net = self.session.network
+        if isinstance(what, ParamRef):
+            return net.param_name(what)
+        if isinstance(what, InputRef):
+            return f"x{what.index} of sample {what.sample}"
+        if isinstance(what, TargetRef):
+            return f"y{what.index} of sample {what.sample}"
+        return "the learning rate µ"
+
+    def action_select(self, direction: int) -> None:
+        """Select the next (or previous) number to edit."""
+        if self._dialog_open():
+            raise SkipAction()  # tab moves between a dialog's fields
+        if not self._open():
+            return
+        order = self.selectable()
+        if self.selected in order:
+            position = (order.index(self.selected) + direction) % len(order)
+        else:
+            position = 0 if direction > 0 else len(order) - 1
+        what = order[position]
+        self._select(what)
+        value = fmt_result(self.session.value_of(what), self.session.precision)
+        self.notify(f"{self.describe(what)} = {value} · e edits it", title="selected", timeout=4)
+
+    def _edited(self, network: Network | None, what: Editable | None, said: str) -> None:
+        """Take an edited network from a dialog: the iteration starts again from it."""
+        if network is None or not self._open():
+            return
+        self.session.edit(network, what)
+        if what is None:
+            self._select(None)
+        self.refresh_views()
+        self.notify(f"{said}; the iteration starts again (← undoes it).", timeout=4)
+
+    def action_edit(self) -> None:
+        """Edit the selected number in a dialog that accepts only what the engine accepts."""
+        what = self.selected
+        if what is None or self._dialog_open() or not self._open():
+            return
+        from nntui.app.edit_dialogs import NumberDialog
+        from nntui.engine import edit
+
+        net = self.session.network
+        name = self.describe(what)
+
+        def apply(value: float) -> Network:
+            if isinstance(what, ParamRef):
+                return edit.set_parameter(net, what, value)
+            if isinstance(what, InputRef):
+                return edit.set_input(net, what.sample, what.index, value)
+            if isinstance(what, TargetRef):
+                return edit.set_target(net, what.sample, what.index, value)
+            return edit.set_learning_rate(net, value)
+
+        def done(network: Network | None) -> None:
+            if network is not None:
+                from nntui.session import value_in
+
+                shown = fmt_result(value_in(network, what), self.session.precision)
+                self._edited(network, what, f"{name} set to {shown}")
+
+        value = repr(self.session.value_of(what))
+        self.push_screen(NumberDialog(name, value, apply, on_result=done))
+
+    def _selected_layer(self) -> int:
+        """The layer the selection is in (the output layer when it names none)."""
+        what = self.selected
+        if isinstance(what, ParamRef):
+            return what.layer
+        return len(self.session.network.layers) - 1
+
+    def action_activation(self) -> None:
+        """Pick the selected layer's activation — for the output layer with its loss — from
+        the list of those that go with the rest of the network."""
+        if self._dialog_open() or not self._open():
+            return
+        from nntui.app.edit_dialogs import ChoiceDialog
+        from nntui.engine import edit
+
+        net = self.session.network
+        layer = self._selected_layer()
+        last = len(net.layers) - 1
+        if layer == last:
+            pairs = edit.output_choices(net)
+            labels = [f"{act} output with {loss} loss" for act, loss in pairs]
+            now = (net.layers[last].activation, net.loss)
+            current = pairs.index(now) if now in pairs else None
+
+            def chosen_pair(index: int | None) -> None:
+                if index is not None:
+                    act, loss = pairs[index]
+                    edited = edit.set_output(net, act, loss)
+                    self._edited(edited, None, f"output {act} with {loss}")
+
+            question = "The output layer's activation, with the loss that goes with it:"
+            self.push_screen(ChoiceDialog(question, labels, current, on_result=chosen_pair))
+            return
+        names = edit.activation_choices(net, layer)
+        current_name = net.layers[layer].activation
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                edited = edit.set_activation(net, layer, names[index])
+                self._edited(edited, None, f"layer {layer} is now {names[index]}")
+
+        current = names.index(current_name) if current_name in names else None
+        question = f"Layer {layer}'s activation:"
+        self.push_screen(ChoiceDialog(question, names, current, on_result=chosen))
+
+    def _architecture(self, change: str, make: object) -> None:
+        """Apply an architecture edit (`make()` → the new network), or say why it cannot."""
+        from nntui.engine.edit import EditError
+
+        assert callable(make)
+        try:
+            network = make()
+        except EditError as why:
+            self.notify(str(why), title=f"cannot {change}", severity="error", markup=False)
+            return
+        self._edited(network, None, change)
+
+    def action_add_neuron(self) -> None:
+        """A neuron more in the selected hidden layer (its new weights seeded)."""
+        if self._dialog_open() or not self._open():
+            return
+        from nntui.engine.edit import add_neuron
+
+        net, layer = self.session.network, self._selected_layer()
+        size = net.layers[layer].size
+        self._architecture(f"add a neuron to layer {layer}", lambda: add_neuron(net, layer, size))
+
+    def action_remove_neuron(self) -> None:
+        """Remove the selected neuron (the neuron of the selected weight or bias)."""
+        if self._dialog_open() or not self._open():
+            return
+        from nntui.engine.edit import remove_neuron
+
+        what = self.selected
+        if not isinstance(what, ParamRef) or what.neuron is None:
+            self.notify("select a weight or a bias of the neuron to remove", severity="warning")
+            return
+        net = self.session.network
+        neuron = what.neuron
+        change = f"remove neuron {neuron} of layer {what.layer}"
+        self._architecture(change, lambda: remove_neuron(net, what.layer, neuron))
+
+    def add_layer(self, index: int) -> None:
+        """A hidden layer as layer `index`, as wide as the layer before it, relu."""
+        if not self._open():
+            return
+        from nntui.engine.edit import add_layer
+
+        net = self.session.network
+        size = net.layers[index - 1].size if index > 0 else net.layers[0].fan_in
+        change = f"add a hidden layer of {size} as layer {index}"
+        self._architecture(change, lambda: add_layer(net, index, size, "relu"))
+
+    def remove_layer(self, index: int) -> None:
+        """Remove hidden layer `index`."""
+        if not self._open():
+            return
+        from nntui.engine.edit import remove_layer
+
+        net = self.session.network
+        self._architecture(f"remove layer {index}", lambda: remove_layer(net, index))
+
+    def action_new_network(self) -> None:
+        """A new network from a dialog; `←` returns to the one before (like opening a file)."""
+        if self._dialog_open():
+            return
+        from nntui.app.edit_dialogs import NewNetworkDialog
+
+        def built(network: Network | None) -> None:
+            if network is not None:
+                self.open_network(network, network.name or "new network")
+
+        self.push_screen(NewNetworkDialog(on_result=built))
+
+    def action_save(self) -> None:
+        """Save the network as it is now — the parameters on screen, after edits and
+        training — to a file named in a dialog (overwriting only after a yes)."""
+        if self._dialog_open() or not self._open():
+            return
+        from nntui.app.edit_dialogs import SaveDialog
+
+        def saved(path: str | None) -> None:
+            if path is not None:
+                shown = printable(path, 80)
+                self.notify(f"Saved to {shown}.", title="saved", timeout=4, markup=False)
+
+        suggestion = self._save_suggestion()
+        network = self.session.training_start
+        self.push_screen(SaveDialog(network, suggestion, self.root, on_result=saved))
+
+    def _save_suggestion(self) -> str:
+        """A file name to start from: the opened file's own name for a file, else the
+        preset's name (`xor.toml`)."""
+        source = Path(self.source)
+        if source.suffix in (".toml", ".json"):
+            return source.name
+        stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in source.name)
+        return f"{stem or 'network'}.toml"
+
+    def action_predictions(self) -> None:
+        """Show the predictions pane in place of the loss history, or back."""
+        screen = self.main_screen
+        screen.set_class(not screen.has_class("predictions"), "predictions")
+        if self.main_screen.has_class("narrow") and self.pane != "loss":
+            self.action_pane("loss")
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
@@ -483,9 +834,16 @@ class NntuiApp(App[int]):
         """(keys, what they do) for every binding, in the order they are declared, as the help
         screen lists them: written from the bindings themselves (`help_keys`, and the tooltip,
         else the footer's word), so the help cannot go stale."""
-        rows = []
+        rows: list[tuple[str, str]] = []
+        row_of: dict[str, int] = {}
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
+            partner = HELP_TOGETHER.get(binding.action)
+            if partner in row_of:  # written into its partner's row: the help fits 120×36
+                keys, said = rows[row_of[partner]]
+                rows[row_of[partner]] = (f"{keys}, {help_keys(binding)}", said)
+                continue
+            row_of[binding.action] = len(rows)
             rows.append((help_keys(binding), binding.tooltip or binding.description))
         return rows
 
@@ -560,6 +918,60 @@ class NntuiApp(App[int]):
                 lambda p=preset: self.open_network(p.build(), p.name),
             )
         yield SystemCommand("Open network file…", "Load a .toml or .json network", self._ask_file)
+        yield SystemCommand(
+            "New network…", "Shape, activations, loss, init, seed", self.action_new_network
+        )
+        yield SystemCommand("Save network…", "As it is now, to .toml or .json", self.action_save)
+        yield SystemCommand(
+            "Predictions", "Every sample's output beside its target", self.action_predictions
+        )
+        yield SystemCommand(
+            "Activation / loss…", "Of the selected layer (a: the list)", self.action_activation
+        )
+        if self._session is not None:
+            yield from self._architecture_commands()
+
+    def _architecture_commands(self) -> Iterable[SystemCommand]:
+        """Add or remove a neuron of each hidden layer; add or remove a hidden layer."""
+        net = self.session.network
+        hidden = range(len(net.layers) - 1)
+        for layer in hidden:
+            size = net.layers[layer].size
+            yield SystemCommand(
+                f"Add a neuron to layer {layer}",
+                f"{size} → {size + 1} neurons (new weights seeded)",
+                lambda k=layer: self._add_neuron_to(k),
+            )
+            yield SystemCommand(
+                f"Remove the last neuron of layer {layer}",
+                f"{size} → {size - 1} neurons",
+                lambda k=layer, j=size - 1: self._remove_neuron_of(k, j),
+            )
+            yield SystemCommand(
+                f"Remove hidden layer {layer}",
+                "The next layer reads its inputs",
+                lambda k=layer: self.remove_layer(k),
+            )
+        for index in range(len(net.layers)):
+            yield SystemCommand(
+                f"Add a hidden layer as layer {index}",
+                "relu, as wide as the layer before it",
+                lambda k=index: self.add_layer(k),
+            )
+
+    def _add_neuron_to(self, layer: int) -> None:
+        from nntui.engine.edit import add_neuron
+
+        net = self.session.network
+        size = net.layers[layer].size
+        self._architecture(f"add a neuron to layer {layer}", lambda: add_neuron(net, layer, size))
+
+    def _remove_neuron_of(self, layer: int, neuron: int) -> None:
+        from nntui.engine.edit import remove_neuron
+
+        net = self.session.network
+        change = f"remove neuron {neuron} of layer {layer}"
+        self._architecture(change, lambda: remove_neuron(net, layer, neuron))
 
     def _ask_file(self) -> None:
         """The open-file dialog, which loads the network itself and hands it back."""
@@ -596,6 +1008,7 @@ class NntuiApp(App[int]):
             return
         self.source = source
         self.session.open(network)
+        self.selected = None
         self.refresh_views()
 
         name = printable(network.name or source, 80)

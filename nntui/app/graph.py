@@ -30,12 +30,14 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
 from nntui.app.base import KnownView
 from nntui.app.ledger import param_summary
 from nntui.app.messages import NodeSelected, ParameterSelected
+from nntui.editable import Editable, InputRef, TargetRef
 from nntui.engine.numbers import fmt_operand, fmt_result
 from nntui.engine.spec import ParamRef
 
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, BOX, VALUE = range(8)
 HI_EDGE_POS, HI_EDGE_NEG, HI_EDGE_NEUTRAL, HI_LABEL, HI_BOX, ZERO, INACTIVE, TITLE = range(8, 16)
 HEAD, LABEL_POS, LABEL_NEG = 16, 17, 18  # weight labels: in their edge's colour, not dimmed
+#: Marks over a number (`Marks`): the selection, an edited value, a value the last update changed.
+CHANGED, EDITED, SELECTED = 19, 20, 21
 #: Image cells: IMAGE + top · 17 + bottom + 1, with grey levels 0…15 and −1 for no pixel.
 IMAGE = 100
 _LEVELS = 16
@@ -54,6 +58,30 @@ _LEVELS = 16
 _MIN_IMAGE_PIXELS = 64
 
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # [row][col] of a braille cell
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What the graph marks over the numbers it draws, from the app (not the trace): the
+    number selected for editing, the numbers edited so far and the parameters the last
+    update changed. Compared by value: the same marks draw nothing again."""
+
+    selected: Editable | None = None
+    edited: frozenset[Editable] = frozenset()
+    changed: frozenset[ParamRef] = frozenset()
+
+    def style_of(self, what: Editable) -> int | None:
+        """The mark `what` gets, the strongest first; None when it is not marked."""
+        if what == self.selected:
+            return SELECTED
+        if what in self.edited:
+            return EDITED
+        if what in self.changed:
+            return CHANGED
+        return None
+
+
+NO_MARKS = Marks()
 
 
 @dataclass
@@ -178,6 +206,9 @@ class GraphView(KnownView, Widget):
         "graph--inactive",
         "graph--title",
         "graph--head",
+        "graph--selected",
+        "graph--edited",
+        "graph--changed",
     }
     """
     | Class | Description |
@@ -190,6 +221,9 @@ class GraphView(KnownView, Widget):
     | `graph--zero` | A zero gradient. |
     | `graph--inactive` | An inactive ReLU. |
     | `graph--head` | Column headings. |
+    | `graph--selected` | The number selected for editing (`e` edits it). |
+    | `graph--edited` | A number edited since the network was opened. |
+    | `graph--changed` | A parameter the last update changed. |
 
     An input picture's greys run from the widget's background (0) to its text colour (1).
     """
@@ -211,7 +245,13 @@ class GraphView(KnownView, Widget):
     GraphView > .graph--inactive { color: $warning; }
     GraphView > .graph--title { color: $text; text-style: bold; }
     GraphView > .graph--head { color: $secondary; text-style: italic; }
+    GraphView > .graph--selected { color: $accent; text-style: bold reverse; }
+    GraphView > .graph--edited { color: $warning; text-style: bold underline; }
+    GraphView > .graph--changed { text-style: underline; }
     """
+
+    marks: reactive[Marks] = reactive(NO_MARKS, init=False, repaint=False)
+    """The selection and the edited and changed numbers (the app's, through `data_bind`)."""
 
     def __init__(self, known: Known, **kwargs: Any) -> None:
         super().__init__(known, **kwargs)
@@ -240,6 +280,11 @@ class GraphView(KnownView, Widget):
     def watch_known(self, old: Known, new: Known) -> None:
         if new is not old:  # the same answer comes again as the binding starts: drawn already
             self._drawn_for = None  # the grid is drawn again, for the new answer, at the next paint
+            self.refresh()
+
+    def watch_marks(self, old: Marks, new: Marks) -> None:
+        if new != old:
+            self._drawn_for = None
             self.refresh()
 
     def on_resize(self) -> None:
@@ -313,6 +358,9 @@ class GraphView(KnownView, Widget):
             HEAD: base + get("graph--head"),
             LABEL_POS: base + get("graph--edge-positive"),
             LABEL_NEG: base + get("graph--edge-negative"),
+            CHANGED: base + get("graph--value") + get("graph--changed"),
+            EDITED: base + get("graph--edited"),
+            SELECTED: base + get("graph--selected"),
         }
         self._styles = table
         return table
@@ -320,7 +368,7 @@ class GraphView(KnownView, Widget):
     def _current_grid(self) -> _Grid:
         size = self.size
         if self._drawn_for != (size.width, size.height):
-            drawing = _Drawing(self.known, size.width, size.height, self._pictures)
+            drawing = _Drawing(self.known, size.width, size.height, self._pictures, self.marks)
             self._grid = drawing.draw()
             self._drawing = drawing
             self._drawn_for = (size.width, size.height)
@@ -342,8 +390,12 @@ class _Drawing:
         width: int,
         height: int,
         pictures: dict[tuple[int, int], tuple[object, list[list[int]]]] | None = None,
+        marks: Marks = NO_MARKS,
     ) -> None:
         self.known = known
+        self.marks = marks
+        #: Where each markable number is written: (x, y, width) by what it is.
+        self.number_cells: dict[Editable, tuple[int, int, int]] = {}
         # (sample, columns) → (the network drawn, its picture's grey levels): kept by the
         # widget from frame to frame, as a key press rarely changes the picture.
         self.pictures = {} if pictures is None else pictures
@@ -466,7 +518,21 @@ class _Drawing:
             self.grid.put(self.width - 1, self.height // 2, "▶", HEAD)
             text = str(hidden_right)
             self.grid.put(self.width - len(text), self.height // 2 + 1, text, HEAD)
+        if self.marks != NO_MARKS:
+            self._draw_marks()
         return self.grid
+
+    def _draw_marks(self) -> None:
+        """Restyle the numbers the marks name, where they are drawn (a number collapsed out
+        of view, or the learning rate, which the graph does not show, is not marked)."""
+        for label_x, label_y, width, param in self.weight_labels:
+            self.number_cells.setdefault(param, (label_x, label_y, width))
+        styles = self.grid.styles
+        for what, (x, y, width) in self.number_cells.items():
+            style = self.marks.style_of(what)
+            if style is not None:
+                for cx in range(max(0, x), min(self.grid.width, x + width)):
+                    styles[y][cx] = style
 
     def _labelled(self, right: int) -> bool:
         """True when the edges into column `right` carry weight labels (not the edges into
@@ -676,10 +742,12 @@ class _Drawing:
         quiet = self.stepping and not active
         last = self.n_columns - 1
         neuron: NeuronKnown | None = None
+        marked: dict[int, Editable] = {}  # line → the number written on it
         if box.column == 0:
             title = f"x{box.neuron}"
             value = fmt_result(self.net.inputs[self.sample][box.neuron], self.precision)
             lines = [("", value, VALUE)]
+            marked[0] = InputRef(self.sample, box.neuron)
         elif box.column == last:
             loss = self.known.loss_shown()
             title = loss.symbol
@@ -688,6 +756,7 @@ class _Drawing:
             if self.net.layers[-1].size == 1:
                 target = self.net.targets[self.sample][0]
                 lines.append(("y", fmt_operand(target, self.precision), TEXT))
+                marked[1] = TargetRef(self.sample, 0)
         else:
             layer = box.column - 1
             title = self._neuron_name(layer, box.neuron)
@@ -711,6 +780,8 @@ class _Drawing:
                 g.put(box.x + 1, row, label, DIM if quiet else TEXT)
             text_style = style if not (quiet and style == VALUE) else VALUE
             g.put(box.x + 1 + inner - len(value), row, value, text_style)
+            if k in marked and value:
+                self.number_cells[marked[k]] = (box.x + 1 + inner - len(value), row, len(value))
         g.put(box.x, box.y + box.height - 1, "╰" + across * inner + "╯", frame)
         if neuron is not None:
             # The bias is written into the bottom of the frame (`╰─ b −0.100 ╯`), so it costs
@@ -723,6 +794,8 @@ class _Drawing:
                 y = box.y + box.height - 1
                 g.put(box.x + 2, y, f" {label} ", DIM if quiet else TEXT)
                 g.put(box.x + 5, y, value, DIM if quiet and style == VALUE else style)
+                bias = ParamRef(box.column - 1, "bias", box.neuron)
+                self.number_cells[bias] = (box.x + 5, y, len(value))
                 g.put(box.x + 5 + len(value), y, " ", frame)
 
     def _bias_line(self, neuron: NeuronKnown) -> tuple[str, str, int]:
