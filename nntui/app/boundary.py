@@ -68,10 +68,20 @@ HALF_BLOCK = "▀"
 TRAINING_MARK = "◆"
 TEST_MARK = "◇"
 SAMPLE_MARK = "◈"
+#: Where the axes point at the highlighted sample's row and column.
+POINTER_RIGHT, POINTER_UP = "▸", "▴"
 #: Rows the pane takes besides the plane: the header and the x axis.
 FRAME_ROWS = 2
 #: The longest a class label is written in the header.
 LABEL_WIDTH = 12
+
+
+class SampleCell(NamedTuple):
+    """The highlighted sample's grid cell (row, column) and its tone."""
+
+    row: int
+    column: int
+    tone: int
 
 
 class Cell(NamedTuple):
@@ -221,8 +231,9 @@ class BoundaryView(KnownView, Widget):
         boundary = self._boundary = self._cache.boundary(network, width - gutter, 2 * rows)
         sample = self._highlighted(boundary)
         lines = [self._header(boundary, network, sample, width)]
-        lines += self._plane(boundary, sample, gutter, width)
-        lines.append(self._x_axis(boundary, gutter, width))
+        cell = self._sample_cell(boundary, sample)
+        lines += self._plane(boundary, cell, gutter, width)
+        lines.append(self._x_axis(boundary, cell, gutter, width))
         return lines
 
     def _gutter(self, network: Network, width: int, rows: int) -> int:
@@ -235,6 +246,16 @@ class BoundaryView(KnownView, Widget):
             labels = (axis_number(plane.y_max), axis_number(plane.y_min), "x1")
             gutter = max(len(label) for label in labels) + 1
         return gutter
+
+    def _sample_cell(self, boundary: Boundary, sample: int | None) -> SampleCell | None:
+        """Where the highlighted sample is drawn (None: no sample, or one off the plane)."""
+        if sample is None:
+            return None
+        training = boundary.training
+        row, column = int(training.rows[sample]), int(training.columns[sample])
+        if row < 0:
+            return None
+        return SampleCell(row, column, int(training.tone[sample]))
 
     def _highlighted(self, boundary: Boundary) -> int | None:
         """The training sample the step on screen is about, while stepping (None when ready,
@@ -259,7 +280,8 @@ class BoundaryView(KnownView, Widget):
         if len(boundary.test):
             pieces.append([(TEST_MARK, words), (" test", words)])
         if sample is not None:
-            mark = self._style(("mark", SAMPLE_MARK, self._sample_tone(boundary, sample)))
+            tone = int(boundary.training.tone[sample])
+            mark = self._style(("mark", SAMPLE_MARK, tone))
             pieces.append([(SAMPLE_MARK, mark), (f" sample {sample}", words)])
         shown: list[tuple[str, Style]] = []
         used = 0
@@ -295,9 +317,10 @@ class BoundaryView(KnownView, Widget):
         return legend
 
     def _plane(
-        self, boundary: Boundary, sample: int | None, gutter: int, width: int
+        self, boundary: Boundary, sample: SampleCell | None, gutter: int, width: int
     ) -> list[Strip]:
-        """The plane's rows, each with its y-axis label in the gutter."""
+        """The plane's rows, each with its y-axis label in the gutter; the highlighted
+        sample's row is pointed at by a ▸ in the gutter."""
         plane = boundary.plane
         rows = plane.rows // 2
         cells = [
@@ -316,36 +339,42 @@ class BoundaryView(KnownView, Widget):
                 if row >= 0:
                     cells[row // 2][column] = Cell(mark, ("mark", mark, tone, tones[row][column]))
         if sample is not None:
-            row, column = (
-                int(boundary.training.rows[sample]),
-                int(boundary.training.columns[sample]),
-            )
-            if row >= 0:
-                tone = self._sample_tone(boundary, sample)
-                cells[row // 2][column] = Cell(SAMPLE_MARK, ("mark", SAMPLE_MARK, tone))
+            highlighted = Cell(SAMPLE_MARK, ("mark", SAMPLE_MARK, sample.tone))
+            cells[sample.row // 2][sample.column] = highlighted
         labels = [""] * rows
         labels[0], labels[-1] = axis_number(plane.y_max), axis_number(plane.y_min)
         if rows >= 3:
             labels[rows // 2] = "x1"
         axis = self._component("boundary--axis")
-        return [
-            Strip(
-                [Segment(label.rjust(gutter - 1) + " ", axis), *self._segments(row)],
-                width,
-            )
-            for label, row in zip(labels, cells, strict=True)
-        ]
+        pointer = self._component("boundary--sample")
+        lines = []
+        for index, (label, row) in enumerate(zip(labels, cells, strict=True)):
+            pointed = sample is not None and sample.row // 2 == index
+            tick = Segment(POINTER_RIGHT, pointer) if pointed else Segment(" ", axis)
+            segments = [Segment(label.rjust(gutter - 1), axis), tick, *self._segments(row)]
+            lines.append(Strip(segments, width))
+        return lines
 
-    def _x_axis(self, boundary: Boundary, gutter: int, width: int) -> Strip:
-        """`−2.41         x0         2.41` under the plane."""
+    def _x_axis(
+        self, boundary: Boundary, sample: SampleCell | None, gutter: int, width: int
+    ) -> Strip:
+        """`−2.41         x0         2.41` under the plane, and a ▴ under the highlighted
+        sample's column."""
         plane = boundary.plane
         left, right = axis_number(plane.x_min), axis_number(plane.x_max)
         span = width - gutter
         gap = span - len(left) - len(right)
-        text = left + ("x0".center(gap) if gap >= 4 else " " * max(gap, 1)) + right
-        return self._text_line(
-            [(" " * gutter + text[:span], self._component("boundary--axis"))], width
-        )
+        text = (left + ("x0".center(gap) if gap >= 4 else " " * max(gap, 1)) + right)[:span]
+        axis = self._component("boundary--axis")
+        if sample is None:
+            return self._text_line([(" " * gutter + text, axis)], width)
+        column = sample.column
+        pieces = [
+            (" " * gutter + text[:column], axis),
+            (POINTER_UP, self._component("boundary--sample")),
+            (text[column + 1 :], axis),
+        ]
+        return self._text_line(pieces, width)
 
     # -- styles -------------------------------------------------------------------------------
     def _segments(self, cells: Sequence[Cell]) -> Iterator[Segment]:
@@ -363,9 +392,6 @@ class BoundaryView(KnownView, Widget):
 
     def _component(self, name: str) -> Style:
         return self.rich_style + self.get_component_rich_style(name)
-
-    def _sample_tone(self, boundary: Boundary, sample: int) -> int:
-        return int(boundary.training.tone[sample])
 
     def _style(self, key: tuple[Any, ...]) -> Style:
         """The style of a style key, made once per theme: `("half", top, bottom)` a plane
