@@ -13,9 +13,13 @@ a deliberate choice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import os
 import shlex
+import signal
+import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -51,35 +55,73 @@ def url(host: str, port: int) -> str:
 
 def serve(net: str | None, *, host: str, port: int, root: str) -> int:
     """Serve the debugger on NET until ctrl+c; returns the exit status. Raises `ServeError`
-    when textual-serve is not installed or the address cannot be listened on."""
+    when textual-serve is not installed or the address cannot be listened on.
+
+    The socket is bound and listening before the address is announced, so whoever reads the
+    line (a person, a test) can connect at once; a port in use is an error line, not a
+    traceback from inside the server."""
     try:
         from textual_serve.server import Server
     except ImportError:
         raise ServeError(INSTALL_HINT) from None
 
     address = url(host, port)
+    try:
+        listening = _listen(host, port)
+    except OSError as err:
+        raise ServeError(f"cannot listen on {address}: {err.strerror or err}") from None
 
     class NntuiServer(Server):  # type: ignore[misc]
-        """textual-serve's server, announcing itself in one line instead of its logo."""
+        """textual-serve's server, without its logo (the line below says where it is)."""
 
         async def on_startup(self, app: Any) -> None:
-            shown = printable(net or "worked-example", LINE_LIMIT)
-            self.console.print(
-                f"nntui: serving {shown} on {address} (files under {printable(root)}); "
-                "ctrl+c stops",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
+            pass
 
     server = NntuiServer(
         served_command(net, root), host=host, port=port, title="nntui", public_url=address
     )
-    try:
-        server.serve()
-    except OSError as err:
-        raise ServeError(f"cannot listen on {address}: {err.strerror or err}") from None
+    shown = printable(net or "worked-example", LINE_LIMIT)
+    print(f"nntui: serving {shown} on {address} (files under {printable(root)}); ctrl+c stops")
+    sys.stdout.flush()
+    with listening:
+        _run(server, listening)
     return 0
+
+
+def _run(server: Any, listening: socket.socket) -> None:
+    """textual-serve's `Server.serve`, on the socket already listening: until ctrl+c or
+    SIGTERM."""
+    from aiohttp import web
+
+    server.initialize_logging()
+    loop = asyncio.new_event_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGINT, server.request_exit)
+        loop.add_signal_handler(signal.SIGTERM, server.request_exit)
+    web.run_app(
+        server._make_app(),
+        sock=listening,
+        handle_signals=False,
+        loop=loop,
+        print=lambda *args: None,
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on `host`:`port` (the first address the name gives)."""
+    family, kind, proto, _, where = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(where)
+        listening.listen(128)
+    except OSError:
+        listening.close()
+        raise
+    listening.setblocking(False)
+    return listening
 
 
 def run_confined(network: Network | NetworkSpec, *, source: str, root: str) -> int:
