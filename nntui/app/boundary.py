@@ -20,6 +20,7 @@ come from `nntui.engine.boundary`, imported once there is a trace to draw from.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -82,13 +83,6 @@ class SampleCell(NamedTuple):
     row: int
     column: int
     tone: int
-
-
-class Cell(NamedTuple):
-    """What one terminal cell shows: a character and the style key it is drawn with."""
-
-    char: str
-    key: tuple[Any, ...]
 
 
 def class_colour(hue: int) -> RGB:
@@ -239,10 +233,9 @@ class BoundaryView(KnownView, Widget):
     def _gutter(self, network: Network, width: int, rows: int) -> int:
         """The width of the y axis' labels: the plane's extent depends on the grid's width,
         so it is measured on a first guess and then on the plane it gives."""
-        assert self._cache is not None
         gutter = 6
         for _ in range(2):
-            plane = self._cache.boundary(network, max(1, width - gutter), 2 * rows).plane
+            plane = _numbers().plane_of(network, max(1, width - gutter), 2 * rows)
             labels = (axis_number(plane.y_max), axis_number(plane.y_min), "x1")
             gutter = max(len(label) for label in labels) + 1
         return gutter
@@ -273,7 +266,7 @@ class BoundaryView(KnownView, Widget):
         title = self._component("boundary--title")
         words = self._component("boundary--axis")
         pieces: list[list[tuple[str, Style]]] = [
-            [("decision boundary" if boundary.kind != "regression" else "output", title)],
+            [("decision boundary" if boundary.kind != "regression" else "network output", title)],
             self._colour_legend(boundary, network),
             [(TRAINING_MARK, words), (" training", words)],
         ]
@@ -323,24 +316,24 @@ class BoundaryView(KnownView, Widget):
         sample's row is pointed at by a ▸ in the gutter."""
         plane = boundary.plane
         rows = plane.rows // 2
-        cells = [
-            [
-                Cell(HALF_BLOCK, ("half", top, bottom))
-                for top, bottom in zip(upper, lower, strict=True)
-            ]
-            for upper, lower in _pairs(boundary.tone.tolist())
-        ]
         tones = boundary.tone.tolist()
+        # Per terminal row, each cell's character and style key: the two halves' tones,
+        # unless a sample's mark covers the cell.
+        chars = [[HALF_BLOCK] * plane.columns for _ in range(rows)]
+        keys: list[list[tuple[Any, ...]]] = [
+            list(zip(upper, lower, strict=True)) for upper, lower in _pairs(tones)
+        ]
         # The held-out samples first, so a training sample in the same cell is drawn on top.
         for mark, marks in ((TEST_MARK, boundary.test), (TRAINING_MARK, boundary.training)):
             for row, column, tone in zip(
                 marks.rows.tolist(), marks.columns.tolist(), marks.tone.tolist(), strict=True
             ):
                 if row >= 0:
-                    cells[row // 2][column] = Cell(mark, ("mark", mark, tone, tones[row][column]))
+                    chars[row // 2][column] = mark
+                    keys[row // 2][column] = ("mark", mark, tone, tones[row][column])
         if sample is not None:
-            highlighted = Cell(SAMPLE_MARK, ("mark", SAMPLE_MARK, sample.tone))
-            cells[sample.row // 2][sample.column] = highlighted
+            chars[sample.row // 2][sample.column] = SAMPLE_MARK
+            keys[sample.row // 2][sample.column] = ("mark", SAMPLE_MARK, sample.tone)
         labels = [""] * rows
         labels[0], labels[-1] = axis_number(plane.y_max), axis_number(plane.y_min)
         if rows >= 3:
@@ -348,11 +341,11 @@ class BoundaryView(KnownView, Widget):
         axis = self._component("boundary--axis")
         pointer = self._component("boundary--sample")
         lines = []
-        for index, (label, row) in enumerate(zip(labels, cells, strict=True)):
+        for index, label in enumerate(labels):
             pointed = sample is not None and sample.row // 2 == index
             tick = Segment(POINTER_RIGHT, pointer) if pointed else Segment(" ", axis)
-            segments = [Segment(label.rjust(gutter - 1), axis), tick, *self._segments(row)]
-            lines.append(Strip(segments, width))
+            cells = self._segments(chars[index], keys[index])
+            lines.append(Strip([Segment(label.rjust(gutter - 1), axis), tick, *cells], width))
         return lines
 
     def _x_axis(
@@ -377,14 +370,13 @@ class BoundaryView(KnownView, Widget):
         return self._text_line(pieces, width)
 
     # -- styles -------------------------------------------------------------------------------
-    def _segments(self, cells: Sequence[Cell]) -> Iterator[Segment]:
-        """A row of cells as segments, one per run of a style."""
+    def _segments(self, chars: list[str], keys: list[tuple[Any, ...]]) -> Iterator[Segment]:
+        """A row of cells as segments, one per run of a style key."""
         start = 0
-        for index in range(1, len(cells) + 1):
-            if index == len(cells) or cells[index].key != cells[start].key:
-                text = "".join(cell.char for cell in cells[start:index])
-                yield Segment(text, self._style(cells[start].key))
-                start = index
+        for key, run in itertools.groupby(keys):
+            stop = start + sum(1 for _ in run)
+            yield Segment("".join(chars[start:stop]), self._style(key))
+            start = stop
 
     def _text_line(self, pieces: Sequence[tuple[str, Style]], width: int) -> Strip:
         segments = [Segment(text, style) for text, style in pieces]
@@ -394,8 +386,8 @@ class BoundaryView(KnownView, Widget):
         return self.rich_style + self.get_component_rich_style(name)
 
     def _style(self, key: tuple[Any, ...]) -> Style:
-        """The style of a style key, made once per theme: `("half", top, bottom)` a plane
-        cell's two tones; `("mark", char, tone, ground)` a sample over its cell's ground,
+        """The style of a style key, made once per theme: `(top, bottom)` a plane cell's
+        two tones; `("mark", char, tone, ground)` a sample over its cell's ground,
         `("mark", SAMPLE_MARK, tone)` the highlighted one; `("swatch", hue)` and
         `("tone", tone)` the legend's colours."""
         style = self._styles.get(key)
@@ -405,8 +397,8 @@ class BoundaryView(KnownView, Widget):
 
     def _make_style(self, key: tuple[Any, ...]) -> Style:
         kind = key[0]
-        if kind == "half":
-            return Style(color=self._tone_colour(key[1]), bgcolor=self._tone_colour(key[2]))
+        if isinstance(kind, int):  # a plane cell: its upper and lower half's tones
+            return Style(color=self._tone_colour(key[0]), bgcolor=self._tone_colour(key[1]))
         if kind == "swatch":
             full = key[1] * _numbers().LEVELS + _numbers().LEVELS - 1
             return self.rich_style + Style(color=self._rgb(self._full_rgb(full)))

@@ -48,6 +48,7 @@ __all__ = [
     "boundary_of",
     "output_kind",
     "outputs_over",
+    "plane_of",
     "tone_of",
     "with_updated",
 ]
@@ -319,10 +320,14 @@ def _marks(
     return Marks(rows, columns, tone_of(hue, level))
 
 
+def plane_of(network: Network, columns: int, rows: int) -> Plane:
+    """The plane of a `columns` × `rows` grid around `network`'s training and test samples."""
+    return Plane.around(np.concatenate([network.inputs, network.test_inputs]), columns, rows)
+
+
 def boundary_of(network: Network, columns: int, rows: int) -> Boundary:
     """The picture's numbers for `network` on a `columns` × `rows` grid around its samples."""
-    samples = np.concatenate([network.inputs, network.test_inputs])
-    plane = Plane.around(samples, columns, rows)
+    plane = plane_of(network, columns, rows)
     kind = output_kind(network)
     softmax = network.layers[-1].activation == "softmax"
     scale = _regression_scale(network) if kind == "regression" else None
