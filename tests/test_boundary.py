@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from rich.color import Color
 from rich.segment import Segment
 from textual.app import App, ComposeResult
 
@@ -23,6 +24,8 @@ from nntui.app.app import DARK, DARK_THEME, LIGHT_THEME
 from nntui.app.boundary import (
     CLASS_COLOURS,
     HALF_BLOCK,
+    MIN_PLANE,
+    REGION_STRENGTH,
     SAMPLE_MARK,
     TEST_MARK,
     TRAINING_MARK,
@@ -458,3 +461,78 @@ async def test_the_opening_draws_the_title_until_the_session_is_built() -> None:
         text = text_of(screen_lines(app.pane))
         assert text[0].rstrip() == "decision boundary"
         assert app.pane.cache is None
+
+
+@pytest.mark.parametrize("size", [(3, 1), (8, 3), (12, 2), (17, 4), (20, 4), (46, 12)])
+def test_every_size_draws_whole_lines(size: tuple[int, int]) -> None:
+    """A pane squeezed into a corner draws what fits (down to its title) and never a line
+    longer or shorter than itself."""
+    width, height = size
+
+    async def main() -> None:
+        session = Session(circles())
+        session.next()
+        app = BoundaryApp(session)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            lines = text_of(screen_lines(app.pane))
+            assert all(len(line) == width for line in lines)
+            assert lines[0].startswith("decision boundary"[:width])
+            if height - 2 >= MIN_PLANE[1] and width >= MIN_PLANE[0] + 6:
+                assert HALF_BLOCK in "".join(lines[1:])
+            else:
+                assert not "".join(lines[1:]).strip()
+
+    asyncio.run(main())
+
+
+@in_event_loop
+async def test_the_header_drops_the_least_important_first() -> None:
+    session = Session(circles())
+    session.next()  # sample 0's first step: highlighted
+    app = BoundaryApp(session)
+    async with app.run_test(size=(46, 12)) as pilot:
+        await pilot.pause()
+        header = text_of(screen_lines(app.pane))[0]
+        assert header.rstrip() == f"decision boundary  ■ 0 ■ 1  {SAMPLE_MARK} sample 0"
+    app = BoundaryApp(session)
+    async with app.run_test(size=(120, 12)) as pilot:
+        await pilot.pause()
+        header = text_of(screen_lines(app.pane))[0]
+        assert header.rstrip() == (
+            f"decision boundary  ■ 0 ■ 1  {TRAINING_MARK} training  {TEST_MARK} test  "
+            f"{SAMPLE_MARK} sample 0"
+        )
+
+
+@pytest.mark.parametrize("theme", [DARK_THEME.name, LIGHT_THEME.name])
+def test_tones_blend_from_the_panes_own_background(theme: str) -> None:
+    """p = ½ everywhere shows as the pane's background itself, in either theme; p ≈ 1
+    everywhere as class 1's colour REGION_STRENGTH of the way from it."""
+
+    async def colours(bias: float) -> tuple[set[tuple[object, object]], Color]:
+        network = one_layer("sigmoid", [[0.0, 0.0]], [bias])
+        app = BoundaryApp(Session(network), theme=theme)
+        async with app.run_test(size=(40, 12)) as pilot:
+            await pilot.pause()
+            background = app.pane.rich_style.bgcolor
+            assert background is not None
+            seen = {
+                (segment.style.color, segment.style.bgcolor)
+                for line in screen_lines(app.pane)[1:-1]
+                for segment in line
+                if segment.text.startswith(HALF_BLOCK)
+            }
+            return seen, background
+
+    async def main() -> None:
+        undecided, background = await colours(0.0)
+        assert undecided == {(background, background)}
+        sure, background = await colours(30.0)
+        paper = background.get_truecolor()
+        shade = Color.from_rgb(
+            *blend((paper.red, paper.green, paper.blue), CLASS_COLOURS[1], REGION_STRENGTH)
+        )
+        assert sure == {(shade, shade)}
+
+    asyncio.run(main())

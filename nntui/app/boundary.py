@@ -73,6 +73,9 @@ SAMPLE_MARK = "◈"
 POINTER_RIGHT, POINTER_UP = "▸", "▴"
 #: Rows the pane takes besides the plane: the header and the x axis.
 FRAME_ROWS = 2
+#: The smallest plane worth drawing, in terminal columns and rows; a smaller pane shows its
+#: title only.
+MIN_PLANE = (12, 2)
 #: The longest a class label is written in the header.
 LABEL_WIDTH = 12
 
@@ -214,14 +217,17 @@ class BoundaryView(KnownView, Widget):
             note = f"the decision boundary needs 2 inputs; this network takes {inputs}"
             return [self._text_line([(note, self._component("boundary--note"))], width)]
         network = shown_network(known)
+        title = [
+            self._text_line([("decision boundary", self._component("boundary--title"))], width)
+        ]
         rows = height - FRAME_ROWS
-        if network is None or rows < 1 or width < 8:
-            return [
-                self._text_line([("decision boundary", self._component("boundary--title"))], width)
-            ]
+        if network is None or rows < MIN_PLANE[1]:
+            return title  # the opening (no NumPy yet), or no room
+        gutter = self._gutter(network, width, rows)
+        if width - gutter < MIN_PLANE[0]:
+            return title
         if self._cache is None:
             self._cache = _numbers().BoundaryCache()
-        gutter = self._gutter(network, width, rows)
         boundary = self._boundary = self._cache.boundary(network, width - gutter, 2 * rows)
         sample = self._highlighted(boundary)
         lines = [self._header(boundary, network, sample, width)]
@@ -262,30 +268,34 @@ class BoundaryView(KnownView, Widget):
     def _header(
         self, boundary: Boundary, network: Network, sample: int | None, width: int
     ) -> Strip:
-        """The title, then what fits of: the colours' legend, the marks', the sample's."""
+        """The title, then what fits of — in this order of importance — the colours'
+        legend, the highlighted sample, the training and the test samples' marks; drawn in
+        the order title, colours, marks, sample, so the marks' legend stays in place."""
         title = self._component("boundary--title")
         words = self._component("boundary--axis")
-        pieces: list[list[tuple[str, Style]]] = [
-            [("decision boundary" if boundary.kind != "regression" else "network output", title)],
-            self._colour_legend(boundary, network),
-            [(TRAINING_MARK, words), (" training", words)],
+        name = "decision boundary" if boundary.kind != "regression" else "network output"
+        by_importance: list[tuple[int, list[tuple[str, Style]]]] = [
+            (0, [(name, title)]),
+            (1, self._colour_legend(boundary, network)),
         ]
-        if len(boundary.test):
-            pieces.append([(TEST_MARK, words), (" test", words)])
         if sample is not None:
-            tone = int(boundary.training.tone[sample])
-            mark = self._style(("mark", SAMPLE_MARK, tone))
-            pieces.append([(SAMPLE_MARK, mark), (f" sample {sample}", words)])
+            mark = self._style(("mark", SAMPLE_MARK, int(boundary.training.tone[sample])))
+            by_importance.append((4, [(SAMPLE_MARK, mark), (f" sample {sample}", words)]))
+        by_importance.append((2, [(TRAINING_MARK, words), (" training", words)]))
+        if len(boundary.test):
+            by_importance.append((3, [(TEST_MARK, words), (" test", words)]))
+        chosen: list[tuple[int, list[tuple[str, Style]]]] = []
+        used = -2  # the first piece needs no gap before it
+        for place, piece in by_importance:
+            used += 2 + sum(len(text) for text, _ in piece)
+            if used > width and chosen:  # the title is cut to fit, the others left out
+                break  # what is less important does not jump the queue
+            chosen.append((place, piece))
         shown: list[tuple[str, Style]] = []
-        used = 0
-        for piece in pieces:
-            length = sum(len(text) for text, _ in piece) + (2 if shown else 0)
-            if used + length > width:
-                continue
+        for _, piece in sorted(chosen, key=lambda placed: placed[0]):
             if shown:
                 shown.append(("  ", self.rich_style))
             shown.extend(piece)
-            used += length
         return self._text_line(shown, width)
 
     def _colour_legend(self, boundary: Boundary, network: Network) -> list[tuple[str, Style]]:
