@@ -132,6 +132,14 @@ def test_the_plane_holds_every_sample_with_square_cells() -> None:
         )
 
 
+def test_a_plane_about_one_point_or_none() -> None:
+    one = Plane.around(np.array([[0.3, -0.2]]), 10, 10)
+    assert one.x_min < 0.3 - 0.5 < 0.3 + 0.5 < one.x_max
+    assert one.y_min < -0.2 - 0.5 < -0.2 + 0.5 < one.y_max
+    none = Plane.around(np.empty((0, 2)), 10, 10)
+    assert none.x_min < -1 < 1 < none.x_max and none.y_min < -1 < 1 < none.y_max
+
+
 def test_cell_centres_run_row_by_row_from_the_top() -> None:
     plane = Plane(x_min=0.0, y_min=0.0, cell=1.0, columns=3, rows=2)
     assert plane.centres().tolist() == [
