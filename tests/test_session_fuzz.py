@@ -28,11 +28,14 @@ from hypothesis.stateful import (
 )
 from strategies import networks
 
+from nntui.editable import LEARNING_RATE, Editable, InputRef, TargetRef
+from nntui.engine.edit import set_parameter
 from nntui.engine.network import Network
 from nntui.engine.presets import PRESETS
+from nntui.engine.spec import ParamRef
 from nntui.engine.trace import GRANULARITIES
 from nntui.engine.training import train
-from nntui.session import MAX_PRECISION, MIN_PRECISION, Session
+from nntui.session import MAX_PRECISION, MIN_PRECISION, Session, value_in
 
 #: Presets small enough to re-trace at every granularity many times a second.
 FUZZ_PRESETS = ("worked-example", "xor", "softmax-3class")
@@ -54,6 +57,15 @@ def close(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
         math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(x) and math.isnan(y))
         for x, y in zip(a, b, strict=True)
     )
+
+
+def _names(net: Network, what: Editable) -> bool:
+    """`what` still names a number of `net` (edits of numbers keep the shape)."""
+    try:
+        value_in(net, what)
+    except (IndexError, AssertionError):
+        return False
+    return True
 
 
 class SessionModel:
@@ -89,6 +101,7 @@ class SessionModel:
         assert s.iteration >= 1
         assert s.iteration == self.iteration
         assert trace.network is s.network
+        assert s.edited == frozenset() or all(_names(s.network, e) for e in s.edited)
         assert trace.granularity == s.granularity
         assert MIN_PRECISION <= s.precision <= MAX_PRECISION
         assert s.can_back == (s.cursor >= 0 or bool(self.undo))
@@ -279,9 +292,112 @@ class SessionModel:
         self.trail.clear()
         self._done()
 
+    def edit(self, pick: int, value: float) -> None:
+        """Edit one number of the network the iteration starts from (the `pick`th of its
+        weights, biases, inputs, targets and the learning rate) to `value`, as the app's
+        dialog would: the engine may refuse it, and then nothing changes."""
+        s = self.session
+        before, history = s.state(), s.loss_history
+        what, network = _edited(s.network, pick, value)
+        if network is None:
+            assert s.state() == before
+            return
+        s.edit(network, what)
+        self._edited(before, history)
+        assert what in s.edited
+        assert value_in(s.network, what) == value
+
+    def architecture(self, pick: int) -> None:
+        """Add or remove a neuron of a hidden layer, or add or remove a hidden layer."""
+        s = self.session
+        before, history = s.state(), s.loss_history
+        network = _rebuilt(s.network, pick)
+        if network is None:
+            return
+        s.edit(network, None)
+        self._edited(before, history)
+        assert s.edited == frozenset() and s.network.shape == network.shape
+
+    def _edited(self, before: State, history: tuple[float, ...]) -> None:
+        s = self.session
+        self.undo.append(without_precision(before))
+        assert s.cursor == -1 and s.iteration == self.iteration
+        assert is_prefix(s.loss_history, history)
+        assert_exact(s.trace)
+        self.trail.append(before)
+        self._done()
+
     def _done(self) -> None:
         self.actions += 1
         self.check()
+
+
+def _edited(net: Network, pick: int, value: float) -> tuple[Editable, Network | None]:
+    """The `pick`th editable number of `net` and `net` with it set to `value` (None when the
+    engine refuses)."""
+    from nntui.engine import edit
+
+    order: list[Editable] = []
+    for index, layer in enumerate(net.layers):
+        for neuron in range(layer.size):
+            order += [ParamRef(index, "weight", neuron, i) for i in range(layer.fan_in)]
+            order.append(ParamRef(index, "bias", neuron))
+    order += [InputRef(0, i) for i in range(net.layers[0].fan_in)]
+    order += [TargetRef(0, k) for k in range(net.layers[-1].size)]
+    order.append(LEARNING_RATE)
+    what = order[pick % len(order)]
+    try:
+        if isinstance(what, ParamRef):
+            return what, edit.set_parameter(net, what, value)
+        if isinstance(what, InputRef):
+            return what, edit.set_input(net, what.sample, what.index, value)
+        if isinstance(what, TargetRef):
+            return what, edit.set_target(net, what.sample, what.index, value)
+        return what, edit.set_learning_rate(net, value)
+    except edit.EditError:
+        return what, None
+
+
+def _rebuilt(net: Network, pick: int) -> Network | None:
+    """One of four architecture edits, on a hidden layer chosen by `pick`; None if refused."""
+    from nntui.engine import edit
+
+    hidden = len(net.layers) - 1
+    layer = (pick // 4) % max(hidden, 1)
+    try:
+        match pick % 4:
+            case 0:
+                return edit.add_neuron(net, layer, net.layers[layer].size)
+            case 1:
+                return edit.remove_neuron(net, layer, 0)
+            case 2:
+                return edit.add_layer(net, layer, 2, "tanh")
+            case _:
+                return edit.remove_layer(net, layer)
+    except edit.EditError:
+        return None
+
+
+def assert_exact(trace: Any) -> None:
+    """The trace's batch gradient matches central differences of the batch loss (skipped
+    when a pre-activation sits on a kink of its activation, where there is no derivative)."""
+    import numpy as np
+
+    from nntui.engine.compute import forward
+
+    net, batch = trace.network, trace.step_batch
+    fwd = forward(net, batch=batch)
+    if not math.isfinite(fwd.loss) or any(np.any(np.abs(z) < 1e-4) for z in fwd.pre):
+        return
+    eps = 1e-6
+    for index, layer in enumerate(net.layers):
+        for (neuron, source), weight in np.ndenumerate(layer.weights):
+            ref = ParamRef(index, "weight", neuron, source)
+            up = forward(set_parameter(net, ref, weight + eps), batch=batch).loss
+            down = forward(set_parameter(net, ref, weight - eps), batch=batch).loss
+            numeric = (up - down) / (2 * eps)
+            exact = trace.backward.weights[index][neuron, source]
+            assert abs(numeric - exact) <= 1e-4 * (1 + abs(exact)), (ref, numeric, exact)
 
 
 # -- hypothesis ---------------------------------------------------------------------------------
@@ -353,6 +469,14 @@ class SessionMachine(RuleBasedStateMachine):
     def granularity(self) -> None:
         self.model.granularity()
 
+    @rule(pick=st.integers(0, 200), value=st.floats(-3, 3, allow_subnormal=False))
+    def edit(self, pick: int, value: float) -> None:
+        self.model.edit(pick, value)
+
+    @rule(pick=st.integers(0, 40))
+    def architecture(self, pick: int) -> None:
+        self.model.architecture(pick)
+
     @invariant()
     def count(self) -> None:
         COUNTS["checks"] += 1
@@ -391,6 +515,8 @@ WEIGHTS = {
     "open": 1,
     "precision": 3,
     "granularity": 3,
+    "edit": 4,
+    "architecture": 1,
 }
 
 
@@ -406,6 +532,10 @@ def run_seeded(seed: int, count: int) -> int:
             model.open(PRESETS[rng.choice(FUZZ_PRESETS)].build())
         elif action == "precision":
             model.precision(rng.random() < 0.5)
+        elif action == "edit":
+            model.edit(rng.randint(0, 200), round(rng.uniform(-3, 3), 3))
+        elif action == "architecture":
+            model.architecture(rng.randint(0, 40))
         elif action in ("next", "back") and rng.random() < 0.2:
             for _ in range(rng.randint(2, 45)):
                 getattr(model, action)()
