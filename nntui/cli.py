@@ -870,15 +870,22 @@ def _gradcheck(args: argparse.Namespace) -> int:
     from nntui.engine.gradcheck import check_gradients
 
     net = _resolve(args.net)
-    name = printable(net.name or (args.net or "worked-example"), LINE_LIMIT)
+    name = net.name or (args.net or "worked-example")
     if _stderr_is_terminal() and net.n_params * net.n_samples > 200_000:
         result = _gradcheck_with_progress(net)
     else:
         result = check_gradients(net)
+    if not math.isfinite(result.loss):  # as export: one line, nothing on stdout
+        _fail(
+            f"{args.net or 'worked-example'}: the loss is not finite ({result.loss}): "
+            "no gradient can be checked"
+        )
+        return EXIT_STOPPED
     if args.format == "json":
         _emit(_visible_document(_gradcheck_json(net, name, result), "json") + "\n")
     else:
-        _emit("".join(printable(line) + "\n" for line in _gradcheck_lines(net, name, result)))
+        shown = printable(name, LINE_LIMIT)
+        _emit("".join(printable(line) + "\n" for line in _gradcheck_lines(net, shown, result)))
     return EXIT_OK if result.passed else EXIT_STOPPED
 
 
@@ -925,10 +932,13 @@ def _gradcheck_lines(net: Any, name: str, result: Any) -> list[str]:
 
 def _gradcheck_verdict(result: Any) -> str:
     largest = result.largest
-    if not math.isfinite(result.loss):
-        return f"the loss is not finite ({result.loss}): no gradient can be checked"
     if largest is None:
         return "no parameter could be checked: every one sits on a corner of relu"
+    if math.isnan(largest.relative_error):
+        return (
+            f"the finite difference or the gradient of {largest.name} is not a number "
+            "(a value overflows): the check fails"
+        )
     where = f"largest relative error: {largest.relative_error:.1e} ({largest.name})"
     if result.passed:
         return f"{where}, within {TOLERANCE_TEXT}: backprop agrees with the finite differences"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +169,40 @@ def test_bad_input_exits_2_with_one_line(
     assert out == ""
     assert err.startswith("nntui: error: ")
     assert err.count("\n") == 1
+
+
+def test_a_loss_that_is_not_finite_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "inf.json"
+    path.write_text(
+        json.dumps(
+            {
+                "loss": "half_sse",
+                "learning_rate": 0.1,
+                "layers": [{"activation": "linear", "weights": [[1e200]], "biases": [0.0]}],
+                "samples": [{"x": [1e200], "y": [0.0]}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["gradcheck", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err == f"nntui: error: {path}: the loss is not finite (inf): no gradient can be checked\n"
+    )
+
+
+def test_an_overflowing_difference_fails_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A finite loss whose steps overflow (a saturated sigmoid fed 1e200): NaN, a failure."""
+    net = Network(
+        layers=(Layer("sigmoid", [[1e200]], [0.0]), Layer("linear", [[1.0]], [0.0])),
+        inputs=[[1e200]],
+        targets=[[3.0]],
+        loss="half_sse",
+        learning_rate=0.1,
+    )
+    result = check_gradients(net)
+    assert not result.passed
+    assert result.largest is not None and result.largest.name == "w000"

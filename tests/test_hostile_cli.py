@@ -137,6 +137,16 @@ COMMANDS: dict[str, tuple[list[str], set[int]]] = {
     "new-too-many-parameters": (["new", "4096-4096-1"], {2}),
     "new-wrong-activation-count": (["new", "2-3-1", "--activations", "relu"], {2}),
     "new-softmax-hidden": (["new", "2-3-1", "--activations", "softmax,sigmoid"], {2}),
+    "gradcheck-text": (["gradcheck", "{NET}"], {0}),
+    "gradcheck-json": (["gradcheck", "{NET}", "--format", "json"], {0}),
+    "gradcheck-overflowing": (["gradcheck", "{BIG}"], {1}),
+    "gradcheck-unknown-key": (["gradcheck", "{KEY}"], {2}),
+    "gradcheck-evil-format": (["gradcheck", "--format", EVIL], {2}),
+    "serve-unknown-key": (["serve", "{KEY}"], {2}),
+    "serve-missing-file": (["serve", f"missing{EVIL}.toml"], {2}),
+    "serve-evil-port": (["serve", "--port", EVIL], {2}),
+    "serve-evil-host": (["serve", "--host", EVIL, "--port", "1"], {2}),
+    "debugger-root-not-a-directory": (["--root", f"none{EVIL}"], {2}),
 }
 
 
@@ -185,6 +195,12 @@ def test_no_control_character_reaches_the_terminal(
         assert raw_controls(written) == []
         if "json" in template:
             assert json.loads(written)["network"]["name"] == EVIL_NAME
+    if command == "gradcheck-json":
+        assert json.loads(result.stdout)["network"] == EVIL_NAME
+    if command == "gradcheck-text":
+        assert result.stdout.startswith(
+            "network: Evil \\x1b]0;PWNED\\x07\\x1b[2J\\x9b\\r\\u202e net"
+        )
     if command in ("export-json", "train-json"):
         # Escaped, not removed: the document still says exactly what the file says.
         document = json.loads(result.stdout)

@@ -112,11 +112,16 @@ def relative_error(backprop: float, finite_difference: float, scale: float) -> f
 def check_gradients(
     net: Network, on_progress: Callable[[int, int], None] | None = None
 ) -> GradientCheck:
-    """Check every parameter of `net`; `on_progress(done, total)` is called after each chunk."""
-    batch = net.batch
+    """Check every parameter of `net`; `on_progress(done, total)` is called after each chunk.
+    A number that overflows is no warning: it makes a relative error NaN, which fails."""
     with np.errstate(all="ignore"):
-        base = compute.forward(net, batch=batch)
-        grads = compute.backward(net, base, batch)
+        return _check(net, on_progress)
+
+
+def _check(net: Network, on_progress: Callable[[int, int], None] | None) -> GradientCheck:
+    batch = net.batch
+    base = compute.forward(net, batch=batch)
+    grads = compute.backward(net, base, batch)
     backprop = net.layout.flatten(grads.weights, grads.biases)
     scale = _magnitude(base)
     pattern = tuple(pre > 0 for pre in base.pre)  # the side of 0 of every pre-activation
