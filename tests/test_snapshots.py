@@ -275,3 +275,51 @@ class TestOptimizerAndTestSet:
         "0 iteration 3", and "accuracy: training 52.5% · test 42.5%" on the last line."""
         session = circles_stepped(3)
         assert snap_compare(PanelApp(session, LossHistory), terminal_size=(60, 12))
+
+
+def edited(*changes: tuple[ParamRef, float], select: ParamRef | None = None) -> RunBefore:
+    """Edit weights and biases of the network on screen as the `e` dialog does, then select
+    `select` (as a click or tab would)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        from nntui.engine.edit import set_parameter
+
+        app = pilot.app
+        assert isinstance(app, NntuiApp)
+        for ref, value in changes:
+            app.session.edit(set_parameter(app.session.network, ref, value), ref)
+        app.selected = select
+        app.refresh_views()
+        await pilot.pause()
+
+    return run_before
+
+
+class TestWhatIf:
+    def test_edit_dialog_open(self, snap_compare) -> None:
+        """You should see the worked example with w101's label (−1.1, at o) selected — in
+        reverse accent — and over the dimmed debugger a box "New value of w101:" with -1.1 in
+        its field, no error yet, and the hint "a finite number · enter sets it (← undoes) ·
+        esc cancels"."""
+        select = edited(select=ParamRef(1, "weight", 0, 1))
+        assert snap_compare(app_for(), press=["e"], terminal_size=WIDE, run_before=select)
+
+    def test_marked_edited_values(self, snap_compare) -> None:
+        """You should see the worked example ready again after two edits: w101 set to 1.5
+        (its label at o now blue, positive, and marked — bold, underlined, warning yellow) and
+        b00 set to 0.25 (h0's bias in its bottom border marked the same way), while w100 (0.7)
+        is selected (reverse accent); the ledger shows w101 = 1.5 and b00 = 0.25."""
+        run_before = edited(
+            (ParamRef(1, "weight", 0, 1), 1.5),
+            (ParamRef(0, "bias", 0), 0.25),
+            select=ParamRef(1, "weight", 0, 0),
+        )
+        assert snap_compare(app_for(), terminal_size=WIDE, run_before=run_before)
+
+    def test_predictions_view(self, snap_compare) -> None:
+        """You should see the 3-class softmax preset after training 200 iterations with the
+        predictions pane (press p) in place of the loss history: a heading "N samples ·
+        accuracy …% (k/N) · iteration 201", then one row per sample — its number, inputs,
+        the three outputs and the one-hot target — each with ✓ or ✗."""
+        app = app_for(PRESETS["softmax-3class"].build(), source="softmax-3class")
+        assert snap_compare(app, press=["p"], terminal_size=WIDE, run_before=trained(200))

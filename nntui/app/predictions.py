@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from nntui.app.base import KnownView
-from nntui.engine.numbers import fmt_result
+from nntui.engine.numbers import MINUS, fmt_result
 
 if TYPE_CHECKING:
     from nntui.engine.network import Network
@@ -34,15 +34,29 @@ MAX_ROWS = 200
 MAX_COLUMNS = 4
 
 
-def row_numbers(values: Any, precision: int) -> str:
-    """A row of numbers as the pane writes it: the first few, then how many more."""
-    shown = [fmt_result(float(v), precision) for v in values[:MAX_COLUMNS]]
+def row_numbers(values: Any, precision: int | None) -> str:
+    """A row of numbers as the pane writes it: the first few, then how many more. With
+    `precision` None, as short as each number allows (`1`, `0.25`): inputs and targets."""
+    shown = [
+        f"{float(v):g}".replace("-", MINUS)
+        if precision is None
+        else fmt_result(float(v), precision)
+        for v in values[:MAX_COLUMNS]
+    ]
     more = len(values) - MAX_COLUMNS
     return " ".join(shown) + (f" …+{more}" if more > 0 else "")
 
 
+def _number(value: float, precision: int | None) -> str:
+    if precision is None:
+        return f"{value:g}".replace("-", MINUS)
+    return fmt_result(value, precision)
+
+
 def predictions_table(net: Network, precision: int) -> tuple[Text, Table]:
-    """The pane's heading (accuracy for a classifier) and its table of samples."""
+    """The pane's heading (accuracy for a classifier) and its table of samples: the sample,
+    right or wrong (a classifier), the output, the target, then the inputs — the columns
+    a narrow pane cuts first last."""
     import numpy as np
 
     from nntui.engine.compute import forward
@@ -63,23 +77,24 @@ def predictions_table(net: Network, precision: int) -> tuple[Text, Table]:
         else:
             right = np.argmax(outputs, axis=1) == np.argmax(targets, axis=1)
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
-    for column in ("#", "x", "output", "target"):
-        table.add_column(column, no_wrap=True, justify="right" if column == "#" else "left")
+    table.add_column("#", no_wrap=True, justify="right")
     if classes:
         table.add_column("", no_wrap=True)
+    for column in ("output", "target", "x"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
     inputs = np.asarray(net.inputs)
     for sample in range(min(net.n_samples, MAX_ROWS)):
-        row = [
-            str(sample),
-            row_numbers(inputs[sample], 2),
-            row_numbers(outputs[sample], precision),
-            row_numbers(targets[sample], 2),
-        ]
+        row = [str(sample)]
         if classes:
             row.append("✓" if right[sample] else "✗")
+        row += [
+            row_numbers(outputs[sample], precision),
+            row_numbers(targets[sample], None),
+            row_numbers(inputs[sample], None),
+        ]
         table.add_row(*row, style=None if not classes or right[sample] else "bold")
     if net.n_samples > MAX_ROWS:
-        table.add_row("⋮", f"{net.n_samples - MAX_ROWS:,} more", "", "")
+        table.add_row("⋮", *([""] * classes), f"{net.n_samples - MAX_ROWS:,} more", "", "")
     return heading, table
 
 
@@ -92,7 +107,7 @@ class Predictions(KnownView, Static):
 
     def __init__(self, known: Known, **kwargs: Any) -> None:
         super().__init__(known, **kwargs)
-        self._drawn: tuple[int, int] | None = None  # (id of the network, precision) drawn
+        self._drawn: tuple[object, int] | None = None  # (the network, the precision) drawn
 
     def watch_known(self, old: Known, new: Known) -> None:
         if self.display:
@@ -110,11 +125,11 @@ class Predictions(KnownView, Static):
         if not isinstance(net, Network):  # the opening: the session is being built
             self.update("")
             return
-        key = (id(net), known.precision)
-        if key == self._drawn:
+        drawn = self._drawn
+        if drawn is not None and drawn[0] is net and drawn[1] == known.precision:
             return
-        self._drawn = key
-        heading, table = predictions_table(net, min(known.precision, 4))
+        self._drawn = (net, known.precision)
+        heading, table = predictions_table(net, min(known.precision, 3))
         heading.append(f" · iteration {known.iteration}", style="dim")
         grid = Table.grid()
         grid.add_row(heading)
