@@ -54,8 +54,8 @@ EXIT_STATUS_TEXT = """exit status:
        it); nothing is written; gradcheck: the largest relative error exceeds 1e-6
   2    bad input: a malformed network file, an unknown preset, bad arguments, an
        output file that exists (without --force) or is the network itself,
-       no terminal for the debugger; one line on stderr, 'nntui: error: ...', and
-       nothing on stdout
+       no terminal for the debugger, serve without its extra or on a port in use;
+       one line on stderr, 'nntui: error: ...', and nothing on stdout
   130  interrupted (ctrl+c)"""
 
 
