@@ -277,20 +277,20 @@ def test_new_network_dialog_refuses_bad_fields_then_builds_and_back_returns() ->
             ("loss", "nonsense", ""),
             ("seed", "-3", "seed"),
         ]:
-            app.screen.query_one(f"#{field}", Input).focus()
+            app.screen.query_one(f"#new-{field}", Input).focus()
             await pilot.pause()
             await type_into(pilot, typed)
             assert isinstance(app.screen, NewNetworkDialog), (field, typed)
             assert error_of(app), (field, typed)
             assert said in error_of(app)
-            app.screen.query_one(f"#{field}", Input).value = {
+            app.screen.query_one(f"#new-{field}", Input).value = {
                 "shape": "2-3-1",
                 "activations": "",
                 "loss": "",
                 "seed": "0",
             }[field]
-        app.screen.query_one("#shape", Input).value = "2-4-3"
-        app.screen.query_one("#seed", Input).focus()
+        app.screen.query_one("#new-shape", Input).value = "2-4-3"
+        app.screen.query_one("#new-seed", Input).focus()
         await pilot.pause()
         await type_into(pilot, "7")
         assert not isinstance(app.screen, NewNetworkDialog)

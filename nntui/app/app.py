@@ -46,6 +46,8 @@ from nntui.opening import Opening
 from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
+    from textual.notifications import Notification, Notify
+
     from nntui.app.base import Shown
     from nntui.app.screens import TrainProgress
     from nntui.engine.network import Network
@@ -85,6 +87,9 @@ LIGHT_THEME = Theme(
     variables={"footer-key-foreground": "#004578"},
 )
 
+
+#: The title of the toast that says what tab selected (one at a time).
+SELECTED_TOAST = "selected"
 
 #: Keys the help spells out where the footer writes a pictogram (⏎): a newcomer reads
 #: "enter" at once. Keys with a modifier are written as typed too (`ctrl+p`, not `^p`).
@@ -299,6 +304,7 @@ class NntuiApp(App[int]):
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
         self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
+        self._selection_toast: Notification | None = None
         self._session: Session | None = None
         #: What the views draw: the opening until the session is built, then the session.
         self.shown: Shown
@@ -629,7 +635,28 @@ class NntuiApp(App[int]):
         what = order[position]
         self._select(what)
         value = fmt_result(self.session.value_of(what), self.session.precision)
-        self.notify(f"{self.describe(what)} = {value} · e edits it", title="selected", timeout=4)
+        self._say_selected(f"{self.describe(what)} = {value} · e edits it")
+
+    def _say_selected(self, line: str) -> None:
+        """One toast says what tab selected: a new one replaces it, so tabbing through the
+        numbers never stacks toasts over the screen."""
+        from textual.notifications import Notification, Notify
+
+        toast = Notification(line, SELECTED_TOAST, "information", 4, markup=False)
+        self._selection_toast = toast
+        self.post_message(Notify(toast))
+
+    def _on_notify(self, event: Notify) -> None:
+        """Textual's handler, which shows every toast posted: a selection toast replaced
+        before it arrived (tab pressed again at once) is dropped, and the latest one takes
+        the place of those shown."""
+        toast = event.notification
+        if toast.title == SELECTED_TOAST:
+            if toast is not self._selection_toast:
+                return
+            for shown in [t for t in self._notifications if t.title == SELECTED_TOAST]:
+                self._unnotify(shown, refresh=False)
+        super()._on_notify(event)
 
     def _edited(self, network: Network | None, what: Editable | None, said: str) -> None:
         """Take an edited network from a dialog: the iteration starts again from it."""

@@ -150,7 +150,9 @@ class NewNetworkDialog(Dialog["Network"]):
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
     DEFAULT_CSS = (
-        _BOX_CSS.format(name="NewNetworkDialog") + "NewNetworkDialog Input { margin-bottom: 0; }"
+        _BOX_CSS.format(name="NewNetworkDialog")
+        + "NewNetworkDialog Input, NewNetworkDialog Input:focus "
+        + "{ height: 1; border: none; padding: 0 1; }"
     )
 
     def compose(self) -> ComposeResult:
@@ -158,7 +160,8 @@ class NewNetworkDialog(Dialog["Network"]):
             yield Label("[b]New network[/b]")
             for field, label, default, placeholder in NEW_FIELDS:
                 yield Label(label, classes="hint")
-                yield Input(default, placeholder=placeholder, id=field)
+                # Ids of their own: the app's stylesheet styles `#loss` (the loss history).
+                yield Input(default, placeholder=placeholder, id=f"new-{field}")
             yield Label("", id="error", markup=False)
             yield Label("tab next field · enter builds (← returns) · esc cancels", classes="hint")
 
@@ -182,7 +185,7 @@ class NewNetworkDialog(Dialog["Network"]):
         from nntui.engine.new import new_network, parse_activations, parse_shape
 
         def text(field: str) -> str:
-            return self.query_one(f"#{field}", Input).value.strip()
+            return self.query_one(f"#new-{field}", Input).value.strip()
 
         shape = parse_shape(text("shape"))
         activations = parse_activations(text("activations")) if text("activations") else None
