@@ -19,13 +19,14 @@ from nntui.app.edit_dialogs import (
     NumberDialog,
     SaveDialog,
 )
-from nntui.app.graph import EDITED, SELECTED, GraphView
+from nntui.app.graph import CHANGED, EDITED, SELECTED, GraphView
 from nntui.app.predictions import Predictions, predictions_table
 from nntui.editable import LEARNING_RATE, InputRef, TargetRef
 from nntui.engine.loader import load_network
 from nntui.engine.network import Network
 from nntui.engine.presets import resolve_network, worked_example, xor
 from nntui.engine.spec import ParamRef
+from nntui.session import value_in
 
 WIDE = (120, 36)
 Body = Callable[[NntuiApp, Pilot], Awaitable[None]]
@@ -422,3 +423,53 @@ def test_bursts_of_keys_into_every_dialog_leave_one_consistent_state() -> None:
         assert app.session.network.shape == (3, 2, 1) and app.session.edited == frozenset()
 
     drive(body)
+
+
+# -- marks and toasts -----------------------------------------------------------------------------
+def test_the_parameters_an_update_changed_are_marked_until_the_next_iteration() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        session = app.session
+        session.finish()
+        before = session.trace.network
+        await pilot.press("space")  # on to iteration 2
+        await pilot.pause()
+        after = session.network
+        changed = {ref for ref in after.params() if value_in(before, ref) != value_in(after, ref)}
+        assert session.changed == changed
+        assert changed and W101 not in changed  # ∂E/∂w101 = 0: h1 is off
+        graph = app.query_one(GraphView)
+        assert graph.marks.changed == session.changed
+        drawing = graph._drawing
+        assert drawing is not None
+        x, y, _ = drawing.number_cells[ParamRef(1, "weight", 0, 0)]
+        assert drawing.grid.styles[y][x] == CHANGED
+        x, y, _ = drawing.number_cells[W101]
+        assert drawing.grid.styles[y][x] != CHANGED
+        await pilot.press("left")
+        assert session.changed == frozenset()
+
+    drive(body)
+
+
+def test_tab_keeps_one_selection_toast_however_fast_it_is_pressed() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press(*["tab"] * 12)
+        await pilot.pause()
+        toasts = [t for t in app._notifications if t.title == "selected"]
+        assert len(toasts) == 1 and toasts[0].message.startswith(
+            "w100"
+        )  # the 12th: x0-x2, h0, h1, w100
+
+    drive(body)
+
+
+def test_p_on_a_narrow_terminal_shows_the_predictions_pane() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.pane == "loss" and app.query_one(Predictions).display
+        assert app.query_one(Predictions).region.height > 5
+
+    drive(body, network=xor())

@@ -30,10 +30,11 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
-from nntui.app.graph import NO_MARKS, GraphView, Marks
+from nntui.app.graph import GraphView
 from nntui.app.keybar import KeyBar
 from nntui.app.ledger import Ledger, row_width
 from nntui.app.loss_history import LossHistory
+from nntui.app.marks import NO_MARKS, Marks
 from nntui.app.messages import NodeSelected, ParameterSelected
 from nntui.app.predictions import Predictions
 from nntui.app.step_panel import StepPanel

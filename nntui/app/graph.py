@@ -36,6 +36,7 @@ from textual.widget import Widget
 
 from nntui.app.base import KnownView
 from nntui.app.ledger import param_summary
+from nntui.app.marks import MARK_CHANGED, MARK_EDITED, MARK_SELECTED, NO_MARKS, Marks
 from nntui.app.messages import NodeSelected, ParameterSelected
 from nntui.editable import Editable, InputRef, TargetRef
 from nntui.engine.numbers import fmt_operand, fmt_result
@@ -49,8 +50,9 @@ if TYPE_CHECKING:
 BLANK, DIM, EDGE_POS, EDGE_NEG, EDGE_NEUTRAL, TEXT, BOX, VALUE = range(8)
 HI_EDGE_POS, HI_EDGE_NEG, HI_EDGE_NEUTRAL, HI_LABEL, HI_BOX, ZERO, INACTIVE, TITLE = range(8, 16)
 HEAD, LABEL_POS, LABEL_NEG = 16, 17, 18  # weight labels: in their edge's colour, not dimmed
-#: Marks over a number (`Marks`): the selection, an edited value, a value the last update changed.
-CHANGED, EDITED, SELECTED = 19, 20, 21
+#: Marks over a number (`Marks.style_of`): a value the last update changed, an edited value, the
+#: selection.
+CHANGED, EDITED, SELECTED = MARK_CHANGED, MARK_EDITED, MARK_SELECTED
 #: Image cells: IMAGE + top · 17 + bottom + 1, with grey levels 0…15 and −1 for no pixel.
 IMAGE = 100
 _LEVELS = 16
@@ -58,30 +60,6 @@ _LEVELS = 16
 _MIN_IMAGE_PIXELS = 64
 
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # [row][col] of a braille cell
-
-
-@dataclass(frozen=True)
-class Marks:
-    """What the graph marks over the numbers it draws, from the app (not the trace): the
-    number selected for editing, the numbers edited so far and the parameters the last
-    update changed. Compared by value: the same marks draw nothing again."""
-
-    selected: Editable | None = None
-    edited: frozenset[Editable] = frozenset()
-    changed: frozenset[ParamRef] = frozenset()
-
-    def style_of(self, what: Editable) -> int | None:
-        """The mark `what` gets, the strongest first; None when it is not marked."""
-        if what == self.selected:
-            return SELECTED
-        if what in self.edited:
-            return EDITED
-        if what in self.changed:
-            return CHANGED
-        return None
-
-
-NO_MARKS = Marks()
 
 
 @dataclass
