@@ -544,3 +544,12 @@ def test_tones_blend_from_the_panes_own_background(theme: str) -> None:
         assert sure == {(shade, shade)}
 
     asyncio.run(main())
+
+
+def test_an_answer_without_a_trace_draws_its_own_network() -> None:
+    """An answer made from a trained network alone (no trace, as a live run may hand over)
+    shows that network; the opening's (a spec, before NumPy) shows none."""
+    network = trained_circles(20)
+    known = replace(Session(network).view(), trace=None)
+    assert shown_network(known) is network
+    assert shown_network(known_at(Opening(xor_spec()))) is None

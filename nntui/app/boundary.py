@@ -33,7 +33,7 @@ from textual.widget import Widget
 
 from nntui.app.base import KnownView
 from nntui.engine.numbers import MINUS
-from nntui.engine.spec import ParamRef
+from nntui.engine.spec import NetworkSpec, ParamRef
 from nntui.engine.text import printable
 
 if TYPE_CHECKING:
@@ -106,13 +106,15 @@ def axis_number(value: float) -> str:
 
 
 def shown_network(known: Known) -> Network | None:
-    """The network as the class knows it at the cursor (None before a trace exists, at the
-    opening). Parameters whose update step is on screen or behind the cursor take their new
-    values (`Known.index.new_at`), the others the values the iteration started from; so the
-    update moves the boundary as it is revealed, and `←` moves it back."""
+    """The network as the class knows it at the cursor. Parameters whose update step is on
+    screen or behind the cursor take their new values (`Known.index.new_at`), the others the
+    values the iteration started from; so the update moves the boundary as it is revealed,
+    and `←` moves it back. Without a trace: the answer's own network (an answer made from a
+    network alone, as a live training run may hand over), or None at the opening, whose
+    network is a `NetworkSpec` drawn before NumPy is loaded."""
     trace = known.trace
     if trace is None:
-        return None
+        return None if isinstance(known.network, NetworkSpec) else known.network
     import numpy as np  # loaded with the trace
 
     from nntui.engine.boundary import with_updated
