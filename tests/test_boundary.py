@@ -553,3 +553,15 @@ def test_an_answer_without_a_trace_draws_its_own_network() -> None:
     known = replace(Session(network).view(), trace=None)
     assert shown_network(known) is network
     assert shown_network(known_at(Opening(xor_spec()))) is None
+
+
+def test_the_widget_module_loads_no_numpy() -> None:
+    """The app imports its panes before its first frame, which is drawn without NumPy."""
+    import subprocess
+    import sys
+
+    script = "import sys, nntui.app.boundary; print('numpy' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"
