@@ -51,7 +51,7 @@ SEEDS = (
 HOME = (120, 36)
 SMALL_MESSAGE = f"nntui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}"
 # Keys no binding of the app uses: a letter, keys the focused ledger may scroll with, escape.
-UNBOUND = ("z", "x", "a", "up", "down", "pagedown", "home", "end", "escape", "tab")
+UNBOUND = ("z", "x", "b", "up", "down", "pagedown", "home", "end", "escape", "w")
 
 
 def bound_keys() -> list[str]:
@@ -123,7 +123,7 @@ async def monkey(
     keys = bound_keys() + list(UNBOUND)
     seen: Counter[str] = Counter()
     # First one of each kind of event (a too-small resize, each dialog), in a random order.
-    tour = rng.sample([0.0, 0.10, 0.15, 0.19], 4)
+    tour = rng.sample([0.0, 0.10, 0.15, 0.2, 0.24], 5)
     while seen["presses"] < presses:
         roll = tour.pop() if tour else rng.random()
         if roll < 0.08:
@@ -142,7 +142,10 @@ async def monkey(
         elif roll < 0.18:
             seen["presses"] += await open_file_dialog(app, pilot, rng, paths)
             seen["open-file dialogs"] += 1
-        elif roll < 0.20:
+        elif roll < 0.23:
+            seen["presses"] += await what_if_dialog(app, pilot, rng)
+            seen["what-if dialogs"] += 1
+        elif roll < 0.25:
             batch = ["question_mark", *(rng.choice(keys) for _ in range(rng.randint(0, 3)))]
             await send(pilot, rng, *batch, *rng.choice(ENDINGS))
             await close_modals(app, pilot)
@@ -192,6 +195,21 @@ async def train_dialog(app: NntuiApp, pilot: Pilot, rng: random.Random) -> int:
     await send(pilot, rng, *keys)
     if app.training:
         await burst(pilot, "escape")  # waits for the cancelled run to be applied
+    await close_modals(app, pilot)
+    return len(keys)
+
+
+#: What the monkey types into the what-if dialogs: numbers good and bad, shapes, file names.
+WHAT_IF_TEXTS = ("1", "-0.5", "1e3", "inf", "nan", "abc", "", "2-3-1", "2-x", "saved.json", "../x")
+
+
+async def what_if_dialog(app: NntuiApp, pilot: Pilot, rng: random.Random) -> int:
+    """A number selected (tab), then the edit, activation, new-network or save dialog, random
+    text and an ending, as one burst. The number of keys sent."""
+    text = rng.choice(WHAT_IF_TEXTS)
+    opener = rng.choice(["e", "a", "n", "s"])
+    keys = [*["tab"] * rng.randint(0, 6), opener, *text, *rng.choice(ENDINGS)]
+    await send(pilot, rng, *keys)
     await close_modals(app, pilot)
     return len(keys)
 

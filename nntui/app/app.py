@@ -47,8 +47,6 @@ from nntui.opening import Opening
 from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
-    from textual.notifications import Notification, Notify
-
     from nntui.app.base import Shown
     from nntui.app.screens import TrainProgress
     from nntui.engine.network import Network
@@ -305,7 +303,8 @@ class NntuiApp(App[int]):
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
         self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
-        self._selection_toast: Notification | None = None
+        self._selection_line = ""
+        self._selection_pending = False
         self._session: Session | None = None
         #: What the views draw: the opening until the session is built, then the session.
         self.shown: Shown
@@ -639,25 +638,20 @@ class NntuiApp(App[int]):
         self._say_selected(f"{self.describe(what)} = {value} · e edits it")
 
     def _say_selected(self, line: str) -> None:
-        """One toast says what tab selected: a new one replaces it, so tabbing through the
-        numbers never stacks toasts over the screen."""
-        from textual.notifications import Notification, Notify
+        """One toast says what tab selected. A burst of tabs shows only where it ended: the
+        toast is made once the keys already waiting are handled, and it replaces the one
+        before, so tabbing through the numbers never stacks toasts over the screen."""
+        self._selection_line = line
+        if not self._selection_pending:
+            self._selection_pending = True
+            self.call_later(self._show_selection)
 
-        toast = Notification(line, SELECTED_TOAST, "information", 4, markup=False)
-        self._selection_toast = toast
-        self.post_message(Notify(toast))
-
-    def _on_notify(self, event: Notify) -> None:
-        """Textual's handler, which shows every toast posted: a selection toast replaced
-        before it arrived (tab pressed again at once) is dropped, and the latest one takes
-        the place of those shown."""
-        toast = event.notification
-        if toast.title == SELECTED_TOAST:
-            if toast is not self._selection_toast:
-                return
-            for shown in [t for t in self._notifications if t.title == SELECTED_TOAST]:
-                self._unnotify(shown, refresh=False)
-        super()._on_notify(event)
+    def _show_selection(self) -> None:
+        self._selection_pending = False
+        # Textual has no public way to withdraw one toast; its own collection is used.
+        for toast in [t for t in self._notifications if t.title == SELECTED_TOAST]:
+            self._unnotify(toast, refresh=False)
+        self.notify(self._selection_line, title=SELECTED_TOAST, timeout=4, markup=False)
 
     def _edited(self, network: Network | None, what: Editable | None, said: str) -> None:
         """Take an edited network from a dialog: the iteration starts again from it."""
