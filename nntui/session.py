@@ -7,6 +7,11 @@ tested in plain pytest.
 
 The cursor is −1 before the first step of an iteration ("ready": the network is drawn, no
 number has been computed yet), then the index of the last step shown.
+
+An edit ("what if w101 were positive?") is an entry in the same history: `edit` takes the
+edited network, traces the iteration again from READY, and `back` returns to exactly the state
+before. The session remembers which numbers were edited (`edited`) and which parameters the
+last update changed (`changed`), for the views to mark.
 """
 
 from __future__ import annotations

@@ -9,6 +9,15 @@ State reaches the widgets one way: after every change the app sets its reactive 
 session's answer at the cursor (`Session.view()`), and each view is bound to it
 (`data_bind`). Views tell the app what the user picked with messages (`ParameterSelected`,
 `NodeSelected`); the help screen is written from the bindings' own texts.
+
+Asking "what if?": one number is selected at a time (`selected`: a click, or tab through the
+inputs, weights and biases, targets and the learning rate) and `e` edits it in a dialog
+(`nntui.app.edit_dialogs`) that refuses what the engine refuses; `a` picks an activation (with
+the loss, for the output layer), `A`/`X` and the palette change the architecture, `n` builds a
+new network, `s` saves the one on screen. Every edit is a `Session.edit` — the iteration traced
+again from READY, undone by ← — and the graph marks the selection, the edited numbers and those
+the last update changed (`marks`, a `nntui.app.marks.Marks`). `p` swaps the loss history for
+the predictions pane.
 """
 
 from __future__ import annotations
@@ -238,7 +247,11 @@ class NntuiApp(App[int]):
             tooltip="add / remove a neuron of the selected layer (palette: layers)",
         ),
         Binding(
-            "n", "new_network", "new", show=False, tooltip="a new network: shape, activations…"
+            "n",
+            "new_network",
+            "new",
+            show=False,
+            tooltip="a new network: shape, activations, loss, initialisation, seed (← returns)",
         ),
         Binding(
             "s",
