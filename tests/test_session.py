@@ -943,3 +943,38 @@ def test_other_samples_are_chosen_by_window_and_back_returns() -> None:
         session.back()
     session.back()
     assert session.state() == before
+
+
+def test_with_mini_batches_the_loss_history_is_over_all_samples_as_train_records_it() -> None:
+    """A mini-batch step's own loss is its batch's; the history, like `train`'s, records the
+    loss over every sample before and after each step."""
+    from dataclasses import replace
+
+    from nntui.engine.presets import xor
+    from nntui.engine.training import train
+
+    net = replace(xor(), batch_size=2)
+    session = Session(net)
+    for _ in range(3):
+        session.finish()
+        assert session.trace.loss != session.trace.training_loss  # the batch's, not all
+        session.next()
+    expected = [float(v) for v in train(net, 3).loss_history]
+    assert session.loss_history == tuple(expected)
+
+
+def test_sample_windows_range_over_the_steps_batch() -> None:
+    """With mini-batches only the batch's samples have steps: the windows are its."""
+    from dataclasses import replace
+
+    from nntui.engine.presets import resolve_network
+    from nntui.engine.spec import TRACE_SAMPLES
+
+    net = resolve_network("circles")
+    batched = replace(net, batch_size=2 * TRACE_SAMPLES + 3)
+    session = Session(batched)
+    assert session.sample_windows == 3
+    session.show_samples(2)
+    assert session.trace.samples == tuple(range(2 * TRACE_SAMPLES, 2 * TRACE_SAMPLES + 3))
+    session.back()
+    assert session.sample_window == 0
