@@ -5,7 +5,7 @@ document (`latex`) and the step rendering (`latex_steps`)."""
 
 from __future__ import annotations
 
-from nntui.engine.numbers import MINUS
+from nntui.engine.notation import latex_number as number_tex
 from nntui.export.prose import Math, Number, Piece, Prose, Setting
 
 TEXT_ESCAPES = {
@@ -126,21 +126,6 @@ def tex_text(text: str) -> str:
         else:
             out.append("?")
     return "".join(out)
-
-
-def number_tex(text: str) -> str:
-    r"""A number as `nntui.engine.numbers` writes it, as LaTeX math: −0.29 → -0.29,
-    4e−7 → 4 \times 10^{-7}, 1.235e+12 → 1.235 \times 10^{12}, −inf → -\infty."""
-    sign = "-" if text.startswith(MINUS) else ""
-    magnitude = text.removeprefix(MINUS)
-    if magnitude == "inf":
-        return sign + r"\infty"
-    if magnitude == "nan":
-        return sign + r"\mathrm{NaN}"
-    mantissa, _, exponent = magnitude.partition("e")
-    if not exponent:
-        return sign + mantissa
-    return rf"{sign}{mantissa} \times 10^{{{int(exponent.replace(MINUS, '-'))}}}"
 
 
 def tex_prose(prose: Prose) -> str:
