@@ -26,6 +26,10 @@ Every error is an `OSError` (with `filename` set) for the caller to put into one
 message is in `err.strerror`. Standard library only: the loader and the command line use it
 without NumPy.
 
+`read_regular(path, limit=..., kind=...)` is the one way nntui reads a file it was given (a
+network file, a CSV file): only a regular file, at most `limit` bytes, never waiting on a FIFO;
+every refusal is a `ReadRefused` whose message is the one line to show.
+
 `within(root, path)` is the one check of where a file may be when nntui is confined to a
 directory (`nntui serve`, SPEC §8): the path, resolved (symbolic links followed, `..` taken),
 must lie under the root, resolved the same way.
@@ -39,7 +43,15 @@ import os
 import secrets
 import stat
 
-__all__ = ["NotRegularFileError", "OutsideRootError", "file_kind", "within", "write_text_atomic"]
+__all__ = [
+    "NotRegularFileError",
+    "OutsideRootError",
+    "ReadRefused",
+    "file_kind",
+    "read_regular",
+    "within",
+    "write_text_atomic",
+]
 
 #: The longest piece of the target's name kept in the temporary file's name (names are limited
 #: to 255 bytes on most file systems; the temporary name adds about 16 characters).
@@ -54,6 +66,57 @@ _NO_HARD_LINKS = {
     getattr(errno, "ENOTSUP", errno.EPERM),
     getattr(errno, "EOPNOTSUPP", errno.EPERM),
 }
+
+
+class ReadRefused(ValueError):
+    """A file `read_regular` would not or could not read; the message says why in one line."""
+
+
+def read_regular(path: str | os.PathLike[str], *, limit: int, kind: str) -> bytes:
+    """The bytes of the regular file at `path`. Anything else — a directory, a FIFO, a
+    device, a file over `limit` bytes — is refused before it is opened (so nothing waits for
+    a writer or reads forever), and checked again on what was opened. `kind` names the file
+    in messages ("network file": "is a directory, not a network file")."""
+    try:
+        _check_regular(os.stat(path), limit, kind)
+        # O_NONBLOCK: should a FIFO take the file's place after the check, opening it does not
+        # wait for a writer; the check is then made again on what was opened.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(path, flags)
+        with open(descriptor, "rb") as file:
+            _check_regular(os.fstat(descriptor), limit, kind)
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(descriptor, True)
+            content = file.read(limit + 1)
+    except FileNotFoundError:
+        raise ReadRefused("no such file") from None
+    except IsADirectoryError:
+        raise ReadRefused(f"is a directory, not a {kind}") from None
+    except PermissionError:
+        raise ReadRefused("permission denied") from None
+    except OSError as err:
+        raise ReadRefused(f"cannot read: {err.strerror or err}") from None
+    except ValueError as err:  # e.g. a NUL character in the path
+        if isinstance(err, ReadRefused):
+            raise
+        raise ReadRefused("not a usable file name") from None
+    if len(content) > limit:  # it grew after the check
+        raise ReadRefused(_too_large(len(content), limit, kind))
+    return content
+
+
+def _check_regular(status: os.stat_result, limit: int, kind: str) -> None:
+    if stat.S_ISDIR(status.st_mode):
+        raise ReadRefused(f"is a directory, not a {kind}")
+    if not stat.S_ISREG(status.st_mode):
+        raise ReadRefused(f"not a regular file ({file_kind(status.st_mode)})")
+    if status.st_size > limit:
+        raise ReadRefused(_too_large(status.st_size, limit, kind))
+
+
+def _too_large(size: int, limit: int, kind: str) -> str:
+    shown = f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+    return f"too large for a {kind} ({shown}; the limit is {limit // (1024 * 1024)} MB)"
 
 
 class OutsideRootError(PermissionError):

@@ -26,7 +26,6 @@ import math
 import numbers
 import os
 import re
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeGuard
@@ -43,7 +42,7 @@ from nntui.engine.spec import (
     Row,
 )
 from nntui.engine.text import LINE_LIMIT, printable
-from nntui.files import file_kind, write_text_atomic
+from nntui.files import ReadRefused, read_regular, write_text_atomic
 
 if TYPE_CHECKING:
     import numpy as np
@@ -171,49 +170,11 @@ def parse_spec(data: object, source: str, *, directory: str | None = None) -> Ne
 
 
 def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
-    """The file's bytes. Anything but a regular file (a FIFO, a directory, /dev/zero, a
-    terminal) is refused before it is opened, so nothing waits for a writer or reads forever,
-    and so is a file over `MAX_FILE_BYTES`."""
+    """The file's bytes (`files.read_regular`: a regular file of at most `MAX_FILE_BYTES`)."""
     try:
-        _check_readable(os.stat(path), source)
-        # O_NONBLOCK: should a FIFO take the file's place after the check, opening it does not
-        # wait for a writer; the check is then made again on what was opened.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        descriptor = os.open(path, flags)
-        with open(descriptor, "rb") as file:
-            _check_readable(os.fstat(descriptor), source)
-            if hasattr(os, "set_blocking"):
-                os.set_blocking(descriptor, True)
-            content = file.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise NetworkFileError(source, "no such file") from None
-    except IsADirectoryError:
-        raise NetworkFileError(source, "is a directory, not a network file") from None
-    except PermissionError:
-        raise NetworkFileError(source, "permission denied") from None
-    except OSError as err:
-        raise NetworkFileError(source, f"cannot read: {err.strerror or err}") from None
-    except ValueError:  # e.g. a NUL character in the path
-        raise NetworkFileError(source, "not a usable file name") from None
-    if len(content) > MAX_FILE_BYTES:  # it grew after the check
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        raise NetworkFileError(source, f"too large for a network file (over {limit} MB)")
-    return content
-
-
-def _check_readable(status: os.stat_result, source: str) -> None:
-    if stat.S_ISDIR(status.st_mode):
-        raise NetworkFileError(source, "is a directory, not a network file")
-    if not stat.S_ISREG(status.st_mode):
-        raise NetworkFileError(source, f"not a regular file ({file_kind(status.st_mode)})")
-    if status.st_size > MAX_FILE_BYTES:
-        raise NetworkFileError(source, _too_large(status.st_size))
-
-
-def _too_large(size: int) -> str:
-    limit = MAX_FILE_BYTES // (1024 * 1024)
-    shown = f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
-    return f"too large for a network file ({shown}; the limit is {limit} MB)"
+        return read_regular(path, limit=MAX_FILE_BYTES, kind="network file")
+    except ReadRefused as err:
+        raise NetworkFileError(source, str(err)) from None
 
 
 def _decode(content: bytes, source: str) -> str:

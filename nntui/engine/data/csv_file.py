@@ -30,9 +30,7 @@ import codecs
 import csv
 import io
 import math
-import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,7 +39,7 @@ import numpy.typing as npt
 
 from nntui.engine.data.errors import DataError, closest, count, one_line, quoted, quoted_list
 from nntui.engine.data.settings import MAX_SAMPLES, CsvData
-from nntui.files import file_kind
+from nntui.files import ReadRefused, read_regular
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -329,46 +327,11 @@ def _without_preamble(text: str) -> tuple[int, str]:
 
 # -- the file ----------------------------------------------------------------------------------
 def _read_bytes(path: str, source: str) -> bytes:
-    """The file's bytes. Anything but a regular file (a FIFO, a directory, a device) is refused
-    before it is opened, so nothing waits for a writer or reads forever, and so is a file over
-    `MAX_CSV_BYTES`."""
+    """The file's bytes (`files.read_regular`: a regular file of at most `MAX_CSV_BYTES`)."""
     try:
-        _check_readable(os.stat(path), source)
-        # O_NONBLOCK: should a FIFO take the file's place after the check, opening it does not
-        # wait for a writer; the check is then made again on what was opened.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        descriptor = os.open(path, flags)
-        with open(descriptor, "rb") as file:
-            _check_readable(os.fstat(descriptor), source)
-            if hasattr(os, "set_blocking"):
-                os.set_blocking(descriptor, True)
-            content = file.read(MAX_CSV_BYTES + 1)
-    except FileNotFoundError:
-        raise DataError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise DataError("is a directory, not a CSV file", source=source) from None
-    except PermissionError:
-        raise DataError("permission denied", source=source) from None
-    except OSError as err:
-        raise DataError(f"cannot read: {err.strerror or err}", source=source) from None
-    if len(content) > MAX_CSV_BYTES:  # it grew after the check
-        raise DataError(_too_large(len(content)), source=source)
-    return content
-
-
-def _check_readable(status: os.stat_result, source: str) -> None:
-    if stat.S_ISDIR(status.st_mode):
-        raise DataError("is a directory, not a CSV file", source=source)
-    if not stat.S_ISREG(status.st_mode):
-        raise DataError(f"not a regular file ({file_kind(status.st_mode)})", source=source)
-    if status.st_size > MAX_CSV_BYTES:
-        raise DataError(_too_large(status.st_size), source=source)
-
-
-def _too_large(size: int) -> str:
-    limit = MAX_CSV_BYTES // (1024 * 1024)
-    shown = f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
-    return f"too large for a CSV file ({shown}; the limit is {limit} MB)"
+        return read_regular(path, limit=MAX_CSV_BYTES, kind="CSV file")
+    except ReadRefused as err:
+        raise DataError(str(err), source=source) from None
 
 
 def _text(content: bytes, source: str) -> str:
