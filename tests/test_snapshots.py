@@ -139,7 +139,8 @@ class TestScreens:
     def test_help(self, snap_compare) -> None:
         """You should see the help box over the dimmed debugger, all of it without scrolling:
         "nntui keys", every key (space, →; ←; ]; [; enter; 1; 2; 3; t; ?; q; g; +, =; -; r;
-        >; <; d; ctrl+p) with what it does, and the mouse hint."""
+        tab, shift+tab; e; a; A, X; n; s; p; b; >; <; d; ctrl+p) with what it does, and the
+        mouse hint (click a weight, a box or a ledger row to select it)."""
         assert snap_compare(app_for(), press=["question_mark"], terminal_size=WIDE)
 
     def test_light_theme(self, snap_compare) -> None:
@@ -297,10 +298,10 @@ def edited(*changes: tuple[ParamRef, float], select: ParamRef | None = None) -> 
 
 class TestWhatIf:
     def test_edit_dialog_open(self, snap_compare) -> None:
-        """You should see the worked example with w101's label (−1.1, at o) selected — in
-        reverse accent — and over the dimmed debugger a box "New value of w101:" with -1.1 in
-        its field, no error yet, and the hint "a finite number · enter sets it (← undoes) ·
-        esc cancels"."""
+        """You should see the worked example with w101's label (−1.1, at o) and its ledger
+        row's name and value selected — in reverse accent — and over the dimmed debugger a box
+        "New value of w101:" with -1.1 in its field, no error yet, and the hint "a finite
+        number · enter sets it (← undoes) · esc cancels"."""
         select = edited(select=ParamRef(1, "weight", 0, 1))
         assert snap_compare(app_for(), press=["e"], terminal_size=WIDE, run_before=select)
 
@@ -308,7 +309,8 @@ class TestWhatIf:
         """You should see the worked example ready again after two edits: w101 set to 1.5
         (its label at o now blue, positive, and marked — bold, underlined, warning yellow) and
         b00 set to 0.25 (h0's bias in its bottom border marked the same way), while w100 (0.7)
-        is selected (reverse accent); the ledger shows w101 = 1.5 and b00 = 0.25."""
+        is selected (reverse accent); the ledger shows w101 = 1.5 and b00 = 0.25 with their
+        values marked the same way, and w100's name and value in reverse accent."""
         run_before = edited(
             (ParamRef(1, "weight", 0, 1), 1.5),
             (ParamRef(0, "bias", 0), 0.25),

@@ -473,3 +473,40 @@ def test_p_on_a_narrow_terminal_shows_the_predictions_pane() -> None:
         assert app.query_one(Predictions).region.height > 5
 
     drive(body, network=xor())
+
+
+def test_the_ledger_marks_the_selected_edited_and_changed_parameters() -> None:
+    """The ledger marks what the graph marks: the selected parameter (its name and value), an
+    edited one (its value) and, after an iteration, those the update changed."""
+    from nntui.app.ledger import Ledger
+
+    def value_style(ledger: Ledger, ref: ParamRef) -> tuple[object, object]:
+        row = list(ledger.known.rows).index(ref)
+        strip = ledger.render_line(row + 1 - ledger.scroll_offset.y)
+        segments = list(strip)
+        return segments[0].style, segments[2].style  # the name, the value
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        ledger = app.query_one(Ledger)
+        styles = ledger._style_table()
+        w100 = ParamRef(1, "weight", 0, 0)
+        name, value = value_style(ledger, W101)
+        assert value == styles["base"]
+        app.on_parameter_selected(_picked(app, W101))
+        await pilot.pause()
+        name, value = value_style(ledger, W101)
+        assert name == value == styles[f"mark {SELECTED}"]
+        await pilot.press("e")
+        await type_into(pilot, "2.5")
+        app.on_parameter_selected(_picked(app, w100))
+        await pilot.pause()
+        assert value_style(ledger, W101)[1] == styles[f"mark {EDITED}"]
+        assert value_style(ledger, w100)[0] == styles[f"mark {SELECTED}"]
+        await pilot.press("enter", "space")  # finish the iteration, then the next one
+        await pilot.pause()
+        assert ParamRef(1, "bias", 0) in app.session.changed
+        assert value_style(ledger, ParamRef(1, "bias", 0))[1] == styles[f"mark {CHANGED}"]
+        await pilot.press("left")
+        await pilot.pause()
+
+    drive(body)

@@ -39,6 +39,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
+from nntui.app.boundary import BoundaryView
 from nntui.app.graph import GraphView
 from nntui.app.keybar import KeyBar
 from nntui.app.ledger import Ledger, row_width
@@ -268,6 +269,13 @@ class NntuiApp(App[int]):
             tooltip="predictions: each sample's output and target (or the loss history)",
         ),
         Binding(
+            "b",
+            "boundary",
+            "boundary",
+            show=False,
+            tooltip="the decision boundary: the input plane coloured by the network's output",
+        ),
+        Binding(
             "greater_than_sign",
             "samples(1)",
             "samples▸",
@@ -392,9 +400,10 @@ class NntuiApp(App[int]):
             with Horizontal(id="main"):
                 yield GraphView(known, id="graph").data_bind(NntuiApp.known, NntuiApp.marks)
                 with Vertical(id="side"):
-                    yield Ledger(known, id="ledger").data_bind(NntuiApp.known)
+                    yield Ledger(known, id="ledger").data_bind(NntuiApp.known, NntuiApp.marks)
                     yield LossHistory(known, id="loss").data_bind(NntuiApp.known)
                     yield Predictions(known, id="predictions").data_bind(NntuiApp.known)
+                    yield BoundaryView(known, id="boundary").data_bind(NntuiApp.known)
             yield StepPanel(known, id="step").data_bind(NntuiApp.known)
         yield Static("", id="too-small")
         yield KeyBar(id="keys")
@@ -847,9 +856,21 @@ class NntuiApp(App[int]):
 
     def action_predictions(self) -> None:
         """Show the predictions pane in place of the loss history, or back."""
+        self._swap_pane("predictions")
+
+    def action_boundary(self) -> None:
+        """Show the decision-boundary pane in place of the loss history, or back."""
+        self._swap_pane("boundary")
+
+    def _swap_pane(self, name: str) -> None:
+        """Put pane `name` (predictions, boundary) in the loss history's place, or take it
+        away; one of them at a time."""
         screen = self.main_screen
-        screen.set_class(not screen.has_class("predictions"), "predictions")
-        if self.main_screen.has_class("narrow") and self.pane != "loss":
+        screen.set_class(not screen.has_class(name), name)
+        for other in ("predictions", "boundary"):
+            if other != name:
+                screen.remove_class(other)
+        if screen.has_class("narrow") and self.pane != "loss":
             self.action_pane("loss")
 
     def action_toggle_theme(self) -> None:
@@ -959,6 +980,11 @@ class NntuiApp(App[int]):
         yield SystemCommand("Save network…", "As it is now, to .toml or .json", self.action_save)
         yield SystemCommand(
             "Predictions", "Every sample's output beside its target", self.action_predictions
+        )
+        yield SystemCommand(
+            "Decision boundary",
+            "The input plane coloured by the network's output (2-input networks)",
+            self.action_boundary,
         )
         yield SystemCommand(
             "Activation / loss…", "Of the selected layer (a: the list)", self.action_activation

@@ -27,10 +27,12 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nntui.app.base import KnownView
+from nntui.app.marks import MARK_CHANGED, MARK_EDITED, MARK_SELECTED, NO_MARKS, Marks
 from nntui.app.messages import ParameterSelected
 from nntui.engine.numbers import fmt_result
 from nntui.engine.spec import ParamRef
@@ -123,6 +125,9 @@ class Ledger(KnownView, ScrollView, can_focus=False):
         "ledger--current",
         "ledger--zero",
         "ledger--pending",
+        "ledger--selected",
+        "ledger--edited",
+        "ledger--changed",
     }
     """
     | Class | Description |
@@ -131,6 +136,9 @@ class Ledger(KnownView, ScrollView, can_focus=False):
     | `ledger--current` | Rows the current step is about. |
     | `ledger--zero` | A gradient that is exactly 0. |
     | `ledger--pending` | The dots of numbers not computed yet. |
+    | `ledger--selected` | The parameter selected for editing (its name and value). |
+    | `ledger--edited` | A parameter edited since the network was opened (its value). |
+    | `ledger--changed` | A parameter the last update changed (its value). |
     """
 
     DEFAULT_CSS = """
@@ -143,7 +151,13 @@ class Ledger(KnownView, ScrollView, can_focus=False):
     Ledger > .ledger--current { background: $accent-muted; text-style: bold; }
     Ledger > .ledger--zero { color: $warning; }
     Ledger > .ledger--pending { color: $text-disabled; }
+    Ledger > .ledger--selected { color: $accent; text-style: bold reverse; }
+    Ledger > .ledger--edited { color: $warning; text-style: bold underline; }
+    Ledger > .ledger--changed { text-style: underline; }
     """
+
+    marks: reactive[Marks] = reactive(NO_MARKS, init=False, repaint=False)
+    """What the app marks (`nntui.app.marks`): the selection, edited and changed parameters."""
 
     def __init__(self, known: Known, **kwargs: Any) -> None:
         super().__init__(known, **kwargs)
@@ -161,6 +175,10 @@ class Ledger(KnownView, ScrollView, can_focus=False):
             if first < top or last >= top + height:
                 self.scroll_to(y=max(0, first - height // 3), animate=False)
         self.refresh()
+
+    def watch_marks(self, old: Marks, new: Marks) -> None:
+        if new != old:
+            self.refresh()
 
     def on_click(self, event: Click) -> None:
         """Clicking a row picks its parameter."""
@@ -206,6 +224,12 @@ class Ledger(KnownView, ScrollView, can_focus=False):
                     "ledger--pending", partial=True
                 )
                 self._styles[name + "zero"] = row_style + component("ledger--zero", partial=True)
+            for mark, key in (
+                (MARK_SELECTED, "ledger--selected"),
+                (MARK_EDITED, "ledger--edited"),
+                (MARK_CHANGED, "ledger--changed"),
+            ):
+                self._styles[f"mark {mark}"] = base + component(key, partial=True)
         return self._styles
 
     def render_line(self, y: int) -> Strip:
@@ -231,10 +255,15 @@ class Ledger(KnownView, ScrollView, can_focus=False):
         param = known.param(row)
         prefix = "current " if param.current else ""
         style = styles["current"] if param.current else base
-        segments = [Segment(param.name.ljust(name_width(known)) + " ", style)]
+        mark = self.marks.style_of(known.rows[row]) if self.marks != NO_MARKS else None
+        marked = None if mark is None else styles[f"mark {mark}"]
+        name_style = marked if mark == MARK_SELECTED and marked is not None else style
+        segments = [Segment(param.name.ljust(name_width(known)), name_style), Segment(" ", style)]
         last = len(columns) - 1
         for k, column in enumerate(columns):
             text, cell_style = self._cell(param, column, styles, prefix)
+            if marked is not None and column == "value":
+                cell_style = marked
             # Each number with the space after it, in its own style (as drawn since the start).
             segments.append(Segment(text.rjust(cell) + (" " if k < last else ""), cell_style))
         strip = Strip(segments)

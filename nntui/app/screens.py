@@ -102,7 +102,7 @@ class HelpScreen(Dialog[None]):
         with VerticalScroll():
             yield Label("[b]nntui keys[/b]  (esc closes)")
             yield Static(table)
-            yield Label("Mouse: click a box of the graph or a ledger row for its values so far.")
+            yield Label("Mouse: click a weight, a box or a ledger row to select it (e edits it).")
 
 
 def parse_iterations(text: str) -> int:
