@@ -17,6 +17,7 @@ last update changed (`changed`), for the views to mark.
 from __future__ import annotations
 
 import bisect
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,6 +77,7 @@ class _Snapshot:
     iteration: int
     cursor: int
     points: tuple[float, ...]
+    test_points: tuple[float | None, ...]
     message: str | None
     edited: frozenset[Editable]
     changed: frozenset[ParamRef]
@@ -183,6 +185,9 @@ class Session:
     #: every number.
     changed: frozenset[ParamRef] = field(init=False, default=frozenset())
     _points: tuple[float, ...] = field(init=False, default=())
+    #: The test loss beside each of `_points` (None where it was not computed); empty without
+    #: a test set.
+    _test_points: tuple[float | None, ...] = field(init=False, default=())
     _past: list[_Snapshot] = field(init=False, default_factory=list)
     _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         init=False, default=None, repr=False, compare=False
@@ -235,7 +240,15 @@ class Session:
         `nntui.view_state`). The same object until something it depends on changes — the
         cursor (which tests also set directly), the trace, the precision, the iteration, the
         loss history or the message — so asking at every key press costs one answer."""
-        key = (self.trace, self._points, self.cursor, self.precision, self.iteration, self.message)
+        key = (
+            self.trace,
+            self._points,
+            self._test_points,
+            self.cursor,
+            self.precision,
+            self.iteration,
+            self.message,
+        )
         cached = self._known
         if cached is not None and _same_state(cached[0], key):
             return cached[1]
@@ -269,6 +282,18 @@ class Session:
             return self._points
         start = self._points or (self.trace.training_loss,)
         return (*start, self.trace.training_loss_after)
+
+    @property
+    def test_loss_history(self) -> tuple[float | None, ...]:
+        """The test loss beside each point of `loss_history`: of the network each point's
+        loss is of, recorded when an iteration completes and after a training run (None for
+        the points a run went through between its ends). Empty without a test set."""
+        if self.network.n_test_samples == 0:
+            return ()
+        if not self.complete or self.trace.problem is not None:
+            return self._test_points
+        start = self._test_points or (test_loss(self.trace.network),)
+        return (*start, test_loss(self.trace.network_after))
 
     @property
     def shown_loss(self) -> float | None:
@@ -330,6 +355,7 @@ class Session:
             return
         self._push()
         self._points = self.loss_history
+        self._test_points = self.test_loss_history
         self.iteration += 1
         self.message = None
         before = self.network
@@ -365,6 +391,7 @@ class Session:
         self._push()
         self.iteration = 1
         self._points = ()
+        self._test_points = ()
         self.message = None
         self.edited = frozenset()
         self.changed = frozenset()
@@ -378,6 +405,7 @@ class Session:
         self.samples = None
         self.iteration = 1
         self._points = ()
+        self._test_points = ()
         self.message = None
         self.edited = frozenset()
         self.changed = frozenset()
@@ -514,16 +542,23 @@ class Session:
     ) -> None:
         """Take the result of a training run that started from `training_start`: `steps_done`
         iterations more are complete, and the next one is ready."""
-        points, iteration = (
-            (self.loss_history, self.iteration + 1)
+        start = self.training_start
+        points, tests, iteration = (
+            (self.loss_history, self.test_loss_history, self.iteration + 1)
             if self._from_end
-            else (self._points, self.iteration)
+            else (self._points, self._test_points, self.iteration)
         )
         self._push()
         history = [float(v) for v in loss_history]
         if steps_done > 0 or message:
-            points = (*points, *history[1:]) if points else tuple(history)
+            if points:
+                new_points = history[1:]
+            else:
+                new_points, tests = history, ()
+            points = (*points, *new_points)
+            tests = _run_test_losses(start, network, tests, len(new_points))
         self._points = points
+        self._test_points = tests
         self.iteration = iteration + steps_done
         self.message = message
         # A run of many iterations changes nearly every parameter: nothing is marked.
@@ -542,6 +577,7 @@ class Session:
                 self.iteration,
                 self.cursor,
                 self._points,
+                self._test_points,
                 self.message,
                 self.edited,
                 self.changed,
@@ -558,6 +594,7 @@ class Session:
         self.network = snap.network
         self.iteration = snap.iteration
         self._points = snap.points
+        self._test_points = snap.test_points
         self.message = snap.message
         self.samples = snap.samples
         self.edited = snap.edited
@@ -570,6 +607,40 @@ class Session:
 
 
 _BIG = 1 << 62
+
+
+def test_loss(network: Network) -> float | None:
+    """`network`'s loss on its held-out samples (None without a test set), computed once per
+    network: the history asks again at every key press, and the parameters rarely change."""
+    known = _test_losses.get(network, _UNKNOWN)
+    if known is _UNKNOWN:
+        from nntui.engine.evaluation import scores
+
+        known = _test_losses[network] = scores(network).test_loss
+    return known  # type: ignore[return-value]
+
+
+_UNKNOWN = object()
+_test_losses: weakref.WeakKeyDictionary[Network, float | None] = weakref.WeakKeyDictionary()
+
+
+def _run_test_losses(
+    start: Network,
+    trained: Network,
+    before: tuple[float | None, ...],
+    new_points: int,
+) -> tuple[float | None, ...]:
+    """The test losses of a history that a training run from `start` to `trained` extended by
+    `new_points` points: the run's start (when it opens the history: `before` is empty), None
+    for the points between, and the trained network's at its end. Empty without a test set."""
+    if trained.n_test_samples == 0 or new_points == 0:
+        return before
+    if not before:
+        before = (test_loss(start),)
+        new_points -= 1
+    if new_points == 0:
+        return before
+    return (*before, *([None] * (new_points - 1)), test_loss(trained))
 
 
 def value_in(net: Network, what: Editable) -> float:

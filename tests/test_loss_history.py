@@ -273,9 +273,19 @@ def test_a_recorded_test_history_is_the_sessions() -> None:
     """A session that records the test loss per iteration (`test_loss_history`) is believed."""
     session = Session(PRESETS["circles"].build())
     session.finish()
-    recorded = (0.7, 0.69)
-    session.test_loss_history = recorded  # type: ignore[attr-defined]
+    session.next()
+    session.apply_training(*_trained(session.training_start, 5))
+    recorded = session.test_loss_history
+    assert len(recorded) == len(session.loss_history) == 7
+    assert None in recorded  # the points inside the run: not computed
     assert known_at(session).test_history == recorded
+
+
+def _trained(network, steps: int):
+    from nntui.engine.training import train
+
+    result = train(network, steps)
+    return result.network, result.loss_history, result.steps_done
 
 
 def test_marks_follow_the_bars_columns() -> None:

@@ -978,3 +978,83 @@ def test_sample_windows_range_over_the_steps_batch() -> None:
     assert session.trace.samples == tuple(range(2 * TRACE_SAMPLES, 2 * TRACE_SAMPLES + 3))
     session.back()
     assert session.sample_window == 0
+
+
+# -- the test loss beside the loss history ------------------------------------------------------
+def _held_out_loss(network: Network) -> float | None:
+    from nntui.engine.evaluation import scores
+
+    return scores(network).test_loss
+
+
+def test_no_test_set_no_test_loss_history() -> None:
+    session = Session(build("xor"))
+    session.finish()
+    session.next()
+    session.finish()
+    assert session.loss_history and session.test_loss_history == ()
+
+
+def test_the_test_loss_history_follows_completed_iterations() -> None:
+    session = Session(build("circles"))
+    assert session.test_loss_history == ()
+    first = session.network
+    session.finish()
+    after = session.trace.network_after
+    assert session.test_loss_history == (_held_out_loss(first), _held_out_loss(after))
+    session.next()
+    session.next()  # a step into iteration 2: its loss is not in the history yet
+    assert session.test_loss_history == (_held_out_loss(first), _held_out_loss(after))
+    session.finish()
+    history = session.test_loss_history
+    assert len(history) == len(session.loss_history) == 3
+    assert history[-1] == _held_out_loss(session.trace.network_after)
+    assert history[-1] != history[-2]  # a new network, a new test loss
+
+
+def test_training_records_the_test_loss_at_its_ends_and_back_takes_it_off() -> None:
+    session = Session(build("circles"))
+    session.finish()
+    before = session.test_loss_history
+    trained = train_into(session, 6)
+    history = session.test_loss_history
+    assert len(history) == len(session.loss_history) == 8
+    assert history[:2] == before
+    assert history[2:7] == (None,) * 5
+    assert history[-1] == _held_out_loss(trained.network)
+    session.back()
+    assert session.test_loss_history == before
+
+
+def test_training_from_the_start_records_both_ends() -> None:
+    session = Session(build("circles"))
+    start = session.network
+    trained = train_into(session, 3)
+    assert session.test_loss_history == (
+        _held_out_loss(start),
+        None,
+        None,
+        _held_out_loss(trained.network),
+    )
+
+
+def test_reset_and_open_clear_the_test_loss_history() -> None:
+    session = Session(build("circles"))
+    session.finish()
+    session.next()
+    session.reset()
+    assert session.test_loss_history == ()
+    session.back()
+    assert len(session.test_loss_history) == 2
+    session.open(build("circles"))
+    assert session.test_loss_history == ()
+
+
+def test_the_view_follows_the_test_loss_history() -> None:
+    session = Session(build("circles"))
+    session.finish()
+    session.next()
+    shown = session.view()
+    train_into(session, 2)
+    assert session.view() is not shown
+    assert session.view().test_history == session.test_loss_history

@@ -271,8 +271,8 @@ class TestOptimizerAndTestSet:
         """You should see circles' loss history after 3 iterations, 60×12: "loss history · 3
         iterations", the legend "█ training 0.691 · ● test 0.690" (the bar in white, the dot
         in magenta), four wide bars of nearly equal height on a y axis from 0 to 0.695,
-        magenta dots along the top of the last two bars (the test loss of the networks the
-        session holds: the start of iteration 3 and its updated parameters), the x axis
+        magenta dots along the top of all four bars (the test loss the session recorded
+        beside every point: the start and each completed iteration), the x axis
         "0 iteration 3", and "accuracy: training 52.5% · test 42.5%" on the last line."""
         session = circles_stepped(3)
         assert snap_compare(PanelApp(session, LossHistory), terminal_size=(60, 12))
