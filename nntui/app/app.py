@@ -17,7 +17,8 @@ the loss, for the output layer), `A`/`X` and the palette change the architecture
 new network, `s` saves the one on screen. Every edit is a `Session.edit` — the iteration traced
 again from READY, undone by ← — and the graph marks the selection, the edited numbers and those
 the last update changed (`marks`, a `nntui.app.marks.Marks`). `p` swaps the loss history for
-the predictions pane.
+the predictions pane, `b` for the decision boundary — for a network without 2 inputs, whose
+input plane cannot be drawn, the predictions pane stands in for it.
 """
 
 from __future__ import annotations
@@ -341,6 +342,8 @@ class NntuiApp(App[int]):
         self._cancel = threading.Event()
         self.training = False
         self._side_width = ""
+        #: The pane asked for in the loss history's place (`p`, `b`), None for the history.
+        self._pane_choice: str | None = None
         self._views_made = False
         #: Why the app could not go on, for the command line to print once the screen is back.
         self.failure: str | None = None
@@ -485,6 +488,7 @@ class NntuiApp(App[int]):
 
     def watch_known(self) -> None:
         self._size_side()
+        self._show_pane()
 
     # -- what the views tell the app ---------------------------------------------------------------
     def on_parameter_selected(self, message: ParameterSelected) -> None:
@@ -859,19 +863,40 @@ class NntuiApp(App[int]):
         self._swap_pane("predictions")
 
     def action_boundary(self) -> None:
-        """Show the decision-boundary pane in place of the loss history, or back."""
+        """Show the decision-boundary pane in place of the loss history, or back; for a
+        network without 2 inputs the predictions pane stands in for it (and a note says so)."""
         self._swap_pane("boundary")
+        if self._pane_choice == "boundary" and not self._has_plane():
+            inputs = self.known.network.layers[0].fan_in
+            self.notify(
+                f"The decision boundary needs 2 inputs; this network takes {inputs}: "
+                "its predictions are shown instead.",
+                timeout=5,
+            )
 
     def _swap_pane(self, name: str) -> None:
         """Put pane `name` (predictions, boundary) in the loss history's place, or take it
         away; one of them at a time."""
-        screen = self.main_screen
-        screen.set_class(not screen.has_class(name), name)
-        for other in ("predictions", "boundary"):
-            if other != name:
-                screen.remove_class(other)
-        if screen.has_class("narrow") and self.pane != "loss":
+        self._pane_choice = None if self._pane_choice == name else name
+        self._show_pane()
+        if self.main_screen.has_class("narrow") and self.pane != "loss":
             self.action_pane("loss")
+
+    def _has_plane(self) -> bool:
+        """Whether the network on screen has an input plane to draw (2 inputs)."""
+        return self.known.network.layers[0].fan_in == 2
+
+    def _show_pane(self) -> None:
+        """Show the pane asked for in the loss history's place: the boundary asked for by a
+        network without 2 inputs is its predictions (and the boundary again once a network
+        with 2 inputs is opened)."""
+        shown = self._pane_choice
+        if shown == "boundary" and not self._has_plane():
+            shown = "predictions"
+        screen = self.main_screen
+        for name in ("predictions", "boundary"):
+            if screen.has_class(name) != (name == shown):
+                screen.set_class(name == shown, name)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
