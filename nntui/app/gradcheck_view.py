@@ -1,0 +1,219 @@
+"""The gradient-check pane: backpropagation against calculus, beside the ledger's gradients.
+
+For the network on screen (the parameters the iteration starts from, whose gradients the
+ledger fills in) every parameter's backprop gradient ∂E/∂θ is set beside its central finite
+difference and their relative error — the numbers of `nntui gradcheck`, computed by
+`nntui.engine.gradcheck.check_gradients`. The worst agreement is last, where the eye ends, and
+the first line gives the verdict on the largest relative error.
+
+The numbers are written with ten significant digits, not the session's precision: at three
+decimals backprop and the finite difference would look identical whether they agree to 1e-4
+or to 1e-12, and that agreement is what the pane is for.
+
+It is computed only while the pane is shown (a hidden pane costs nothing), once per network
+(`_Checks`, a few networks back so `←` is free); a network with many parameters is checked
+in a thread while the pane says "computing…". This module imports no NumPy: the app's first
+frame is drawn before it is loaded, and the opening's network (a spec) is only announced.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from nntui.app.base import KnownView
+from nntui.engine.spec import NetworkSpec
+from nntui.engine.text import printable
+
+if TYPE_CHECKING:
+    from nntui.engine.gradcheck import GradientCheck, ParameterCheck
+    from nntui.engine.network import Network
+    from nntui.view_state import Known
+
+#: The relative error above which backprop disagrees with calculus (`gradcheck.TOLERANCE`,
+#: written as people write it; a test keeps the two equal).
+TOLERANCE_TEXT = "1e-6"
+#: Parameters × samples above which the check runs in a thread (about a tenth of a second).
+THREAD_ABOVE = 200_000
+#: At most this many rows, the worst ones: a screen does not read 25,450 rows.
+MAX_ROWS = 500
+#: How many networks' checks are kept (back and forth over a few iterations costs nothing).
+KEEP_CHECKS = 8
+#: Significant digits of the gradients (see the module text).
+DIGITS = 10
+
+
+def worst_last(checks: tuple[ParameterCheck, ...]) -> list[ParameterCheck]:
+    """The parameters in order of agreement: those on a corner (no relative error) first,
+    then by relative error, a NaN (a value overflowed) as the worst of all."""
+
+    def badness(check: ParameterCheck) -> tuple[int, float]:
+        error = check.relative_error
+        if error is None:
+            return (0, 0.0)
+        return (2, 0.0) if error != error else (1, error)  # NaN ≠ NaN
+
+    return sorted(checks, key=badness)
+
+
+def row_text(check: ParameterCheck, width: int) -> str:
+    """One parameter's line: name, backprop, finite difference, relative error."""
+    difference = "—" if check.finite_difference is None else f"{check.finite_difference:.{DIGITS}g}"
+    error = "at a corner" if check.relative_error is None else f"{check.relative_error:.1e}"
+    return (
+        f"{printable(check.name):<{width}}  {check.backprop:>17.{DIGITS}g}  "
+        f"{difference:>17}  {error:>11}"
+    )
+
+
+def verdict(result: GradientCheck) -> str:
+    """The first line: the largest relative error and whether backprop passes."""
+    largest = result.largest
+    if largest is None:
+        return "No parameter could be checked: every one sits on a corner of relu."
+    error = largest.relative_error
+    assert error is not None
+    name = printable(largest.name)
+    if error != error:
+        return f"The gradient or finite difference of {name} is not a number: the check fails."
+    where = f"Largest relative error {error:.1e} ({name})"
+    if result.passed:
+        return f"{where}, within {TOLERANCE_TEXT}: backprop agrees with calculus."
+    return f"{where}, above {TOLERANCE_TEXT}: backprop disagrees with calculus."
+
+
+def table_text(result: GradientCheck) -> str:
+    """The pane's text: the verdict, a heading and the rows, the worst last (at most
+    `MAX_ROWS` of them, the worst ones, with a line saying how many better ones are left out)."""
+    rows = worst_last(result.parameters)
+    left_out = max(0, len(rows) - MAX_ROWS)
+    rows = rows[left_out:]
+    width = max(len("parameter"), *(len(printable(check.name)) for check in rows))
+    lines = [
+        verdict(result),
+        f"{'parameter':<{width}}  {'backprop':>17}  {'finite diff.':>17}  {'rel. error':>11}",
+    ]
+    if left_out:
+        lines.append(f"… {left_out:,} parameters that agree better are not shown")
+    lines.extend(row_text(check, width) for check in rows)
+    return "\n".join(lines)
+
+
+class _Checks:
+    """The last few networks' checks, by network (held, so an id is never reused)."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[int, tuple[Network, GradientCheck]] = OrderedDict()
+
+    def get(self, network: Network) -> GradientCheck | None:
+        kept = self._kept.get(id(network))
+        if kept is None or kept[0] is not network:
+            return None
+        self._kept.move_to_end(id(network))
+        return kept[1]
+
+    def put(self, network: Network, result: GradientCheck) -> None:
+        self._kept[id(network)] = (network, result)
+        self._kept.move_to_end(id(network))
+        while len(self._kept) > KEEP_CHECKS:
+            self._kept.popitem(last=False)
+
+
+class GradientCheckView(KnownView, VerticalScroll):
+    """Every parameter's backprop gradient, finite difference and relative error for the
+    network on screen (`known.network`), the worst last."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    GradientCheckView { height: 1fr; }
+    GradientCheckView > #gradcheck-table { width: auto; }
+    """
+
+    def __init__(
+        self,
+        known: Known,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(known, name=name, id=id, classes=classes)
+        self._checks = _Checks()
+        self._pending: Network | None = None  # the network a thread is checking
+        self._text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="gradcheck-table", markup=False)
+
+    @property
+    def table(self) -> Static:
+        return self.query_one("#gradcheck-table", Static)
+
+    @property
+    def text(self) -> str:
+        """What the pane says now (for tests)."""
+        return self._text
+
+    def _say(self, text: str) -> None:
+        self._text = text
+        self.table.update(text)
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def on_show(self) -> None:
+        self._draw()
+
+    def watch_known(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """Show the check of the network on screen: kept, computed now, or started in a
+        thread. Nothing while the pane is hidden."""
+        if not self.is_mounted or not self.display:
+            return
+        network = self.known.network
+        if isinstance(network, NetworkSpec):
+            self._say("The gradient check starts once the network is built.")
+            return
+        kept = self._checks.get(network)
+        if kept is not None:
+            self._say(table_text(kept))
+            return
+        if network.n_params * network.n_samples <= THREAD_ABOVE:
+            self._show(network, _check(network))
+            return
+        if self._pending is not network:
+            self._pending = network
+            self.run_worker(
+                lambda: (network, _check(network)),
+                name="gradcheck",
+                group="gradcheck",
+                thread=True,
+                exclusive=True,
+            )
+        self._say(f"Computing the gradient check of {network.n_params:,} parameters…")
+
+    def _show(self, network: Network, result: GradientCheck) -> None:
+        self._checks.put(network, result)
+        if self.known.network is network:
+            self._say(table_text(result))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "gradcheck" or event.state != WorkerState.SUCCESS:
+            return
+        network, result = worker.result
+        if self._pending is network:
+            self._pending = None
+        self._show(network, result)
+
+
+def _check(network: Network) -> GradientCheck:
+    from nntui.engine.gradcheck import check_gradients
+
+    return check_gradients(network)
