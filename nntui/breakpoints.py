@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from nntui.engine.network import Network
 from nntui.engine.ops.activations import activation as activation_record
 from nntui.engine.spec import ParamRef
 from nntui.session import Session
@@ -229,3 +230,40 @@ def _found(session: Session, condition: Condition, taken: int) -> str:
 def _gave_up(wanted: tuple[Condition, ...], taken: int, why: str) -> str:
     sentences = " or where ".join(condition.describe() for condition in wanted)
     return f"Stopped {why} ({taken:,} steps) without finding where {sentences}."
+
+
+#: What a condition is typed as (`parse_condition`), with what each means: for the app's
+#: dialog and its help.
+CONDITION_WORDS = (
+    ("relu", "a ReLU switches off"),
+    ("loss", "the loss goes up"),
+    ("zero", "a gradient is exactly zero"),
+    ("grad > SIZE", "a gradient's magnitude exceeds SIZE"),
+    ("nan", "a value stops being finite"),
+    ("NAME (w101, b10)", "that parameter is touched"),
+)
+
+
+def parse_condition(text: str, network: Network) -> Condition:
+    """The condition typed as `text` (see `CONDITION_WORDS`) for `network`; ValueError with
+    one line saying what is accepted otherwise."""
+    words = text.strip().lower()
+    fixed: dict[str, Condition] = {
+        "relu": ReluSwitchesOff(),
+        "loss": LossGoesUp(),
+        "zero": ZeroGradient(),
+        "nan": NotFinite(),
+    }
+    if words in fixed:
+        return fixed[words]
+    if words.startswith("grad") and ">" in words:
+        size_text = words.split(">", 1)[1].strip()
+        try:
+            return LargeGradient(float(size_text))
+        except ValueError:
+            raise ValueError(f"a gradient size must be a number ≥ 0, not {size_text!r}") from None
+    for ref in network.params():
+        if network.param_name(ref).lower() == words:
+            return ParameterTouched(ref)
+    accepted = ", ".join(word for word, _ in CONDITION_WORDS)
+    raise ValueError(f"not a condition: {text.strip()!r} (one of: {accepted})")

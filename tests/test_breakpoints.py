@@ -18,6 +18,7 @@ from nntui.breakpoints import (
     ParameterTouched,
     ReluSwitchesOff,
     ZeroGradient,
+    parse_condition,
     run_until,
 )
 from nntui.engine.network import Layer, Network
@@ -228,3 +229,35 @@ def test_back_walks_a_run_back_step_by_step_across_iterations() -> None:
         session.back()
         assert session.state()[:2] == expected
     assert session.iteration == 1 and session.cursor == -1 and not session.can_back
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("relu", ReluSwitchesOff()),
+        (" Loss ", LossGoesUp()),
+        ("zero", ZeroGradient()),
+        ("nan", NotFinite()),
+        ("grad > 2.5", LargeGradient(2.5)),
+        ("w101", ParameterTouched(ParamRef(1, "weight", 0, 1))),
+        ("b01", ParameterTouched(ParamRef(0, "bias", 1))),
+    ],
+)
+def test_a_condition_is_typed_in_words(text: str, expected: object) -> None:
+    assert parse_condition(text, PRESETS[WORKED].build()) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("w999", "not a condition: 'w999'"),
+        ("", "not a condition"),
+        ("grad > big", "not 'big'"),
+        ("grad > -1", "not '-1'"),
+        ("grad > nan", "not 'nan'"),
+    ],
+)
+def test_a_condition_not_understood_is_refused_in_one_line(text: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint) as raised:
+        parse_condition(text, PRESETS[WORKED].build())
+    assert "\n" not in str(raised.value)
