@@ -207,7 +207,10 @@ class GradientCheckView(KnownView, VerticalScroll):
         worker = event.worker
         if worker.group != "gradcheck" or event.state != WorkerState.SUCCESS:
             return
-        network, result = worker.result
+        outcome: tuple[Network, GradientCheck] | None = worker.result
+        if outcome is None:
+            return
+        network, result = outcome
         if self._pending is network:
             self._pending = None
         self._show(network, result)
