@@ -27,6 +27,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from nntui.app.base import KnownView
+from nntui.engine.numbers import MINUS
 from nntui.engine.spec import NetworkSpec
 from nntui.engine.text import printable
 
@@ -44,8 +45,11 @@ THREAD_ABOVE = 200_000
 MAX_ROWS = 500
 #: How many networks' checks are kept (back and forth over a few iterations costs nothing).
 KEEP_CHECKS = 8
-#: Significant digits of the gradients (see the module text).
-DIGITS = 10
+#: Significant digits of the gradients (see the module text), and the columns' widths: a
+#: compact network's rows fit the side column of a 120-column terminal (45 cells).
+DIGITS = 8
+NUMBER_WIDTH = DIGITS + 6  # −1.2345678e-05
+ERROR_WIDTH = 8
 
 
 def worst_last(checks: tuple[ParameterCheck, ...]) -> list[ParameterCheck]:
@@ -63,12 +67,22 @@ def worst_last(checks: tuple[ParameterCheck, ...]) -> list[ParameterCheck]:
 
 def row_text(check: ParameterCheck, width: int) -> str:
     """One parameter's line: name, backprop, finite difference, relative error."""
-    difference = "—" if check.finite_difference is None else f"{check.finite_difference:.{DIGITS}g}"
-    error = "at a corner" if check.relative_error is None else f"{check.relative_error:.1e}"
+    difference = "—" if check.finite_difference is None else number_text(check.finite_difference)
+    error = "corner" if check.relative_error is None else error_text(check.relative_error)
     return (
-        f"{printable(check.name):<{width}}  {check.backprop:>17.{DIGITS}g}  "
-        f"{difference:>17}  {error:>11}"
+        f"{printable(check.name):<{width}}  {number_text(check.backprop):>{NUMBER_WIDTH}} "
+        f"{difference:>{NUMBER_WIDTH}} {error:>{ERROR_WIDTH}}"
     )
+
+
+def number_text(value: float) -> str:
+    """A gradient with `DIGITS` significant digits, its minus signs as the screen writes them."""
+    return f"{value:.{DIGITS}g}".replace("-", MINUS)
+
+
+def error_text(error: float) -> str:
+    """A relative error to two significant digits: `2.4e−11`."""
+    return f"{error:.1e}".replace("-", MINUS)
 
 
 def verdict(result: GradientCheck) -> str:
@@ -81,10 +95,11 @@ def verdict(result: GradientCheck) -> str:
     name = printable(largest.name)
     if error != error:
         return f"The gradient or finite difference of {name} is not a number: the check fails."
-    where = f"Largest relative error {error:.1e} ({name})"
+    where = f"Largest relative error {error_text(error)} ({name})"
+    tolerance = TOLERANCE_TEXT.replace("-", MINUS)
     if result.passed:
-        return f"{where}, within {TOLERANCE_TEXT}: backprop agrees with calculus."
-    return f"{where}, above {TOLERANCE_TEXT}: backprop disagrees with calculus."
+        return f"{where}, within {tolerance}: backprop agrees with calculus."
+    return f"{where}, above {tolerance}: backprop disagrees with calculus."
 
 
 def table_text(result: GradientCheck) -> str:
@@ -93,10 +108,11 @@ def table_text(result: GradientCheck) -> str:
     rows = worst_last(result.parameters)
     left_out = max(0, len(rows) - MAX_ROWS)
     rows = rows[left_out:]
-    width = max(len("parameter"), *(len(printable(check.name)) for check in rows))
+    width = max(len(printable(check.name)) for check in rows)
     lines = [
         verdict(result),
-        f"{'parameter':<{width}}  {'backprop':>17}  {'finite diff.':>17}  {'rel. error':>11}",
+        f"{'θ':<{width}}  {'backprop':>{NUMBER_WIDTH}} {'finite diff.':>{NUMBER_WIDTH}} "
+        f"{'rel. err':>{ERROR_WIDTH}}",
     ]
     if left_out:
         lines.append(f"… {left_out:,} parameters that agree better are not shown")
@@ -130,6 +146,7 @@ class GradientCheckView(KnownView, VerticalScroll):
 
     DEFAULT_CSS: ClassVar[str] = """
     GradientCheckView { height: 1fr; }
+    GradientCheckView > #gradcheck-verdict { width: 1fr; }
     GradientCheckView > #gradcheck-table { width: auto; }
     """
 
@@ -147,6 +164,7 @@ class GradientCheckView(KnownView, VerticalScroll):
         self._text = ""
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="gradcheck-verdict", markup=False)
         yield Static("", id="gradcheck-table", markup=False)
 
     @property
@@ -159,8 +177,11 @@ class GradientCheckView(KnownView, VerticalScroll):
         return self._text
 
     def _say(self, text: str) -> None:
+        """Show `text`: its first line wrapped to the pane's width, the table below it."""
         self._text = text
-        self.table.update(text)
+        first, _, rest = text.partition("\n")
+        self.query_one("#gradcheck-verdict", Static).update(first)
+        self.table.update(rest)
 
     def on_mount(self) -> None:
         self._draw()
