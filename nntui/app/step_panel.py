@@ -47,11 +47,15 @@ class StepPanel(KnownView, Static):
             x = fmt_value(net.inputs[first], p, short=True, label="x{0}")
             y = fmt_value(net.targets[first], p, short=True, label="y{0}")
             # Samples are named from 0, like x0 and w000; counts are counts (docs/conventions.md).
-            samples = (
-                ""
-                if net.n_samples == 1
-                else f" (sample {first} of samples 0–{net.n_samples - 1:,})"
-            )
+            batch = known.batch
+            if net.n_samples == 1:
+                samples = ""
+            elif batch.is_everything:
+                samples = f" (sample {first} of samples 0–{net.n_samples - 1:,})"
+            else:  # a mini-batch: which one, and which samples this iteration trains on
+                last = batch.stop - 1
+                trains = f"sample {last}" if batch.size == 1 else f"samples {batch.start}–{last}"
+                samples = f" (sample {first}; batch {batch.index + 1}/{batch.count} = {trains})"
             text.append(f"Iteration {known.iteration} is ready.", style="bold")
             text.append(f" Input x = {x}, target y = {y}{samples}.\n")
             if warning:
