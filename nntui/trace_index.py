@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
+from nntui.engine.schema import ParamLayout
 from nntui.engine.spec import NetworkSpec, ParamRef, separated_names
 
 if TYPE_CHECKING:
@@ -57,25 +58,17 @@ class LedgerRows(Sequence[ParamRef]):
     one style; `name_width` is the length of the longest."""
 
     def __init__(self, net: Network | NetworkSpec) -> None:
-        self._shapes = [(layer.size, layer.fan_in) for layer in net.layers]
+        self._layout = ParamLayout.of(net.layers, output_first=True)  # the one order
         self._separated = separated_names(net.layers)
         # A layer's longest names are those of its last neuron and input (the most digits).
         self.name_width = max(
             len(self.name_of(ParamRef(index, kind, size - 1, fan_in - 1)))
-            for index, (size, fan_in) in enumerate(self._shapes)
+            for index, (size, fan_in) in enumerate(self._layout.shapes)
             for kind in ("weight", "bias")
         )
-        self._start: dict[int, int] = {}
-        row = 0
-        for index in reversed(range(len(net.layers))):
-            self._start[index] = row
-            size, fan_in = self._shapes[index]
-            row += size * fan_in + size
-        self._total = row
-        self._order = sorted(self._start, key=self._start.__getitem__)
 
     def __len__(self) -> int:
-        return self._total
+        return len(self._layout)
 
     @overload
     def __getitem__(self, row: int) -> ParamRef: ...
@@ -83,40 +76,20 @@ class LedgerRows(Sequence[ParamRef]):
     def __getitem__(self, row: slice) -> Sequence[ParamRef]: ...
     def __getitem__(self, row: int | slice) -> ParamRef | Sequence[ParamRef]:
         if isinstance(row, slice):
-            return [self[k] for k in range(*row.indices(self._total))]
-        if row < 0:
-            row += self._total
-        if not 0 <= row < self._total:
-            raise IndexError(row)
-        layer = next(i for i in reversed(self._order) if self._start[i] <= row)
-        offset = row - self._start[layer]
-        size, fan_in = self._shapes[layer]
-        if offset < size * fan_in:
-            return ParamRef(layer, "weight", offset // fan_in, offset % fan_in)
-        return ParamRef(layer, "bias", offset - size * fan_in)
+            return [self._layout.ref_at(k) for k in range(*row.indices(len(self._layout)))]
+        return self._layout.ref_at(row)
 
-    def name_of(self, p: ParamRef) -> str:
-        """`p`'s name in the network's style (`Network.param_name`)."""
-        return p.label(self._separated)
+    def name_of(self, ref: ParamRef) -> str:
+        """`ref`'s name in the network's style (`Network.param_name`)."""
+        return ref.label(self._separated)
 
-    def row_of(self, p: ParamRef) -> int:
+    def row_of(self, ref: ParamRef) -> int:
         """The row of a single parameter (or the first row of a row or layer reference)."""
-        size, fan_in = self._shapes[p.layer]
-        start = self._start[p.layer]
-        neuron = p.neuron or 0
-        if p.kind == "weight":
-            return start + neuron * fan_in + (p.input or 0)
-        return start + size * fan_in + neuron
+        return self._layout.index_of(ref)
 
-    def rows_covered(self, p: ParamRef) -> tuple[int, int]:
-        """The rows [start, stop) a step about `p` (one parameter, a row or a layer) covers."""
-        size, fan_in = self._shapes[p.layer]
-        first = self.row_of(p)
-        if p.neuron is None:
-            return first, first + (size * fan_in if p.kind == "weight" else size)
-        if p.kind == "weight" and p.input is None:
-            return first, first + fan_in
-        return first, first + 1
+    def rows_covered(self, ref: ParamRef) -> tuple[int, int]:
+        """The rows [start, stop) a step about `ref` (one parameter, a row or a layer) covers."""
+        return self._layout.span_of(ref)
 
 
 def empty_index(net: Network | NetworkSpec) -> TraceIndex:
