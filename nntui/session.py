@@ -19,12 +19,13 @@ from __future__ import annotations
 import bisect
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from nntui.editable import LEARNING_RATE, Editable, InputRef, LearningRateRef, TargetRef
+from nntui.engine.batches import Batch, batch_at
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
 from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity, ParamRef
@@ -35,6 +36,7 @@ from nntui.engine.trace import (
     default_granularity,
     estimated_steps,
 )
+from nntui.opening import Opening
 from nntui.trace_index import LedgerRows, TraceIndex
 from nntui.view_state import Known, known_at
 
@@ -542,28 +544,56 @@ class Session:
     ) -> None:
         """Take the result of a training run that started from `training_start`: `steps_done`
         iterations more are complete, and the next one is ready."""
-        start = self.training_start
+        points, tests, iteration = self._after_run(
+            network, loss_history, steps_done, bool(steps_done > 0 or message)
+        )
+        self._push()
+        self._points = points
+        self._test_points = tests
+        self.iteration = iteration
+        self.message = message
+        # A run of many iterations changes nearly every parameter: nothing is marked.
+        self.changed = frozenset()
+        self._start(network)
+
+    def live_view(self, network: Network, loss_history: Sequence[float], done: int) -> Known:
+        """What the class sees `done` iterations into a training run from `training_start`
+        (`network` and the run's `loss_history` so far): the network drawn ready, with its
+        parameters, the loss history as `apply_training` would leave it, and the iteration
+        it is at. The session itself does not change: the run is applied when it ends."""
+        points, tests, iteration = self._after_run(network, loss_history, done, done > 0)
+        live = _LiveRun(network, self.precision, self._granularity)
+        live.iteration = iteration
+        live.loss_history = points
+        live.test_loss_history = tests
+        live.shown_loss = points[-1] if points else None
+        known = known_at(live)
+        return _LiveKnown(**{name.name: getattr(known, name.name) for name in fields(Known)})
+
+    def _after_run(
+        self,
+        network: Network,
+        loss_history: Sequence[float] | np.ndarray,
+        steps_done: int,
+        recorded: bool,
+    ) -> tuple[tuple[float, ...], tuple[float | None, ...], int]:
+        """The loss history, test losses and iteration after a run from `training_start` to
+        `network` of `steps_done` steps whose loss history is `loss_history`; its points are
+        added when `recorded` (a run that did something, or that says why it did not)."""
         points, tests, iteration = (
             (self.loss_history, self.test_loss_history, self.iteration + 1)
             if self._from_end
             else (self._points, self._test_points, self.iteration)
         )
-        self._push()
-        history = [float(v) for v in loss_history]
-        if steps_done > 0 or message:
+        if recorded:
+            history = [float(v) for v in loss_history]
             if points:
                 new_points = history[1:]
             else:
                 new_points, tests = history, ()
             points = (*points, *new_points)
-            tests = _run_test_losses(start, network, tests, len(new_points))
-        self._points = points
-        self._test_points = tests
-        self.iteration = iteration + steps_done
-        self.message = message
-        # A run of many iterations changes nearly every parameter: nothing is marked.
-        self.changed = frozenset()
-        self._start(network)
+            tests = _run_test_losses(self.training_start, network, tests, len(new_points))
+        return points, tests, iteration + steps_done
 
     # -- history --------------------------------------------------------------------------------
     def _push(self) -> None:
@@ -607,6 +637,33 @@ class Session:
 
 
 _BIG = 1 << 62
+
+
+@dataclass(frozen=True, eq=False)
+class _LiveKnown(Known):
+    """The answer for a training run as it goes: no trace, so the step number and the batch
+    of the run's next step are read from its network's state (the opening's, with a file's
+    plain numbers, are those of a run not started)."""
+
+    @property
+    def t(self) -> int:
+        return self.network.t + 1
+
+    @property
+    def batch(self) -> Batch:
+        network = self.network
+        return batch_at(network.n_samples, network.batch_size, network.t)
+
+
+class _LiveRun(Opening):
+    """A training run as it goes: its network, ready (no step traced), with the history so
+    far; read by `known_at` like the opening, whose network is a file's plain numbers."""
+
+    test_loss_history: tuple[float | None, ...] = ()
+
+    def __init__(self, network: Network, precision: int, granularity: Granularity) -> None:
+        super().__init__(network, precision)  # type: ignore[arg-type]  # the same questions
+        self.granularity = granularity
 
 
 def test_loss(network: Network) -> float | None:

@@ -11,10 +11,14 @@ from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import Input
 
 from nntui.app.app import NntuiApp
 from nntui.app.boundary import BoundaryView
+from nntui.app.ledger import Ledger
+from nntui.app.loss_history import LossHistory
 from nntui.app.predictions import Predictions
+from nntui.app.screens import TrainProgress
 from nntui.engine.network import Network
 from nntui.engine.presets import PRESETS, worked_example
 
@@ -82,5 +86,94 @@ def test_the_boundary_asked_for_follows_the_network_opened() -> None:
         await pilot.press("left")  # back to circles: its boundary again
         await pilot.pause()
         assert shown(app.query_one(BoundaryView)) and not shown(app.query_one(Predictions))
+
+    drive(body, PRESETS["circles"].build())
+
+
+# -- live training -------------------------------------------------------------------------------
+def pane_lines(view: Widget) -> list[tuple[tuple[str, object], ...]]:
+    """What a pane draws, cell text with its style, line by line."""
+    return [
+        tuple((segment.text, segment.style) for segment in view.render_line(y))
+        for y in range(view.size.height)
+    ]
+
+
+async def start_training(app: NntuiApp, pilot: Pilot, steps: int) -> None:
+    """`t`, `steps`, enter: a run that is still going on when this returns (unless short)."""
+    await pilot.press("t")
+    app.screen.query_one(Input).value = str(steps)  # typing is tested in tests/test_app.py
+    await pilot.press("enter")
+    if steps > 100_000:
+        assert isinstance(app.screen, TrainProgress) and app.training
+
+
+async def frames(app: NntuiApp, pilot: Pilot, count: int) -> None:
+    """Wait until `count` more live frames are drawn (at most ~20 s)."""
+    wanted = app.live_frames + count
+    for _ in range(2000):
+        if app.live_frames >= wanted:
+            break
+        await pilot.pause(0.01)
+    assert app.live_frames >= wanted, "the live view drew no frame"
+    await pilot.pause()
+
+
+def test_the_boundary_and_the_loss_history_change_during_a_live_training_run() -> None:
+    big = 5_000_000
+
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await pilot.press("b")
+        await pilot.pause()
+        boundary = app.query_one(BoundaryView)
+        before = pane_lines(boundary)
+        ledger_before = pane_lines(app.query_one(Ledger))
+        await start_training(app, pilot, big)
+        await frames(app, pilot, 2)
+        first = pane_lines(boundary)
+        history_first = app.known.loss_history
+        await frames(app, pilot, 3)
+        later = pane_lines(boundary)
+        history_later = app.known.loss_history
+        assert app.training  # all this while the run goes on
+        assert first != before and later != first  # the plane follows the run
+        assert pane_lines(app.query_one(Ledger)) != ledger_before  # so do the values
+        assert len(history_first) >= 2 and len(history_later) > len(history_first)
+        assert app.known.iteration == len(history_later)  # the title counts along
+        assert app.known.test_history[-1] is not None  # the test loss of the run so far
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.training
+        session = app.session
+        done = session.iteration - 1
+        assert len(history_later) - 1 <= done < big  # esc keeps what is done
+        assert app.known is session.view()  # the session's answer again
+        assert pane_lines(boundary) != before
+
+    drive(body, PRESETS["circles"].build())
+
+
+def test_the_loss_history_pane_draws_live() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        pane = app.query_one(LossHistory)
+        before = pane_lines(pane)
+        await start_training(app, pilot, 5_000_000)
+        await frames(app, pilot, 3)
+        assert pane_lines(pane) != before
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+
+    drive(body, PRESETS["circles"].build())
+
+
+def test_a_short_run_ends_with_the_sessions_answer() -> None:
+    async def body(app: NntuiApp, pilot: Pilot) -> None:
+        await start_training(app, pilot, 50)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.iteration == 51
+        assert app.known is app.session.view()
+        assert app.known.test_history == app.session.test_loss_history
 
     drive(body, PRESETS["circles"].build())

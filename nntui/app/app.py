@@ -24,7 +24,8 @@ input plane cannot be drawn, the predictions pane stands in for it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,6 @@ from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
     from nntui.app.base import Shown
-    from nntui.app.screens import TrainProgress
     from nntui.engine.network import Network
     from nntui.session import Session
 
@@ -68,6 +68,13 @@ MIN_WIDTH, MIN_HEIGHT = 60, 16
 #: Below this width the side panels give way to the graph; keys 1/2/3 switch between them.
 NARROW_WIDTH = 110
 DARK, LIGHT = "nntui-dark", "nntui-light"
+#: Frames a second of the live view during `t`: the boundary, the loss history, the ledger
+#: and the graph drawn from the training run's latest snapshot (at least 10).
+LIVE_FPS = 15
+#: Training steps between the training thread's looks at the clock (and at esc): a frame's
+#: snapshot is handed over within a few milliseconds of being due, at a cost of one clock
+#: read per chunk.
+LIVE_CHUNK = 16
 
 # Textual's own themes, with a light one whose highlight stays dark enough for a projector.
 DARK_THEME = Theme(
@@ -341,6 +348,11 @@ class NntuiApp(App[int]):
         self.pane = "graph"
         self._cancel = threading.Event()
         self.training = False
+        #: The running training's hand-over to the screen (None when no run is going on),
+        #: the snapshot last drawn, and how many live frames were drawn (for the benchmark).
+        self._live: LiveFeed | None = None
+        self._live_shown: object = None
+        self.live_frames = 0
         self._side_width = ""
         #: The pane asked for in the loss history's place (`p`, `b`), None for the history.
         self._pane_choice: str | None = None
@@ -943,31 +955,65 @@ class NntuiApp(App[int]):
 
                 progress = TrainProgress(steps, self._cancel.set)
                 self.push_screen(progress)
-                self._train(self.session.training_start, steps, progress)
+                self._start_live()
+                self._train(self.session.training_start, steps, self._live)
 
         from nntui.app.screens import TrainDialog
 
         self.push_screen(TrainDialog(on_result=start))
 
     @work(thread=True, exclusive=True, group="train")
-    def _train(self, network: Network, steps: int, progress: TrainProgress) -> None:
+    def _train(self, network: Network, steps: int, feed: LiveFeed | None) -> None:
+        """The training run, in a thread: it never waits for the screen, only leaves it a
+        snapshot when a frame is due (`LiveFeed.offer`)."""
         from nntui.engine.training import train
 
-        every = max(1, steps // 200)
         result = train(
             network,
             steps,
-            on_progress=lambda done: self.call_from_thread(progress.advance_to, done),
-            progress_every=every,
+            progress_every=LIVE_CHUNK,
             should_stop=self._cancel.is_set,
+            on_snapshot=None if feed is None else feed.offer,
         )
         self.call_from_thread(self._trained, result)
+
+    def _start_live(self) -> None:
+        """Draw the run as it goes: a timer reads the latest snapshot `LIVE_FPS` times a
+        second (never a redraw per step)."""
+        self._live = LiveFeed(0.5 / LIVE_FPS)
+        self._live_shown = None
+        self._live_timer = self.set_interval(1 / LIVE_FPS, self._show_live)
+
+    def _stop_live(self) -> None:
+        if self._live is not None:
+            self._live_timer.stop()
+            self._live = None
+
+    def _show_live(self) -> None:
+        """One frame of the live view: the progress bar, and the views from the snapshot the
+        training thread left last (if it is new)."""
+        feed = self._live
+        if feed is None:
+            return
+        from nntui.app.screens import TrainProgress
+
+        for progress in self.screen_stack:
+            if isinstance(progress, TrainProgress):
+                progress.advance_to(feed.done)
+        snapshot = feed.snapshot
+        if snapshot is None or snapshot is self._live_shown or self._session is None:
+            return
+        self._live_shown = snapshot
+        done, network, history = snapshot
+        self.known = self._session.live_view(network, history, done)
+        self.live_frames += 1
 
     def _trained(self, result: object) -> None:
         from nntui.engine.training import TrainResult
 
         assert isinstance(result, TrainResult)
         self.training = False
+        self._stop_live()
         from nntui.app.screens import TrainProgress
 
         # The progress screen closes itself, now or once the help open over it is closed.
@@ -1099,3 +1145,24 @@ class NntuiApp(App[int]):
 
         name = printable(network.name or source, 80)
         self.notify(f"Opened {name} (← returns).", timeout=3, markup=False)
+
+
+class LiveFeed:
+    """What a training thread hands the screen: how far it is, and at most once every `every`
+    seconds a snapshot — (iterations done, the network then, the loss history so far). The
+    thread writes each by one assignment and the screen's timer reads the latest; neither
+    waits for the other."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.done = 0
+        self.snapshot: tuple[int, Network, tuple[float, ...]] | None = None
+        self._due = 0.0
+
+    def offer(self, done: int, network: Callable[[], Network], history: Sequence[float]) -> None:
+        """`train`'s `on_snapshot`: note the progress; build a snapshot only when one is due."""
+        self.done = done
+        now = time.monotonic()
+        if now >= self._due:
+            self._due = now + self.every
+            self.snapshot = (done, network(), tuple(history))

@@ -187,11 +187,13 @@ class TrainDialog(Dialog[int | None]):
 class TrainProgress(Dialog[None]):
     """Shows training progress; escape asks the worker to stop. The app calls `finish` when
     the run has ended: the screen closes then, or as soon as it is on top again (the help
-    screen may be open over it)."""
+    screen may be open over it). It sits at the bottom over the step panel, the screen
+    beneath it untinted: the graph, the ledger, the loss history and the boundary are the
+    live view of the run (`NntuiApp._show_live`), and the app moves the bar from there too."""
 
     BINDINGS = [Binding("escape,c", "cancel_training", "cancel", key_display="esc")]
     DEFAULT_CSS = """
-    TrainProgress { align: center middle; }
+    TrainProgress { align: center bottom; background: $background 0%; }
     TrainProgress > Vertical {
         width: 60; height: auto; border: round $primary; background: $surface; padding: 0 1;
     }

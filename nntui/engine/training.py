@@ -29,7 +29,7 @@ state it ends in, so `train` continues the debugger's run and the debugger conti
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -72,6 +72,7 @@ def train(
     on_progress: Callable[[int], None] | None = None,
     progress_every: int = 0,
     should_stop: Callable[[], bool] | None = None,
+    on_snapshot: Callable[[int, Callable[[], Network], Sequence[float]], None] | None = None,
 ) -> TrainResult:
     """Run `steps` training steps of `net` — its optimizer, its mini-batches, from its run's
     state — and return the trained network (carrying the state it ends in).
@@ -85,6 +86,12 @@ def train(
     naming the number (`step_problem`), as the debugger and `nntui export` do for that step.
     A start that is not finite does not train at all ("training cannot start: ...").
     No NumPy warning is ever emitted.
+
+    `on_snapshot(done, network, history)`, for a live view of the run, is called in the
+    training thread at the progress cadence: `network()` builds the network as it is after
+    `done` steps (a copy of the parameters: call it only when a frame is due), and `history`
+    is the loss history so far, to be read during the call only (it grows). The steps are the
+    same with or without it.
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
@@ -122,6 +129,8 @@ def train(
             break
         if on_progress is not None and progress_every:
             on_progress(engine.done)
+        if on_snapshot is not None:
+            on_snapshot(engine.done, engine.network, engine.history)
         if should_stop is not None and engine.done < steps and should_stop():
             cancelled = True
             message = f"cancelled after {engine.done:,} of {steps:,} iterations"
