@@ -23,11 +23,12 @@ input plane cannot be drawn, the predictions pane stands in for it.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.actions import SkipAction
@@ -70,7 +71,7 @@ NARROW_WIDTH = 110
 DARK, LIGHT = "nntui-dark", "nntui-light"
 #: Frames a second of the live view during `t`: the boundary, the loss history, the ledger
 #: and the graph drawn from the training run's latest snapshot (at least 10).
-LIVE_FPS = 15
+LIVE_FPS = 20
 #: Training steps between the training thread's looks at the clock (and at esc): a frame's
 #: snapshot is handed over within a few milliseconds of being due, at a cost of one clock
 #: read per chunk.
@@ -963,18 +964,24 @@ class NntuiApp(App[int]):
         self.push_screen(TrainDialog(on_result=start))
 
     @work(thread=True, exclusive=True, group="train")
-    def _train(self, network: Network, steps: int, feed: LiveFeed | None) -> None:
-        """The training run, in a thread: it never waits for the screen, only leaves it a
-        snapshot when a frame is due (`LiveFeed.offer`)."""
-        from nntui.engine.training import train
+    def _train(self, network: Network, steps: int, feed: LiveFeed) -> None:
+        """The training run: in a forked process where the system has fork (the screen's
+        drawing and the training then each have a core, not one interpreter lock between
+        them), else in this thread. Either way it never waits for the screen, only leaves it
+        a snapshot when a frame is due (`LiveFeed`)."""
+        result = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            result = _train_in_child(network, steps, feed, self._cancel)
+        if result is None:  # no fork, or the child died: the same run here
+            from nntui.engine.training import train
 
-        result = train(
-            network,
-            steps,
-            progress_every=LIVE_CHUNK,
-            should_stop=self._cancel.is_set,
-            on_snapshot=None if feed is None else feed.offer,
-        )
+            result = train(
+                network,
+                steps,
+                progress_every=LIVE_CHUNK,
+                should_stop=self._cancel.is_set,
+                on_snapshot=feed.offer,
+            )
         self.call_from_thread(self._trained, result)
 
     def _start_live(self) -> None:
@@ -1166,3 +1173,73 @@ class LiveFeed:
         if now >= self._due:
             self._due = now + self.every
             self.snapshot = (done, network(), tuple(history))
+
+    def take(self, done: int, network: Network, history: Sequence[float]) -> None:
+        """A snapshot made elsewhere (the training process's): the latest one."""
+        self.done = done
+        self.snapshot = (done, network, tuple(history))
+
+
+#: How long the thread that waits for the training process sleeps between looks at esc.
+_POLL_SECONDS = 0.02
+
+
+def _train_in_child(
+    network: Network, steps: int, feed: LiveFeed, cancel: threading.Event
+) -> object | None:
+    """`train(network, steps)` in a forked process: its snapshots go to `feed`, `cancel`
+    stops it, and its `TrainResult` comes back (None if the process died without one)."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    stop = context.Event()
+    child = context.Process(
+        target=_child_run, args=(network, steps, sender, stop, feed.every), daemon=True
+    )
+    child.start()
+    sender.close()
+    history: list[float] = []
+    result: object | None = None
+    try:
+        while result is None:
+            if cancel.is_set():
+                stop.set()
+            if not receiver.poll(_POLL_SECONDS):
+                if not child.is_alive() and not receiver.poll():
+                    break
+                continue
+            message = receiver.recv()
+            if message[0] == "snapshot":
+                _, done, trained, new_points = message
+                history.extend(new_points)
+                feed.take(done, trained, history)
+            else:
+                result = message[1]
+    except (EOFError, OSError):
+        result = None
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+    return result
+
+
+def _child_run(network: Network, steps: int, sender: Any, stop: Any, every: float) -> None:
+    """The training process: `train`, a snapshot sent when one is due (only the loss
+    history's new points), then the result."""
+    from nntui.engine.training import train
+
+    sent = 0
+    due = 0.0
+
+    def offer(done: int, trained: Callable[[], Network], history: Sequence[float]) -> None:
+        nonlocal sent, due
+        now = time.monotonic()
+        if now >= due:
+            due = now + every
+            sender.send(("snapshot", done, trained(), list(history[sent:])))
+            sent = len(history)
+
+    result = train(
+        network, steps, progress_every=LIVE_CHUNK, should_stop=stop.is_set, on_snapshot=offer
+    )
+    sender.send(("result", result))
+    sender.close()
