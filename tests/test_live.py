@@ -177,3 +177,58 @@ def test_a_short_run_ends_with_the_sessions_answer() -> None:
         assert app.known.test_history == app.session.test_loss_history
 
     drive(body, PRESETS["circles"].build())
+
+
+# -- the hand-over between the training run and the screen ---------------------------------------
+def test_the_training_process_gives_trains_result_bit_for_bit() -> None:
+    import threading
+
+    import numpy as np
+
+    from nntui.app.app import LiveFeed, _train_in_child
+    from nntui.engine.training import TrainResult, train
+
+    network = PRESETS["circles"].build()
+    feed = LiveFeed(0.0)  # a snapshot at every chance
+    result = _train_in_child(network, 400, feed, threading.Event())
+    here = train(network, 400)
+    assert isinstance(result, TrainResult) and result.steps_done == 400
+    assert np.array_equal(result.loss_history, here.loss_history)
+    assert result.network.same_as(here.network)
+    assert feed.snapshot is not None
+    done, snapshot_network, history = feed.snapshot
+    assert 0 < done <= 400 and len(history) == done + 1  # the loss before step 1, then each
+    # The engine's losses (train puts `forward`'s at both ends of its result, equal to rounding).
+    assert history[1:done] == tuple(float(v) for v in here.loss_history[1:done])
+    assert abs(history[0] - here.loss_history[0]) < 1e-12
+    assert snapshot_network.n_params == network.n_params
+
+
+def test_esc_stops_the_training_process() -> None:
+    import threading
+
+    from nntui.app.app import LiveFeed, _train_in_child
+    from nntui.engine.training import TrainResult
+
+    cancel = threading.Event()
+    cancel.set()
+    result = _train_in_child(PRESETS["circles"].build(), 10_000_000, LiveFeed(0.05), cancel)
+    assert isinstance(result, TrainResult) and result.cancelled
+    assert 0 < result.steps_done < 10_000_000
+
+
+def test_the_feed_builds_a_snapshot_only_when_one_is_due() -> None:
+    from nntui.app.app import LiveFeed
+
+    built: list[int] = []
+    network = PRESETS["circles"].build()
+
+    def make() -> Network:
+        built.append(1)
+        return network
+
+    feed = LiveFeed(60.0)
+    for done in range(1, 100):
+        feed.offer(done, make, [0.5] * (done + 1))
+    assert len(built) == 1 and feed.done == 99
+    assert feed.snapshot is not None and feed.snapshot[0] == 1
