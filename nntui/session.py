@@ -12,6 +12,11 @@ An edit ("what if w101 were positive?") is an entry in the same history: `edit` 
 edited network, traces the iteration again from READY, and `back` returns to exactly the state
 before. The session remembers which numbers were edited (`edited`) and which parameters the
 last update changed (`changed`), for the views to mark.
+
+Beside the loss history it records the test loss (`test_loss_history`, with a test set): of
+each completed iteration's network and of both ends of a training run. During a run the app
+draws `live_view` — the run's latest network and history as `apply_training` will take them —
+without changing the session.
 """
 
 from __future__ import annotations

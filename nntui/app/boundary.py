@@ -6,13 +6,15 @@ as foreground, the lower one's as background, so a pane of 120×36 shows a grid 
 there, blended from the pane's background into that class's colour as the network grows
 sure — for one sigmoid output two colours by p(1), for softmax one per class by its
 probability, for a regression orange below the middle of the targets and blue above. The
-training samples are drawn over it as ●, the held-out ones as ○, each in its target's colour;
-while stepping, the sample of the step on screen is ◉ on its class's colour.
+training samples are drawn over it as ◆, the held-out ones as ◇, each in its target's colour;
+while stepping, the sample of the step on screen is ◈ on its class's colour.
 
 The pane follows the parameters the class knows at the cursor: before the update, the
 network the iteration starts from; as the update is revealed, parameter by parameter, the
 updated ones; in the check and after, the updated network. `←` back over the update moves the
-boundary back. A network without 2 inputs gets a one-line note instead.
+boundary back; during a training run it is drawn from the run's snapshots (an answer without
+a trace). A network without 2 inputs has no plane: the app shows its predictions pane in this
+one's place, and the pane drawn alone says so in one line.
 
 This module imports no NumPy (the app's first frame is drawn before it is loaded): the numbers
 come from `nntui.engine.boundary`, imported once there is a trace to draw from.
