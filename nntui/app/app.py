@@ -1224,8 +1224,16 @@ def _train_in_child(
 
 def _child_run(network: Network, steps: int, sender: Any, stop: Any, every: float) -> None:
     """The training process: `train`, a snapshot sent when one is due (only the loss
-    history's new points), then the result."""
+    history's new points), then the result. It leaves the terminal's signals to the app (a
+    resize is the app's, and the app's event loop must not be woken from here)."""
+    import signal
+
     from nntui.engine.training import train
+
+    signal.set_wakeup_fd(-1)
+    if hasattr(signal, "SIGWINCH"):
+        signal.signal(signal.SIGWINCH, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the app's: esc stops the run
 
     sent = 0
     due = 0.0
