@@ -652,11 +652,14 @@ class _LiveKnown(Known):
 
     @property
     def t(self) -> int:
-        return self.network.t + 1
+        network = self.network
+        assert isinstance(network, Network)  # a live run's network is an engine network
+        return network.t + 1
 
     @property
     def batch(self) -> Batch:
         network = self.network
+        assert isinstance(network, Network)
         return batch_at(network.n_samples, network.batch_size, network.t)
 
 

@@ -23,7 +23,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from nntui.app.app import DARK, LIGHT, NntuiApp, TitleBar
+from nntui.app.app import DARK, HELP_TOGETHER, LIGHT, NntuiApp, TitleBar
 from nntui.app.keybar import KeyBar
 from nntui.app.screens import HelpScreen, OpenFileDialog, TrainDialog, TrainProgress
 from nntui.app.step_panel import StepPanel
@@ -516,14 +516,15 @@ def test_help_is_written_from_the_bindings_so_a_new_key_appears_in_it() -> None:
     rows = WithAnotherKey(worked_example()).key_help()
     assert rows[-1] == ("x, ctrl+x", "ring the bell")
     assert rows[:-1] == NntuiApp(worked_example()).key_help()
-    # Two pairs of keys share a row each (tab and shift+tab, A and X): the help fits 120×36.
-    assert len(rows) == len(WithAnotherKey.BINDINGS) - 2
+    # Keys that go together share a row (tab and shift+tab, A and X, 1 2 3, + and -, > and <):
+    # the help fits 120×36.
+    assert len(rows) == len(WithAnotherKey.BINDINGS) - len(HELP_TOGETHER)
     helped = dict(NntuiApp(worked_example()).key_help())
     assert helped["tab, shift+tab"].startswith("select a number to edit")
     assert helped["A, X"].startswith("add / remove a neuron")
     assert helped["space, →"] == "next step (past the last step: the next iteration)"
     assert helped["enter"].startswith("finish the iteration")  # spelled out, not ⏎
-    assert helped["+, ="] == "more decimals" and helped["q"] == "quit"
+    assert helped["+, =, -"] == "more / fewer decimals" and helped["q"] == "quit"
 
 
 def _our_textual_classes() -> list[type]:
@@ -857,7 +858,7 @@ def test_another_window_of_samples_is_shown_from_its_first_sample() -> None:
         assert "(sample 16 of samples 0–39)" in panel_lines(app)[0]
         assert "sample 16" in app.query_one("#graph").render_line(0).text
         keys = [keys for keys, _ in app.key_help()]
-        assert ">" in keys and "<" in keys
+        assert ">, <" in keys
         await pilot.press("left")
         assert app.session.trace.samples[0] == 0
 

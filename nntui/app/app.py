@@ -43,6 +43,7 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from nntui.app.boundary import BoundaryView
+from nntui.app.gradcheck_view import GradientCheckView
 from nntui.app.graph import GraphView
 from nntui.app.keybar import KeyBar
 from nntui.app.ledger import Ledger, row_width
@@ -61,6 +62,7 @@ from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
     from nntui.app.base import Shown
+    from nntui.breakpoints import Condition
     from nntui.engine.network import Network
     from nntui.session import Session
 
@@ -116,7 +118,18 @@ SPELLED_OUT = frozenset({"enter"})
 
 #: Bindings the help writes in the row of another (action → the other's action): one row
 #: says what both do.
-HELP_TOGETHER = {"select(-1)": "select(1)", "remove_neuron": "add_neuron"}
+#: What the narrow layout's pane keys say (one help row for 1, 2 and 3).
+PANES_HELP = "narrow terminals: show the graph / the ledger / the loss history"
+DECIMALS_HELP = "more / fewer decimals"
+
+HELP_TOGETHER = {
+    "select(-1)": "select(1)",
+    "remove_neuron": "add_neuron",
+    "pane('ledger')": "pane('graph')",
+    "pane('loss')": "pane('graph')",
+    "less_precision": "more_precision",
+    "samples(-1)": "samples(1)",
+}
 
 
 def help_keys(binding: Binding) -> str:
@@ -182,11 +195,14 @@ class NntuiApp(App[int]):
             "finish",
             tooltip="finish the iteration (straight to the loss after the update)",
         ),
-        Binding("1", "pane('graph')", "graph", tooltip="narrow terminals: show the graph"),
         Binding(
-            "2", "pane('ledger')", "ledger", tooltip="narrow terminals: show the parameter ledger"
+            "1",
+            "pane('graph')",
+            "graph",
+            tooltip=PANES_HELP,
         ),
-        Binding("3", "pane('loss')", "loss", tooltip="narrow terminals: show the loss history"),
+        Binding("2", "pane('ledger')", "ledger", tooltip=PANES_HELP),
+        Binding("3", "pane('loss')", "loss", tooltip=PANES_HELP),
         Binding(
             "t",
             "train",
@@ -206,9 +222,9 @@ class NntuiApp(App[int]):
             "more_precision",
             "decimals",
             key_display="+",
-            tooltip="more decimals",
+            tooltip=DECIMALS_HELP,
         ),
-        Binding("minus", "less_precision", "decimals", key_display="-", tooltip="fewer decimals"),
+        Binding("minus", "less_precision", "decimals", key_display="-", tooltip=DECIMALS_HELP),
         Binding("r", "reset", "reset", tooltip="reset to the starting network"),
         Binding(
             "tab",
@@ -261,7 +277,7 @@ class NntuiApp(App[int]):
             "new_network",
             "new",
             show=False,
-            tooltip="a new network: shape, activations, loss, initialisation, seed (← returns)",
+            tooltip="a new network: shape, activations, loss, init, seed (← returns)",
         ),
         Binding(
             "s",
@@ -282,21 +298,35 @@ class NntuiApp(App[int]):
             "boundary",
             "boundary",
             show=False,
-            tooltip="the decision boundary: the input plane coloured by the network's output",
+            tooltip="decision boundary: the input plane coloured by the output",
+        ),
+        Binding(
+            "c",
+            "gradcheck",
+            "gradient check",
+            show=False,
+            tooltip="gradient check: backprop beside finite differences",
+        ),
+        Binding(
+            "u",
+            "run_until",
+            "run until",
+            show=False,
+            tooltip="run until a ReLU switches off (more in the palette; ← returns)",
         ),
         Binding(
             "greater_than_sign",
             "samples(1)",
             "samples▸",
             key_display=">",
-            tooltip="big data sets: step through the next 16 samples",
+            tooltip="big data sets: step through the next / previous 16 samples",
         ),
         Binding(
             "less_than_sign",
             "samples(-1)",
             "◂samples",
             key_display="<",
-            tooltip="big data sets: step through the previous 16 samples",
+            tooltip="big data sets: step through the next / previous 16 samples",
         ),
         Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
         # Textual's own palette key, declared here so the help can say what the palette offers.
@@ -420,6 +450,7 @@ class NntuiApp(App[int]):
                     yield LossHistory(known, id="loss").data_bind(NntuiApp.known)
                     yield Predictions(known, id="predictions").data_bind(NntuiApp.known)
                     yield BoundaryView(known, id="boundary").data_bind(NntuiApp.known)
+                    yield GradientCheckView(known, id="gradcheck").data_bind(NntuiApp.known)
             yield StepPanel(known, id="step").data_bind(NntuiApp.known)
         yield Static("", id="too-small")
         yield KeyBar(id="keys")
@@ -907,9 +938,29 @@ class NntuiApp(App[int]):
         if shown == "boundary" and not self._has_plane():
             shown = "predictions"
         screen = self.main_screen
-        for name in ("predictions", "boundary"):
+        for name in ("predictions", "boundary", "gradcheck"):
             if screen.has_class(name) != (name == shown):
                 screen.set_class(name == shown, name)
+
+    def action_gradcheck(self) -> None:
+        """Show the gradient check in place of the loss history, or back."""
+        self._swap_pane("gradcheck")
+
+    def action_run_until(self) -> None:
+        """Run forward, across iterations, until a ReLU switches off."""
+        from nntui.breakpoints import ReluSwitchesOff
+
+        self.run_until_condition(ReluSwitchesOff())
+
+    def run_until_condition(self, condition: Condition) -> None:
+        """Step forward until `condition` holds (or a limit), and say which stopped it."""
+        from nntui.breakpoints import run_until
+
+        if not self._open():
+            return
+        stop = run_until(self.session, condition)
+        self.refresh_views()
+        self.notify(stop.message, title="run until", timeout=8)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
@@ -1064,6 +1115,17 @@ class NntuiApp(App[int]):
             "The input plane coloured by the network's output (2-input networks)",
             self.action_boundary,
         )
+        yield SystemCommand(
+            "Gradient check", "Backprop beside central finite differences", self.action_gradcheck
+        )
+        from nntui.breakpoints import LossGoesUp, NotFinite, ReluSwitchesOff, ZeroGradient
+
+        for condition in (ReluSwitchesOff(), LossGoesUp(), ZeroGradient(), NotFinite()):
+            yield SystemCommand(
+                f"Run until {condition.describe()}",
+                "Step forward across iterations; ← returns step by step",
+                lambda c=condition: self.run_until_condition(c),
+            )
         yield SystemCommand(
             "Activation / loss…", "Of the selected layer (a: the list)", self.action_activation
         )
