@@ -311,15 +311,23 @@ def _x_axis(iterations: int, columns: int) -> str:
 
 
 def _numbers(points: list[float], precision: int, width: int) -> str:
-    """`0.138 → 0.135 → 0.131`, or first, last and how many when that does not fit."""
-    parts = [fmt_result(v, precision) for v in points]
-    joined = " → ".join(parts)
-    if len(joined) <= width:
-        return joined
+    """`0.138 → 0.135 → 0.131`, or first, last and how many when that does not fit. Only the
+    points that can be shown are formatted: a live run's history grows by thousands."""
+    first = fmt_result(points[0], precision)
+    last: list[str] = []  # from the end, until the line with the first is too long
+    length = len(first)
+    for value in reversed(points[1:]):
+        if length > width:
+            break
+        last.insert(0, fmt_result(value, precision))
+        length += len(last[0]) + len(" → ")
+    if length <= width:  # every point fits
+        return " → ".join([first, *last])
     tail: list[str] = []
-    for part in reversed(parts[1:]):
-        candidate = " → ".join([parts[0], "…", part, *tail])
+    for part in reversed(last):
+        candidate = " → ".join([first, "…", part, *tail])
         if len(candidate) > width:
             break
         tail.insert(0, part)
-    return " → ".join([parts[0], "…", *tail]) if tail else f"{parts[0]} → … → {parts[-1]}"
+    final = last[-1] if last else fmt_result(points[-1], precision)
+    return " → ".join([first, "…", *tail]) if tail else f"{first} → … → {final}"
