@@ -6,32 +6,8 @@ document (`latex`) and the step rendering (`latex_steps`)."""
 from __future__ import annotations
 
 from nntui.engine.notation import latex_number as number_tex
+from nntui.engine.notation.tokens import TEXT_ESCAPES
 from nntui.export.prose import Math, Number, Piece, Prose, Setting
-
-TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "#": r"\#",
-    "$": r"\$",
-    "%": r"\%",
-    "&": r"\&",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "`": r"\textasciigrave{}",  # not an opening quote: text from a file is shown as it is
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-    "—": "---",
-    "–": "--",
-    "…": r"\ldots{}",
-    "“": "``",
-    "”": "''",
-    "‘": "`",
-    "’": "'",
-    "\u00a0": "~",
-}
 
 #: Unicode in formulas → LaTeX math.
 MATH_CHARS = {

@@ -61,8 +61,8 @@ _OPERATORS = {
     "Σ": r"\sum ",
 }
 
-#: Text in LaTeX: its special characters escaped.
-_TEXT_ESCAPES = {
+#: Text in LaTeX: its special characters escaped (the handout's prose uses the same table).
+TEXT_ESCAPES = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
     "}": r"\}",
@@ -332,8 +332,8 @@ def latex_text(text: str) -> str:
     not have becomes `?`."""
     out = []
     for char in text:
-        if char in _TEXT_ESCAPES:
-            out.append(_TEXT_ESCAPES[char])
+        if char in TEXT_ESCAPES:
+            out.append(TEXT_ESCAPES[char])
         elif char.isascii():
             out.append(char)
         elif char in _OPERATORS or char in _STEMS:  # a stray symbol: math
