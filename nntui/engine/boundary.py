@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from nntui.engine.functions import activate
 from nntui.engine.network import Layer, Network
+from nntui.engine.ops.activations import activation
 
 __all__ = [
     "LEVELS",
@@ -78,7 +79,7 @@ def output_kind(network: Network) -> OutputKind:
     last = network.layers[-1]
     if last.size >= 2:
         return "classes"
-    return "probability" if last.activation == "sigmoid" else "regression"
+    return "probability" if activation(last.activation).probability else "regression"
 
 
 # -- the plane -----------------------------------------------------------------------------------
@@ -335,7 +336,7 @@ def boundary_of(network: Network, columns: int, rows: int) -> Boundary:
     """The picture's numbers for `network` on a `columns` × `rows` grid around its samples."""
     plane = plane_of(network, columns, rows)
     kind = output_kind(network)
-    softmax = network.layers[-1].activation == "softmax"
+    softmax = activation(network.layers[-1].activation).distribution
     scale = _regression_scale(network) if kind == "regression" else None
     outputs = outputs_over(network, plane.centres())
     hue, level = _tones(kind, outputs, softmax, scale)

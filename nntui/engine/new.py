@@ -44,6 +44,7 @@ from nntui.engine.edit import (
 from nntui.engine.edit.errors import count
 from nntui.engine.init import default_initialisation, initial_layers, initialisation
 from nntui.engine.network import Network
+from nntui.engine.ops.activations import activation as activation_record
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 
 __all__ = [
@@ -133,16 +134,19 @@ def default_activations(shape: Sequence[int], loss: str | None = None) -> tuple[
 def default_loss(output: str) -> str:
     """The loss an output activation goes with: bce for sigmoid, cross_entropy for softmax,
     half_sse (the worked example's) for the others."""
-    return {"sigmoid": "bce", "softmax": "cross_entropy"}.get(output, "half_sse")
+    paired = [name for name, rec in LOSS_RECORDS.items() if rec.output == output]
+    return paired[0] if paired else "half_sse"
 
 
 def default_sample(shape: Sequence[int], loss: str) -> tuple[list[float], list[float]]:
     """The one sample of a new network without data (x, y): see the module's docstring."""
     inputs = [(-1.0) ** column * ((column % 4) + 1) / 4 for column in range(shape[0])]
     outputs = shape[-1]
-    if loss == "cross_entropy":
+    needs = LOSS_RECORDS[loss].output  # the output activation the loss requires, if any
+    record = None if needs is None else activation_record(needs)
+    if record is not None and record.distribution:  # cross_entropy: class 0, one-hot
         target = [1.0] + [0.0] * (outputs - 1)
-    elif loss == "bce":
+    elif record is not None and record.probability:  # bce: probability 1
         target = [1.0] * outputs
     else:
         target = [0.5] * outputs

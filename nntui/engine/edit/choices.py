@@ -16,6 +16,7 @@ from dataclasses import replace
 from nntui.engine.edit.errors import EditError, count, did_you_mean, with_layers
 from nntui.engine.edit.values import target_problem
 from nntui.engine.network import Network
+from nntui.engine.ops.activations import activation as activation_record
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
 from nntui.engine.schema import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES
 
@@ -48,10 +49,15 @@ def loss_name(name: str) -> str:
     return name
 
 
+def _paired_loss(activation: str) -> str:
+    """The loss that requires `activation` as its output (softmax: cross_entropy)."""
+    return next((name for name, rec in LOSS_RECORDS.items() if rec.output == activation), "")
+
+
 def hidden_problem(activation: str) -> str | None:
     """Why a hidden layer cannot have `activation`, or None."""
-    if activation == "softmax":
-        return "softmax is for the output layer only (with cross_entropy)"
+    if activation_record(activation).distribution:
+        return f"{activation} is for the output layer only (with {_paired_loss(activation)})"
     return None
 
 
@@ -62,13 +68,15 @@ def pairing_problem(activation: str, loss: str, outputs: int) -> str | None:
     needed = LOSS_RECORDS[loss].output
     if needed is not None and activation != needed:
         return f"{loss} needs a {needed} output layer, not {activation}"
-    if activation == "softmax" and loss != "cross_entropy":
-        return "a softmax output goes with cross_entropy only"
-    if activation == "softmax" and outputs < 2:
-        return (
-            "softmax (and so cross_entropy) needs at least 2 output neurons: "
-            "the softmax of one neuron is always 1"
-        )
+    if activation_record(activation).distribution:
+        paired = _paired_loss(activation)
+        if loss != paired:
+            return f"a {activation} output goes with {paired} only"
+        if outputs < 2:
+            return (
+                f"{activation} (and so {paired}) needs at least 2 output neurons: "
+                f"the {activation} of one neuron is always 1"
+            )
     return None
 
 

@@ -100,6 +100,10 @@ class Activation:
     # True for one whose value is a probability in (0, 1) (sigmoid): an output layer of it
     # trained on 0/1 targets is read as a classifier (the worked example).
     probability: bool = False
+    # True for one whose outputs together are a probability distribution (softmax): it
+    # belongs on the output layer only, needs two or more neurons, and pairs with the loss
+    # whose record names it as its `output`.
+    distribution: bool = False
 
     @property
     def function(self) -> Func:
@@ -558,6 +562,7 @@ SOFTMAX = Activation(
         "softmax turns the pre-activations into probabilities that sum to 1.",
     ),
     slope_why=lambda pre, post, value: ("softmax's derivative is a Jacobian.",),
+    distribution=True,
 )
 
 # -- elu (α = 1) ----------------------------------------------------------------------------------
