@@ -100,7 +100,7 @@ def _main_parser() -> _Parser:
     parser = _Parser(
         prog="nntui",
         usage=(
-            "nntui [-h] [--version] [NET]\n"
+            "nntui [-h] [--version] [--record FILE [--force]] [--replay FILE] [NET]\n"
             "       nntui {export,train,presets,new,gradcheck,serve} [-h] ..."
         ),
         description=_wrap(
@@ -125,6 +125,19 @@ def _main_parser() -> _Parser:
     )
     parser.add_argument("net", nargs="?", metavar="NET", help=NET_HELP)
     parser.add_argument("--version", action="version", version=f"nntui {__version__}")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the session's keys to FILE when it ends (for --replay)",
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="play the keys of a recording first, on the network it was made on",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with --record: replace FILE if it exists"
+    )
     # `nntui serve` runs the debugger with this: only presets and files under DIR (SPEC §8).
     parser.add_argument("--root", metavar="DIR", help=argparse.SUPPRESS)
     return parser
@@ -481,15 +494,60 @@ def _emit(text: str) -> None:
 
 
 def _debugger(args: argparse.Namespace) -> int:
-    net = _resolve(args.net, build=False)  # errors exit here, before the terminal is taken
-    source = args.net or "worked-example"
+    # Every error exits here, before the terminal is taken.
+    replay = None if args.replay is None else _replay(args.replay, args.net)
+    net_arg = args.net if replay is None else replay.net
+    if args.force and args.record is None:
+        raise UsageError("--force: goes with --record FILE (it says FILE may be replaced)")
+    try:
+        net = _resolve(net_arg, build=False)
+    except UsageError as err:
+        if replay is None:
+            raise
+        raise UsageError(f"{args.replay}: the recorded network: {err}") from None
+    source = net_arg or "worked-example"
     if args.root is not None:
+        if args.record is not None or replay is not None:
+            raise UsageError("--record and --replay are for the terminal, not nntui serve")
         from nntui.serve import run_confined
 
         return run_confined(net, source=source, root=_root(args.root))
+    recording = None
+    if args.record is not None:
+        read = _files_read(net_arg) | ({} if replay is None else _files_read(args.replay))
+        _check_output(args.record, force=args.force, read=read, reading="read")
+        from nntui.recording import for_net
+
+        recording = for_net(net_arg)
+        if replay is not None:  # the new recording opens the same network the same way
+            recording.preset, recording.file = replay.preset, replay.file
     from nntui.app.main import run_app
 
-    return run_app(net, source=source)
+    return run_app(
+        net,
+        source=source,
+        recording=recording,
+        record_to=args.record,
+        force=args.force,
+        replay=replay,
+    )
+
+
+def _replay(path: str, net_arg: str | None) -> Any:
+    """`--replay FILE`: the recording, checked; it names its own network, so no NET."""
+    from nntui.engine.presets import PRESETS
+    from nntui.recording import RecordingError, read_recording
+
+    if net_arg is not None:
+        raise UsageError(f"--replay: {path} names the network it was made on; give no NET")
+    try:
+        replay = read_recording(path)
+    except RecordingError as err:
+        raise UsageError(str(err)) from None
+    if replay.preset is not None and replay.preset not in PRESETS:
+        shown = printable(replay.preset, 60)
+        raise UsageError(f"{path}: preset: no preset {shown!r} (presets: {', '.join(PRESETS)})")
+    return replay
 
 
 def _root(text: str) -> str:

@@ -23,6 +23,7 @@ input plane cannot be drawn, the predictions pane stands in for it.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import threading
 import time
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -58,12 +59,14 @@ from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
 from nntui.engine.spec import GRANULARITIES, NetworkSpec, ParamRef
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.opening import Opening
+from nntui.recording import QUIT_KEYS
 from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
     from nntui.app.base import Shown
     from nntui.breakpoints import Condition
     from nntui.engine.network import Network
+    from nntui.recording import Recording
     from nntui.session import Session
 
 #: Below this the app shows what size it needs instead of a squashed layout.
@@ -130,6 +133,10 @@ HELP_TOGETHER = {
     "less_precision": "more_precision",
     "samples(-1)": "samples(1)",
 }
+
+
+#: The actions that act under a dialog (help, train, open file, training progress) too.
+UNDER_DIALOGS = frozenset({"quit", "toggle_theme", "help", "focus_next", "focus_previous", "keep"})
 
 
 def help_keys(binding: Binding) -> str:
@@ -329,6 +336,13 @@ class NntuiApp(App[int]):
             tooltip="big data sets: step through the next / previous 16 samples",
         ),
         Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
+        Binding(
+            "k",
+            "keep",
+            "keep",
+            show=False,
+            tooltip="keep the screen as a numbered SVG picture (nntui-001.svg, …)",
+        ),
         # Textual's own palette key, declared here so the help can say what the palette offers.
         Binding(
             "ctrl+p",
@@ -356,10 +370,21 @@ class NntuiApp(App[int]):
         *,
         source: str = "worked-example",
         root: str | None = None,
+        recording: Recording | None = None,
+        replay: Recording | None = None,
     ) -> None:
         super().__init__()
         #: The directory files are confined to (`nntui serve`); None: anywhere.
         self.root = root
+        #: Where the keys of this session are noted (`nntui --record`); None: nowhere.
+        self.recording = recording
+        #: The recording this session plays first (`nntui --replay`), and while it plays.
+        self.replay = replay
+        self.replaying = False
+        #: The training runs still to replay: where esc stopped each (None: it ran to its end).
+        self._replay_runs: list[int | None] = list(replay.runs) if replay else []
+        #: The key events the replay sent (the user's, meanwhile, are left out).
+        self._replayed: set[events.Key] = set()
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
         self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
@@ -460,6 +485,8 @@ class NntuiApp(App[int]):
         self._apply_size(self.size.width, self.size.height)
         if self._session is None:
             self.call_after_refresh(self._finish_opening)
+        if self.recording is not None or self.replay is not None:
+            self.call_after_refresh(self._start_keeping)
 
     def _finish_opening(self) -> None:
         """Build the session once the opening — the whole first screen — has been drawn."""
@@ -539,6 +566,7 @@ class NntuiApp(App[int]):
         """A ledger row or a weight's label was clicked: select it (`e` edits it) and say
         what is known of it so far."""
         self._select(message.param)
+        self._note_selection()
         title = "parameter selected · e edits it"
         self.notify(message.summary, title=title, timeout=8, markup=False)
 
@@ -555,15 +583,129 @@ class NntuiApp(App[int]):
                 self._select(TargetRef(sample, 0))
             elif neuron is not None:
                 self._select(ParamRef(column - 1, "bias", neuron))
+            self._note_selection()
         title = "node selected · e edits it" if self._session is not None else "node"
         self.notify(message.summary, title=title, timeout=8, markup=False)
+
+    # -- keep and replay ---------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Every key the app receives passes here first (Textual's own entry for input): a
+        recording notes it, and while a recording plays, the keys typed meanwhile are left out
+        (all but those that quit), so the replay reaches the state it recorded."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            replayed = event in self._replayed
+            if self.replaying and not replayed and event.key not in QUIT_KEYS:
+                return
+            if self.recording is not None and not self.training:
+                self.recording.note_key(event.key)
+        await super().on_event(event)
+
+    def _start_keeping(self) -> None:
+        """Once the session is built: note which network a recording is of, and start playing
+        the recording to replay (saying if its network is not the one recorded)."""
+        if not self._open():
+            return
+        from nntui.engine.loader import dumps_json
+        from nntui.recording import fingerprint
+
+        opened = fingerprint(dumps_json(self.session.initial))
+        if self.recording is not None and self.recording.network_sha256 is None:
+            self.recording.network_sha256 = opened
+        replay = self.replay
+        if replay is None:
+            return
+        if replay.network_sha256 not in (None, opened):
+            self.notify(
+                "The network is not the one the recording was made on (its file changed?): "
+                "the replay may not reach the recorded state.",
+                title="replay",
+                severity="warning",
+                timeout=10,
+            )
+        self.replaying = True
+        self.run_worker(self._play(replay), exclusive=True, group="replay")
+
+    async def _play(self, replay: Recording) -> None:
+        """Send the recording's keys, each once the one before is handled in full (a dialog
+        opened, a training run finished): the same keys then do the same things."""
+        # Textual's own wait, which its Pilot uses between keys: every message pump idle.
+        from textual._wait import wait_for_idle
+        from textual.keys import key_to_character
+
+        from nntui.recording import SELECT
+
+        try:
+            for key in replay.keys:
+                if key.startswith(SELECT):
+                    self._replay_selection(int(key.removeprefix(SELECT)))
+                else:
+                    event = events.Key(key, key_to_character(key))
+                    self._replayed.add(event)
+                    self.post_message(event)
+                await wait_for_idle(0)
+                while self.training:
+                    await asyncio.sleep(0.02)
+                await wait_for_idle(0)
+        finally:
+            self.replaying = False
+            self._replayed.clear()
+        count = len(replay.keys)
+        self.notify(
+            f"Replayed {count:,} key{'' if count == 1 else 's'} (← goes back step by step).",
+            title="replay",
+            timeout=4,
+        )
+
+    def _replay_selection(self, place: int) -> None:
+        """A number the recording selected with the mouse: its place in tab order."""
+        if not self._open():
+            return
+        order = self.selectable()
+        if place < len(order):
+            self._select(order[place])
+        if self.recording is not None:
+            self.recording.note_selection(place)
+
+    def _note_selection(self) -> None:
+        """A recording keeps a number selected with the mouse (by its place in tab order)."""
+        if self.recording is not None and not self.replaying and self._session is not None:
+            order = self.selectable()
+            if self.selected in order:
+                self.recording.note_selection(order.index(self.selected))
+
+    def action_keep(self) -> None:
+        """Keep the screen as it is now: an SVG picture with the next free numbered name
+        (`nntui-001.svg`) in the current directory (under `nntui serve`, the served one)."""
+        import os
+
+        from nntui.files import write_text_atomic
+
+        if self.recording is not None and self.recording.keys[-1:] == ["k"]:
+            self.recording.keys.pop()  # a picture changes nothing a replay should redo
+        directory = self.root or os.getcwd()
+        svg = self.export_screenshot()
+        for number in range(1, 100_000):
+            name = f"nntui-{number:03d}.svg"
+            path = os.path.join(directory, name)
+            if os.path.lexists(path):
+                continue
+            try:
+                write_text_atomic(path, svg, overwrite=False)
+            except FileExistsError:  # made meanwhile: the next number
+                continue
+            except OSError as err:
+                why = printable(err.strerror or str(err), 80)
+                self.notify(f"{name}: cannot write: {why}", title="keep", severity="error")
+                return
+            self.notify(f"Kept the screen as {name}.", title="keep", timeout=3, markup=False)
+            return
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only keys that can act now."""
         s = self.shown
         # Under a dialog (help, train, open file, training progress) only these act.
         busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
-        if busy and action not in ("quit", "toggle_theme", "help", "focus_next", "focus_previous"):
+        if busy and action not in UNDER_DIALOGS:
             return False
         if action == "step_back":
             return s.can_back
@@ -1021,7 +1163,19 @@ class NntuiApp(App[int]):
         them), else in this thread. Either way it never waits for the screen, only leaves it
         a snapshot when a frame is due (`LiveFeed`)."""
         result = None
-        if "fork" in multiprocessing.get_all_start_methods():
+        if self.replaying and self._replay_runs:
+            stopped_at = self._replay_runs.pop(0)
+            if stopped_at is not None:  # esc stopped it here: stop at the same iteration
+                from nntui.engine.training import train
+
+                result = train(
+                    network,
+                    steps,
+                    progress_every=stopped_at,
+                    should_stop=lambda: True,
+                    on_snapshot=feed.offer,
+                )
+        if result is None and "fork" in multiprocessing.get_all_start_methods():
             result = _train_in_child(network, steps, feed, self._cancel)
         if result is None:  # no fork, or the child died: the same run here
             from nntui.engine.training import train
@@ -1071,6 +1225,8 @@ class NntuiApp(App[int]):
 
         assert isinstance(result, TrainResult)
         self.training = False
+        if self.recording is not None:
+            self.recording.note_run(result.steps_done if result.cancelled else None)
         self._stop_live()
         from nntui.app.screens import TrainProgress
 

@@ -10,13 +10,26 @@ from nntui.engine.text import LINE_LIMIT, printable
 if TYPE_CHECKING:
     from nntui.engine.network import Network
     from nntui.engine.spec import NetworkSpec
+    from nntui.recording import Recording
 
 #: Exit status when there is no terminal to run in (bad input, SPEC §3).
 EXIT_NO_TERMINAL = 2
 
 
-def run_app(network: Network | NetworkSpec, *, source: str = "worked-example") -> int:
+def run_app(
+    network: Network | NetworkSpec,
+    *,
+    source: str = "worked-example",
+    recording: Recording | None = None,
+    record_to: str | None = None,
+    force: bool = False,
+    replay: Recording | None = None,
+) -> int:
     """Run the debugger until the user quits; returns the exit status.
+
+    With `recording` and `record_to` the session's keys are noted and written there when it
+    ends (`nntui --record`; an existing file only with `force`); with `replay`, a recording
+    is played first (`nntui --replay`).
 
     Without a terminal on standard input, output and error (the keys come from the first,
     Textual draws on the last) it says so in one line on stderr and returns 2 at once:
@@ -32,11 +45,42 @@ def run_app(network: Network | NetworkSpec, *, source: str = "worked-example") -
         return EXIT_NO_TERMINAL
     from nntui.app.app import NntuiApp
 
-    app = NntuiApp(network, source=source)
-    app.run()
+    status = 0
+    app = NntuiApp(network, source=source, recording=recording, replay=replay)
+    try:
+        app.run()
+    finally:
+        if recording is not None and record_to is not None:
+            status = keep_recording(recording, record_to, force=force)
     if app.failure:
         _error(app.failure)
-    return app.return_code or 0
+    return status or app.return_code or 0
+
+
+def keep_recording(recording: Recording, path: str, *, force: bool) -> int:
+    """Write the session's keys to `path`; 0, or 2 after one error line. A file that appeared
+    at `path` while the session ran (without `force`) is kept: the keys go to the next free
+    name beside it (`lecture-1.json`), and a note says so."""
+    import os
+
+    from nntui.recording import RecordingError, write_recording
+
+    stem, suffix = os.path.splitext(path)
+    target = path
+    for number in range(1, 1000):
+        try:
+            write_recording(recording, target, overwrite=force)
+        except FileExistsError:
+            target = f"{stem}-{number}{suffix}"
+            continue
+        except RecordingError as error:
+            _error(str(error))
+            return EXIT_NO_TERMINAL
+        if target != path:
+            _note(f"{path} appeared while recording and was kept; the keys are in {target}")
+        return 0
+    _error(f"{path}: already exists; the keys were not written")
+    return EXIT_NO_TERMINAL
 
 
 def terminal_missing(
@@ -60,8 +104,16 @@ def terminal_missing(
 
 
 def _error(message: str) -> None:
+    _line("error", message)
+
+
+def _note(message: str) -> None:
+    _line("note", message)
+
+
+def _line(kind: str, message: str) -> None:
     try:
-        sys.stderr.write(f"nntui: error: {printable(' '.join(message.split()), LINE_LIMIT)}\n")
+        sys.stderr.write(f"nntui: {kind}: {printable(' '.join(message.split()), LINE_LIMIT)}\n")
         sys.stderr.flush()
     except (OSError, AttributeError, ValueError):
         pass
