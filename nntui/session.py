@@ -17,6 +17,11 @@ Beside the loss history it records the test loss (`test_loss_history`, with a te
 each completed iteration's network and of both ends of a training run. During a run the app
 draws `live_view` — the run's latest network and history as `apply_training` will take them —
 without changing the session.
+
+In quiz mode (`set_quiz`) each step `next` moves to is shown with its result hidden (`hidden`)
+until the next `next`, which reveals it without moving, or a `guess`; every other movement
+shows where it lands revealed. While a result is hidden, everything the views are told of
+values — the answer of `view()`, `shown_loss`, `loss_history` — is as of the step before.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from nntui.engine.trace import (
     estimated_steps,
 )
 from nntui.opening import Opening
+from nntui.quiz import Quiz, QuizShown, Verdict, judge
 from nntui.trace_index import LedgerRows, TraceIndex
 from nntui.view_state import Known, known_at
 
@@ -53,9 +59,12 @@ __all__ = [
     "InputRef",
     "LearningRateRef",
     "LedgerRows",
+    "Quiz",
+    "QuizShown",
     "Session",
     "TargetRef",
     "TraceIndex",
+    "Verdict",
     "index_trace",
 ]
 
@@ -199,6 +208,11 @@ class Session:
     _columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         init=False, default=None, repr=False, compare=False
     )
+    #: Quiz mode's state: on or off, the score, the verdicts of the steps guessed.
+    quiz: Quiz = field(init=False, default_factory=Quiz)
+    #: The trace and cursor of the step whose result is hidden, if any: `next` sets it in
+    #: quiz mode; any other movement clears it, and it holds only while both are unchanged.
+    _hidden_at: tuple[Trace, int] | None = field(init=False, default=None, repr=False)
     #: The last answer of `view()`, with what it was computed from.
     _known: tuple[tuple[Any, ...], Known] | None = field(
         init=False, default=None, repr=False, compare=False
@@ -246,7 +260,9 @@ class Session:
         """What the class knows at the cursor: the one answer the views draw (see
         `nntui.view_state`). The same object until something it depends on changes — the
         cursor (which tests also set directly), the trace, the precision, the iteration, the
-        loss history or the message — so asking at every key press costs one answer."""
+        loss history, the message or the quiz's state — so asking at every key press costs
+        one answer. In quiz mode the answer says what is hidden (`Known.quiz`)."""
+        quiz = self._quiz_shown()
         key = (
             self.trace,
             self._points,
@@ -255,11 +271,12 @@ class Session:
             self.precision,
             self.iteration,
             self.message,
+            quiz,
         )
         cached = self._known
         if cached is not None and _same_state(cached[0], key):
             return cached[1]
-        known = known_at(self)
+        known = known_at(self, quiz)
         self._known = (key, known)
         return known
 
@@ -284,8 +301,13 @@ class Session:
     @property
     def loss_history(self) -> tuple[float, ...]:
         """The loss before the first iteration, then after each completed iteration (an
-        iteration whose step diverged never completes)."""
-        if not self.complete or self.trace.problem is not None:
+        iteration whose step diverged never completes); as the class has seen it (in quiz
+        mode, the last step's new point once its result is revealed)."""
+        return self._loss_history(self._shown_complete)
+
+    def _loss_history(self, complete: bool) -> tuple[float, ...]:
+        """`loss_history` with the iteration on screen `complete` or not."""
+        if not complete or self.trace.problem is not None:
             return self._points
         start = self._points or (self.trace.training_loss,)
         return (*start, self.trace.training_loss_after)
@@ -295,12 +317,27 @@ class Session:
         """The test loss beside each point of `loss_history`: of the network each point's
         loss is of, recorded when an iteration completes and after a training run (None for
         the points a run went through between its ends). Empty without a test set."""
+        return self._test_loss_history(self._shown_complete)
+
+    def _test_loss_history(self, complete: bool) -> tuple[float | None, ...]:
+        """`test_loss_history` with the iteration on screen `complete` or not."""
         if self.network.n_test_samples == 0:
             return ()
-        if not self.complete or self.trace.problem is not None:
+        if not complete or self.trace.problem is not None:
             return self._test_points
         start = self._test_points or (test_loss(self.trace.network),)
         return (*start, test_loss(self.trace.network_after))
+
+    @property
+    def _through(self) -> int:
+        """The last step whose result the class has seen: the one before the cursor while
+        the cursor's is hidden (quiz mode), else the cursor's."""
+        return self.cursor - 1 if self.hidden else self.cursor
+
+    @property
+    def _shown_complete(self) -> bool:
+        """True once the last step's result (the loss after the update) has been seen."""
+        return self._through == len(self.trace.steps) - 1
 
     @property
     def shown_loss(self) -> float | None:
@@ -309,9 +346,10 @@ class Session:
         revealed = self.index.revealed
         after = revealed.get((0, "check_loss") if one else (None, "check_batch_loss"), _BIG)
         before = revealed.get((0, "loss") if one else (None, "batch_loss"), _BIG)
-        if after <= self.cursor:
+        through = self._through
+        if after <= through:
             return self.trace.loss_after
-        if before <= self.cursor:
+        if before <= through:
             return self.trace.loss
         return self._points[-1] if self._points else None
 
@@ -354,15 +392,30 @@ class Session:
         return self.blocked is None
 
     def next(self) -> None:
-        """One step forward; past the last step, on to the next iteration (unless `blocked`)."""
+        """One step forward; past the last step, on to the next iteration (unless `blocked`).
+        In quiz mode the step it lands on is shown with its result hidden (unless it was
+        guessed before), and while a result is hidden `next` reveals it without moving."""
+        if self.hidden:
+            self.reveal()
+            return
+        before = (self.trace, self.cursor)
+        self.advance()
+        moved = self.trace is not before[0] or self.cursor != before[1]
+        if moved and self.quiz.on and self.cursor >= 0 and not self.quiz.guessed(self._step_key()):
+            self._hidden_at = (self.trace, self.cursor)
+
+    def advance(self) -> None:
+        """`next` without the quiz: one step forward, shown revealed (for moves of many
+        steps, such as running until a breakpoint, which land on a step revealed)."""
+        self.reveal()
         if self.cursor < len(self.trace.steps) - 1:
             self.cursor += 1
             return
         if self.blocked:
             return
         self._push()
-        self._points = self.loss_history
-        self._test_points = self.test_loss_history
+        self._points = self._loss_history(True)
+        self._test_points = self._test_loss_history(True)
         self.iteration += 1
         self.message = None
         before = self.network
@@ -371,6 +424,7 @@ class Session:
 
     def back(self) -> None:
         """One step back; before the first step, back to where the previous action left off."""
+        self.reveal()
         if self.cursor >= 0:
             self.cursor -= 1
             return
@@ -379,18 +433,21 @@ class Session:
 
     def next_phase(self) -> None:
         """To the first step of the next phase (the last step if this is the last phase)."""
+        self.reveal()
         boundaries = self.index.boundaries
         k = bisect.bisect_right(boundaries, self.cursor)
         self.cursor = boundaries[k] if k < len(boundaries) else len(self.trace.steps) - 1
 
     def previous_phase(self) -> None:
         """To the first step of this phase, or of the previous one if already there."""
+        self.reveal()
         boundaries = self.index.boundaries
         k = bisect.bisect_left(boundaries, self.cursor) - 1
         self.cursor = boundaries[k] if k >= 0 else -1
 
     def finish(self) -> None:
         """Straight to the end of the iteration: the loss with the updated parameters."""
+        self.reveal()
         self.cursor = len(self.trace.steps) - 1
 
     def reset(self) -> None:
@@ -449,6 +506,7 @@ class Session:
             raise ValueError(f"unknown granularity {granularity!r}")
         if granularity == self.granularity:
             return
+        self.reveal()
         self.granularity = granularity
         net = self.network
         seen: set[tuple[Any, ...]] = set()
@@ -586,7 +644,7 @@ class Session:
         `network` of `steps_done` steps whose loss history is `loss_history`; its points are
         added when `recorded` (a run that did something, or that says why it did not)."""
         points, tests, iteration = (
-            (self.loss_history, self.test_loss_history, self.iteration + 1)
+            (self._loss_history(True), self._test_loss_history(True), self.iteration + 1)
             if self._from_end
             else (self._points, self._test_points, self.iteration)
         )
@@ -600,8 +658,66 @@ class Session:
             tests = _run_test_losses(self.training_start, network, tests, len(new_points))
         return points, tests, iteration + steps_done
 
+    # -- quiz mode ------------------------------------------------------------------------------
+    @property
+    def quiz_on(self) -> bool:
+        """True in quiz mode: each step `next` lands on is shown with its result hidden."""
+        return self.quiz.on
+
+    @property
+    def hidden(self) -> bool:
+        """True while the result of the step on screen is hidden (quiz mode). It stays
+        hidden only while the trace and the cursor are the ones `next` left: a cursor moved
+        from outside (as tests do) shows its step revealed."""
+        hidden_at = self._hidden_at
+        return (
+            hidden_at is not None
+            and hidden_at[0] is self.trace
+            and hidden_at[1] == self.cursor
+            and self.quiz.on
+        )
+
+    def set_quiz(self, on: bool) -> None:
+        """Turn quiz mode on (from the next step on, results are hidden until the next key)
+        or off (the step on screen is revealed). The score is kept."""
+        self.quiz = self.quiz.turned(on)
+        if not on:
+            self.reveal()
+
+    def reveal(self) -> None:
+        """Show the result of the step on screen (nothing to do when it is not hidden)."""
+        self._hidden_at = None
+
+    def guess(self, text: str) -> Verdict:
+        """Mark `text` as the class's guess of the hidden result, right when it is written
+        the same at the precision on screen; reveal the result and count the guess. Raises
+        ValueError with a one-line reason when nothing is hidden or `text` is not a guess
+        (nothing changes then)."""
+        step = self.step
+        if not self.hidden or step is None:
+            raise ValueError("nothing to guess: the result is shown")
+        precision = self.precision
+        verdict = judge(text, step.value, step.symbol, step.result(precision), precision)
+        self.quiz = self.quiz.marked(self._step_key(), verdict)
+        self.reveal()
+        return verdict
+
+    def _step_key(self) -> tuple[Any, ...]:
+        """The step on screen, as the quiz remembers a guessed step: its network (compared
+        by identity, and kept alive by the key, so back across iterations and edits finds
+        it), granularity, samples and index."""
+        return (self.network, self.granularity, self.trace.samples, self.cursor)
+
+    def _quiz_shown(self) -> QuizShown | None:
+        """What the views draw of the quiz at the cursor; None when it is off."""
+        if not self.quiz.on:
+            return None
+        return self.quiz.shown(self._step_key(), self.hidden)
+
     # -- history --------------------------------------------------------------------------------
     def _push(self) -> None:
+        # Every action that can be undone moves the view: where it lands is shown revealed.
+        self.reveal()
         self._past.append(
             _Snapshot(
                 self.initial,

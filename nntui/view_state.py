@@ -11,6 +11,11 @@ NumPy is imported), and this module imports neither NumPy nor Textual.
 A `Known` is immutable and compared by identity: the app holds it in a Textual reactive
 (whose `!=` would raise on NumPy arrays), and a new one means "draw again". Per neuron and per
 parameter it answers on demand — a ledger of 100,000 parameters draws a screenful of rows.
+
+In quiz mode the step on screen may have its result hidden (`Known.quiz`): then every value
+is as the step before left it (`Known.through`), while what the step reads and writes — the
+highlighted nodes, edges and ledger rows — is the cursor's, so the class sees where the result
+will go.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from nntui.engine.batches import Batch, batch_at
 from nntui.engine.ops.activations import activation
 from nntui.engine.spec import Granularity, NetworkSpec, ParamRef
+from nntui.quiz import QuizShown
 from nntui.trace_index import (
     NO_PARTS,
     LedgerRows,
@@ -154,6 +160,20 @@ class Known:
     #: records it (None where it has none); None when the session records none at all, and
     #: `test_history` says what the networks on screen give.
     recorded_test_history: tuple[float | None, ...] | None = None
+    #: Quiz mode's state at the cursor (whether the step's result is hidden, the score, the
+    #: verdict of a guess at this step); None when quiz mode is off.
+    quiz: QuizShown | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """True when the result of the step on screen is hidden (quiz mode)."""
+        return self.quiz is not None and self.quiz.hidden
+
+    @property
+    def through(self) -> int:
+        """The last step whose result is revealed: the cursor's, or the one before while its
+        result is hidden. Every value shown is as of this step."""
+        return self.cursor - 1 if self.hidden else self.cursor
 
     # -- the title ----------------------------------------------------------------------------
     @property
@@ -254,7 +274,7 @@ class Known:
 
     def _param_value(self, ref: ParamRef) -> float:
         row = self.index.params.row_of(ref)
-        if self.index.new_at[row] <= self.cursor:
+        if self.index.new_at[row] <= self.through:
             assert self.trace is not None
             return float(self.trace.network_after.value_of(ref))
         return float(self.network.value_of(ref))
@@ -305,7 +325,7 @@ class Known:
 
     def _revealed(self, kind: str, layer: int, neuron: int) -> bool:
         at = self.index.revealed.get((self.sample, kind, layer, neuron))
-        return at is not None and at <= self.cursor
+        return at is not None and at <= self.through
 
     def loss_shown(self) -> LossKnown:
         """The graph's loss node; see `LossKnown`."""
@@ -313,15 +333,16 @@ class Known:
         star = "*" if check else ""
         revealed = self.index.revealed
         trace = self.trace
+        through = self.through
         if trace is None:
             return LossKnown("E", None, False)
         if self.network.n_samples > 1:
             at = revealed.get((None, ("check_" if check else "") + "batch_loss"))
-            if at is not None and at <= self.cursor:
+            if at is not None and at <= through:
                 batch = trace.loss_after if check else trace.loss
                 return LossKnown("E" + star, float(batch), False)
         at = revealed.get((self.sample, "check_loss" if check else "loss"))
-        if at is None or at > self.cursor:
+        if at is None or at > through:
             return LossKnown("E" + star, None, False)
         forward = trace.forward_after if check else trace.forward
         symbol = trace.steps[at].symbol
@@ -352,15 +373,16 @@ class Known:
         ref = index.params[row]
         old, grads, new_values = self.columns
         value = float(old[row])
-        grad = float(grads[row]) if index.grad_at[row] <= self.cursor else None
+        through = self.through
+        grad = float(grads[row]) if index.grad_at[row] <= through else None
         new = delta = None
-        if index.new_at[row] <= self.cursor:
+        if index.new_at[row] <= through:
             new = float(new_values[row])
             delta = self._step(ref, float(grads[row]), value, new)
         current = self.current_rows
         updates = self._updates
         parts: tuple[float | None, ...] = tuple(
-            float(values[row]) if shown_at[row] <= self.cursor else None
+            float(values[row]) if shown_at[row] <= through else None
             for values, shown_at in zip(updates.values, updates.shown_at, strict=True)
         )
         if self.trace is None:  # the opening: no part of the update is computed yet
@@ -425,7 +447,7 @@ class Known:
         trace = self.trace
         if trace is None or not self.loss_history:
             return None
-        complete = self.cursor == self.total_steps - 1 and trace.problem is None
+        complete = self.through == self.total_steps - 1 and trace.problem is None
         return trace.network_after if complete else trace.network
 
     def _step(self, ref: ParamRef, grad: float, value: float, new: float) -> float:
@@ -462,11 +484,18 @@ def _scores_of(network: Network) -> Scores:
     return known
 
 
-def known_at(shown: SessionLike) -> Known:
-    """The answer for `shown` as it is now (`Session.view()` keeps it until it changes)."""
+def known_at(shown: SessionLike, quiz: QuizShown | None = None) -> Known:
+    """The answer for `shown` as it is now (`Session.view()` keeps it until it changes), with
+    quiz mode's state `quiz` (None when it is off). While the step's result is hidden, the
+    values are as of the step before: the session's loss and histories say so themselves,
+    the check phase begins once its first result is revealed, and the warning that the
+    iteration cannot go on (its result is not finite) waits for the result."""
     step = shown.step
     cursor = shown.cursor
     sample = shown.first_sample if cursor < 0 else shown.index.display_sample[cursor]
+    hidden = quiz is not None and quiz.hidden
+    through = cursor - 1 if hidden else cursor
+    check = through >= 0 and shown.steps[through].phase == "check"
     return Known(
         network=shown.network,
         trace=shown.trace,
@@ -478,12 +507,13 @@ def known_at(shown: SessionLike) -> Known:
         step=step,
         total_steps=len(shown.steps),
         sample=sample,
-        check=step is not None and step.phase == "check",
+        check=check,
         loss=shown.shown_loss,
         loss_history=shown.loss_history,
-        warning=shown.blocked or shown.message,
+        warning=(None if hidden else shown.blocked) or shown.message,
         columns=shown.ledger_columns(),
         # A session that records the test loss per iteration says so; until then, see
         # `Known.test_history`.
         recorded_test_history=getattr(shown, "test_loss_history", None),
+        quiz=quiz,
     )

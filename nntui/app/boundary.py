@@ -122,7 +122,7 @@ def shown_network(known: Known) -> Network | None:
     from nntui.engine.boundary import with_updated
 
     before, after = trace.network, trace.network_after
-    updated = np.asarray(known.index.new_at) <= known.cursor
+    updated = np.asarray(known.index.new_at) <= known.through  # in quiz mode, as revealed
     count = int(updated.sum())
     if count == 0:
         return before

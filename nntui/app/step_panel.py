@@ -1,4 +1,9 @@
-"""The current step: its formula in symbols, the numbers substituted, the result and why."""
+"""The current step: its formula in symbols, the numbers substituted, the result and why.
+
+In quiz mode a hidden result reads `= ?`, and the why (which may say the number) gives way to
+what the class can do; after a guess, its verdict takes the why's place (the score is the
+title's).
+"""
 
 from __future__ import annotations
 
@@ -69,10 +74,19 @@ class StepPanel(KnownView, Static):
         pad = " " * len(f"{where}{step.symbol}")
         text.append(f"{pad} = {step.substituted(p)}\n")
         text.append(f"{pad} = ")
+        quiz = known.quiz
+        if quiz is not None and quiz.hidden:
+            # The why may say the number: in its place, what the class can do.
+            text.append("?", style="bold underline")
+            text.append("\n")
+            text.append("Your guess? i types it · space shows it", style="italic")
+            return text
         text.append(step.result(p), style="bold underline")
         text.append("\n")
         if warning:
             text.append(f"⚠ {warning}", style="bold")
+        elif quiz is not None and quiz.verdict is not None:
+            text.append(quiz.verdict.message, style="bold")
         else:
             text.append(step.reason(p), style="italic")
         return text

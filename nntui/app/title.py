@@ -21,9 +21,9 @@ __all__ = ["TitleBar", "fit_title", "optimizer_parts", "title_parts"]
 
 def title_parts(known: Known, source: str) -> tuple[str, ...]:
     """The title's parts, most important first: iteration, phase and step, the loss shown,
-    the optimizer and t (`adam t=3`; plain SGD names none), the batch (`batch 2/3`; none
-    when every step uses every sample), the granularity and the network's name (else where
-    it came from), made printable."""
+    in quiz mode its score (`quiz 3/4 right`), the optimizer and t (`adam t=3`; plain SGD
+    names none), the batch (`batch 2/3`; none when every step uses every sample), the
+    granularity and the network's name (else where it came from), made printable."""
     if known.step is None:
         where: tuple[str, ...] = ("READY",)
     else:
@@ -34,11 +34,13 @@ def title_parts(known: Known, source: str) -> tuple[str, ...]:
         )
     loss = known.loss
     loss_text = "loss —" if loss is None else f"loss {fmt_result(loss, known.precision)}"
+    quiz = () if known.quiz is None else (f"quiz {known.quiz.score}",)
     name = printable(known.network.name or source, LINE_LIMIT)
     return (
         f"iteration {known.iteration}",
         *where,
         loss_text,
+        *quiz,
         *optimizer_parts(known),
         str(known.granularity),
         name,
