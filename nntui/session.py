@@ -376,8 +376,10 @@ class Session:
     @property
     def blocked(self) -> str | None:
         """Why `next` cannot go on to the next iteration: this step's numbers are not all
-        finite (the training diverged). The parameters stay the last finite ones."""
-        if not self.complete or self.trace.problem is None:
+        finite (the training diverged). The parameters stay the last finite ones. None while
+        the step's result is hidden (quiz mode): `next` can reveal it, and the warning would
+        say what it is."""
+        if not self.complete or self.trace.problem is None or self.hidden:
             return None
         k = self.iteration
         kept = (

@@ -488,8 +488,7 @@ def known_at(shown: SessionLike, quiz: QuizShown | None = None) -> Known:
     """The answer for `shown` as it is now (`Session.view()` keeps it until it changes), with
     quiz mode's state `quiz` (None when it is off). While the step's result is hidden, the
     values are as of the step before: the session's loss and histories say so themselves,
-    the check phase begins once its first result is revealed, and the warning that the
-    iteration cannot go on (its result is not finite) waits for the result."""
+    and the check phase begins once its first result is revealed."""
     step = shown.step
     cursor = shown.cursor
     sample = shown.first_sample if cursor < 0 else shown.index.display_sample[cursor]
@@ -510,7 +509,7 @@ def known_at(shown: SessionLike, quiz: QuizShown | None = None) -> Known:
         check=check,
         loss=shown.shown_loss,
         loss_history=shown.loss_history,
-        warning=(None if hidden else shown.blocked) or shown.message,
+        warning=shown.blocked or shown.message,
         columns=shown.ledger_columns(),
         # A session that records the test loss per iteration says so; until then, see
         # `Known.test_history`.
