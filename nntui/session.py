@@ -187,7 +187,7 @@ class Session:
     trace: Trace = field(init=False)
     index: TraceIndex = field(init=False)
     iteration: int = field(init=False, default=1)
-    cursor: int = field(init=False, default=-1)
+    _cursor: int = field(init=False, default=-1)  # see `cursor`
     message: str | None = field(init=False, default=None)
     #: The samples whose own steps are traced; None: the first ones (`default_samples`).
     samples: tuple[int, ...] | None = field(init=False, default=None)
@@ -211,7 +211,7 @@ class Session:
     #: Quiz mode's state: on or off, the score, the verdicts of the steps guessed.
     quiz: Quiz = field(init=False, default_factory=Quiz)
     #: The trace and cursor of the step whose result is hidden, if any: `next` sets it in
-    #: quiz mode; any other movement clears it, and it holds only while both are unchanged.
+    #: quiz mode; any other movement (any change of the cursor) clears it.
     _hidden_at: tuple[Trace, int] | None = field(init=False, default=None, repr=False)
     #: The last answer of `view()`, with what it was computed from.
     _known: tuple[tuple[Any, ...], Known] | None = field(
@@ -222,6 +222,18 @@ class Session:
         if self.granularity is None:
             self.granularity = default_granularity(self.initial)
         self._start(self.initial)
+
+    @property
+    def cursor(self) -> int:
+        """The index of the step on screen; −1: ready. Moving it — by any action, or from
+        outside, as tests do — shows the step it lands on revealed (quiz mode): only `next`
+        hides a result."""
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, cursor: int) -> None:
+        self._cursor = cursor
+        self._hidden_at = None
 
     def _start(self, network: Network) -> None:
         self.network = network
@@ -408,7 +420,8 @@ class Session:
 
     def advance(self) -> None:
         """`next` without the quiz: one step forward, shown revealed (for moves of many
-        steps, such as running until a breakpoint, which land on a step revealed)."""
+        steps, such as running until a breakpoint, which land on a step revealed). A hidden
+        result is revealed first: a diverged last step blocks it then."""
         self.reveal()
         if self.cursor < len(self.trace.steps) - 1:
             self.cursor += 1
@@ -426,7 +439,6 @@ class Session:
 
     def back(self) -> None:
         """One step back; before the first step, back to where the previous action left off."""
-        self.reveal()
         if self.cursor >= 0:
             self.cursor -= 1
             return
@@ -435,21 +447,18 @@ class Session:
 
     def next_phase(self) -> None:
         """To the first step of the next phase (the last step if this is the last phase)."""
-        self.reveal()
         boundaries = self.index.boundaries
         k = bisect.bisect_right(boundaries, self.cursor)
         self.cursor = boundaries[k] if k < len(boundaries) else len(self.trace.steps) - 1
 
     def previous_phase(self) -> None:
         """To the first step of this phase, or of the previous one if already there."""
-        self.reveal()
         boundaries = self.index.boundaries
         k = bisect.bisect_left(boundaries, self.cursor) - 1
         self.cursor = boundaries[k] if k >= 0 else -1
 
     def finish(self) -> None:
         """Straight to the end of the iteration: the loss with the updated parameters."""
-        self.reveal()
         self.cursor = len(self.trace.steps) - 1
 
     def reset(self) -> None:
@@ -508,7 +517,6 @@ class Session:
             raise ValueError(f"unknown granularity {granularity!r}")
         if granularity == self.granularity:
             return
-        self.reveal()
         self.granularity = granularity
         net = self.network
         seen: set[tuple[Any, ...]] = set()
@@ -669,8 +677,7 @@ class Session:
     @property
     def hidden(self) -> bool:
         """True while the result of the step on screen is hidden (quiz mode). It stays
-        hidden only while the trace and the cursor are the ones `next` left: a cursor moved
-        from outside (as tests do) shows its step revealed."""
+        hidden until the cursor moves (and only on the trace `next` left)."""
         hidden_at = self._hidden_at
         return (
             hidden_at is not None
@@ -718,8 +725,6 @@ class Session:
 
     # -- history --------------------------------------------------------------------------------
     def _push(self) -> None:
-        # Every action that can be undone moves the view: where it lands is shown revealed.
-        self.reveal()
         self._past.append(
             _Snapshot(
                 self.initial,

@@ -241,9 +241,11 @@ def test_a_cursor_moved_from_outside_shows_its_step() -> None:
     assert session.hidden
     session.cursor = 5
     assert not session.hidden and session.view().through == 5
-    session.edit(session.network, LEARNING_RATE)  # another trace, even at the same cursor
-    session.cursor = 0
+    session.cursor = 0  # back where it was hidden: moved, so shown
     assert not session.hidden
+    session.next()
+    session.cursor = session.cursor  # a move that lands where it was shows it too
+    assert not session.hidden and session.view().through == 1
 
 
 def test_a_guess_reveals_the_result_and_counts() -> None:
@@ -544,6 +546,7 @@ def test_hidden_at_every_step_shows_what_the_step_before_showed(name: str) -> No
         assert history_facts(hidden) == history_facts(before), k
         assert highlight_facts(hidden) == highlight_facts(at_k), k
         session.next()  # revealed: what plain shows at k
+        assert not session.hidden and session.cursor == k
         revealed = session.view()
         assert neuron_facts(revealed) == neuron_facts(at_k), k
         assert ledger_facts(revealed) == ledger_facts(at_k), k
@@ -595,3 +598,62 @@ def test_a_weight_update_hidden_keeps_the_old_value_on_the_graph_and_the_boundar
     assert new != old and session.view().weight(0, 0, 0) == new
     network = shown_network(session.view())
     assert network is not None and float(network.layers[0].weights[0, 0]) == new
+
+
+@pytest.mark.parametrize("name", ["worked-example", "xor", "xor-adam"])
+def test_the_graph_hidden_at_every_step_draws_the_step_before(name: str) -> None:
+    """Character for character (the colours are the highlighting, the step's own), the graph
+    with step k's result hidden is the graph at step k − 1 — where both show one sample."""
+    from nntui.app.graph import _Drawing
+
+    def drawn(known: Known) -> list[str]:
+        drawing = _Drawing(known, 74, 28)
+        drawing.draw()
+        return ["".join(row) for row in drawing.grid.chars]
+
+    session = quiz_session(PRESETS[name].build())
+    plain = Session(PRESETS[name].build())
+    compared = 0
+    for k in range(len(session.steps)):
+        plain.cursor = k - 1
+        session.cursor = k - 1
+        session.next()
+        assert session.hidden
+        if plain.view().sample != session.view().sample:
+            continue
+        assert drawn(session.view()) == drawn(plain.view()), k
+        plain.cursor = k
+        if drawn(plain.view()) != drawn(session.view()):
+            compared += 1  # the step shows something: hiding it changed the picture
+    assert compared > len(session.steps) // 3  # (an optimizer's parts are the ledger's)
+
+
+def test_the_app_draws_a_hidden_step_and_its_reveal() -> None:
+    """Driving the app's session directly (the keys are the app's): the step panel and the
+    title on screen, hidden then revealed by a guess."""
+    import asyncio
+
+    from nntui.app.app import NntuiApp
+    from nntui.app.title import TitleBar
+
+    async def run() -> tuple[str, str, str, str]:
+        app = NntuiApp(worked_example())
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.session.set_quiz(True)
+            app.session.next()
+            app.refresh_views()
+            await pilot.pause()
+            hidden = str(app.query_one(StepPanel).render())
+            hidden_title = str(app.query_one(TitleBar).render())
+            app.session.guess("0.29")
+            app.refresh_views()
+            await pilot.pause()
+            shown = str(app.query_one(StepPanel).render())
+            return hidden, hidden_title, shown, str(app.query_one(TitleBar).render())
+
+    hidden, hidden_title, shown, shown_title = asyncio.run(run())
+    assert "= ?" in hidden and "0.290" not in hidden and "Your guess?" in hidden
+    assert "quiz 0/0 right" in hidden_title
+    assert "= 0.290" in shown and "✓ right: h_pre0 = 0.290" in shown
+    assert "quiz 1/1 right" in shown_title
