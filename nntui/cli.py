@@ -514,8 +514,15 @@ def _debugger(args: argparse.Namespace) -> int:
         return run_confined(net, source=source, root=_root(args.root))
     recording = None
     if args.record is not None:
-        read = _files_read(net_arg) | ({} if replay is None else _files_read(args.replay))
-        _check_output(args.record, force=args.force, read=read, reading="read")
+        if (
+            args.replay is not None
+            and _files_read(args.record).keys() & _files_read(args.replay).keys()
+        ):
+            raise UsageError(
+                f"--record: {args.record} is the recording being replayed; record to another "
+                "file (--force never replaces it)"
+            )
+        _check_output(args.record, force=args.force, read=_files_read(net_arg), reading="read")
         from nntui.recording import for_net
 
         recording = for_net(net_arg)

@@ -960,7 +960,8 @@ def test_debugger_gets_the_resolved_network(
 ) -> None:
     calls: list[tuple[Any, str]] = []
 
-    def fake_run_app(network: Any, *, source: str) -> int:
+    def fake_run_app(network: Any, *, source: str, **keeping: Any) -> int:
+        assert keeping["recording"] is None and keeping["replay"] is None  # no --record/--replay
         calls.append((network, source))
         return 0
 

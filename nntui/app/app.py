@@ -319,7 +319,7 @@ class NntuiApp(App[int]):
             "run_until",
             "run until",
             show=False,
-            tooltip="run until a ReLU switches off (more in the palette; ← returns)",
+            tooltip="run until: a ReLU switches off, the loss goes up, a gradient… (← returns)",
         ),
         Binding(
             "greater_than_sign",
@@ -380,7 +380,10 @@ class NntuiApp(App[int]):
         self.recording = recording
         #: The recording this session plays first (`nntui --replay`), and while it plays.
         self.replay = replay
-        self.replaying = False
+        #: True from the start until the replay's last key is handled.
+        self.replaying = replay is not None
+        #: What the run-until dialog offers: the condition typed last.
+        self._run_until_typed = "relu"
         #: The training runs still to replay: where esc stopped each (None: it ran to its end).
         self._replay_runs: list[int | None] = list(replay.runs) if replay else []
         #: The key events the replay sent (the user's, meanwhile, are left out).
@@ -604,6 +607,7 @@ class NntuiApp(App[int]):
         """Once the session is built: note which network a recording is of, and start playing
         the recording to replay (saying if its network is not the one recorded)."""
         if not self._open():
+            self.replaying = False
             return
         from nntui.engine.loader import dumps_json
         from nntui.recording import fingerprint
@@ -622,14 +626,11 @@ class NntuiApp(App[int]):
                 severity="warning",
                 timeout=10,
             )
-        self.replaying = True
         self.run_worker(self._play(replay), exclusive=True, group="replay")
 
     async def _play(self, replay: Recording) -> None:
         """Send the recording's keys, each once the one before is handled in full (a dialog
         opened, a training run finished): the same keys then do the same things."""
-        # Textual's own wait, which its Pilot uses between keys: every message pump idle.
-        from textual._wait import wait_for_idle
         from textual.keys import key_to_character
 
         from nntui.recording import SELECT
@@ -642,10 +643,10 @@ class NntuiApp(App[int]):
                     event = events.Key(key, key_to_character(key))
                     self._replayed.add(event)
                     self.post_message(event)
-                await wait_for_idle(0)
+                await self._handled()
                 while self.training:
                     await asyncio.sleep(0.02)
-                await wait_for_idle(0)
+                    await self._handled()
         finally:
             self.replaying = False
             self._replayed.clear()
@@ -655,6 +656,49 @@ class NntuiApp(App[int]):
             title="replay",
             timeout=4,
         )
+
+    async def _handled(self, most: int = 64) -> None:
+        """Wait until the last key sent is handled in full. A key travels from queue to queue —
+        the app's, the focused widget's, then up its ancestors to the screen and back to the
+        app's bindings — and what it does may queue more (a dialog that opens, mounts and takes
+        the focus). Each round lets every queue handle what it holds; once the screen and the
+        focus have stayed as they are for as many rounds as the key has hops to make, it is
+        done."""
+        before: tuple[object, ...] = ()
+        quiet = 0
+        for _ in range(most):
+            now = (self.screen, self.focused, len(self.screen_stack))
+            quiet = quiet + 1 if now == before else 0
+            before = now
+            focused = self.focused
+            hops = len(focused.ancestors_with_self) if focused is not None else 2
+            if quiet > hops + 1:
+                return
+            if not await self._queues_drained():
+                return
+
+    async def _queues_drained(self, timeout: float = 10.0) -> bool:
+        """Wait until the app and every widget of the screen on top have handled what was
+        queued for them (the way Textual's Pilot waits for a screen: a `call_later` each, run
+        once the messages before it are handled); False if that took over `timeout`."""
+        waiting = 0
+        all_done = asyncio.Event()
+
+        def one_done() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting == 0:
+                all_done.set()
+
+        for pump in [self, *self.screen.walk_children(with_self=True)]:
+            if pump.call_later(one_done):
+                waiting += 1
+        if waiting:
+            try:
+                await asyncio.wait_for(all_done.wait(), timeout)
+            except TimeoutError:
+                return False
+        return True
 
     def _replay_selection(self, place: int) -> None:
         """A number the recording selected with the mouse: its place in tab order."""
@@ -1088,11 +1132,44 @@ class NntuiApp(App[int]):
         """Show the gradient check in place of the loss history, or back."""
         self._swap_pane("gradcheck")
 
-    def action_run_until(self) -> None:
-        """Run forward, across iterations, until a ReLU switches off."""
-        from nntui.breakpoints import ReluSwitchesOff
+    def action_run_until(self, typed: str = "") -> None:
+        """Ask for a condition — typed as `relu`, `loss`, `zero`, `grad > 2`, `nan` or a
+        parameter's name — and run forward until it holds."""
+        if self._dialog_open() or not self._open():
+            return
+        from nntui.app.edit_dialogs import AskDialog
+        from nntui.breakpoints import CONDITION_WORDS, parse_condition
 
-        self.run_until_condition(ReluSwitchesOff())
+        network = self.session.network
+        width = max(len(word) for word, _ in CONDITION_WORDS)
+        meanings = "\n".join(f"  {word:<{width}}  {said}" for word, said in CONDITION_WORDS)
+
+        def chosen(condition: Condition | None) -> None:
+            if condition is not None:
+                self.run_until_condition(condition)
+
+        def read(text: str) -> Condition:
+            condition = parse_condition(text, network)
+            self._run_until_typed = text.strip()
+            return condition
+
+        self.push_screen(
+            AskDialog(
+                f"Run forward, across iterations, until…\n{meanings}",
+                typed or self._run_until_typed,
+                read,
+                "enter runs (← returns step by step) · esc cancels",
+                on_result=chosen,
+            )
+        )
+
+    def _run_until_touched(self) -> None:
+        """The run-until dialog, asking for the selected parameter (or the first one)."""
+        what = self.selected
+        if self._open():
+            network = self.session.network
+            ref = what if isinstance(what, ParamRef) else next(iter(network.params()))
+            self.action_run_until(network.param_name(ref))
 
     def run_until_condition(self, condition: Condition) -> None:
         """Step forward until `condition` holds (or a limit), and say which stopped it."""
@@ -1282,6 +1359,16 @@ class NntuiApp(App[int]):
                 "Step forward across iterations; ← returns step by step",
                 lambda c=condition: self.run_until_condition(c),
             )
+        yield SystemCommand(
+            "Run until a gradient exceeds…",
+            "A size to type: grad > 2",
+            lambda: self.action_run_until("grad > 1"),
+        )
+        yield SystemCommand(
+            "Run until a parameter is touched…",
+            "Its name to type (the selected one first): its gradient or its update",
+            self._run_until_touched,
+        )
         yield SystemCommand(
             "Activation / loss…", "Of the selected layer (a: the list)", self.action_activation
         )

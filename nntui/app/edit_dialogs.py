@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, OptionList
 
-from nntui.app.screens import Dialog
+from nntui.app.screens import Dialog, ResultT
 from nntui.engine.text import LINE_LIMIT, printable
 
 if TYPE_CHECKING:
@@ -44,12 +44,72 @@ def _one_line(error: Exception) -> Content:
     return Content(printable(str(error), LINE_LIMIT))
 
 
-class NumberDialog(Dialog["Network"]):
+class Asking(Dialog[ResultT]):
+    """A dialog of typed fields that hands back what `answer()` makes of them: enter in any
+    field asks; a `ValueError` (EditError is one) keeps the dialog open with what was typed
+    and the one line saying why, which goes as soon as the text changes; esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def answer(self) -> ResultT:
+        """The result of what is typed, or ValueError with one line saying why there is none."""
+        raise NotImplementedError
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#error", Label).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.closing:
+            return
+        try:
+            result = self.answer()
+        except ValueError as why:
+            self.query_one("#error", Label).update(_one_line(why))
+            return
+        self.close(result)
+
+    def action_cancel(self) -> None:
+        self.close(None)
+
+
+class AskDialog(Asking[ResultT]):
+    """One question, one line to type (its text given, selected, so typing replaces it):
+    `read(text)` makes the result or refuses it with a `ValueError`."""
+
+    DEFAULT_CSS = _BOX_CSS.format(name="AskDialog")
+
+    def __init__(
+        self,
+        question: str,
+        value: str,
+        read: Callable[[str], ResultT],
+        hint: str,
+        *,
+        on_result: Callable[[ResultT | None], None] | None = None,
+    ) -> None:
+        super().__init__(on_result=on_result)
+        self.question = question
+        self.value = value
+        self.read = read
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Content(self.question))
+            yield Input(self.value, id="value", select_on_focus=True)
+            yield Label("", id="error", markup=False)
+            yield Label(Content(self.hint), classes="hint")
+
+    def answer(self) -> ResultT:
+        return self.read(self.query_one("#value", Input).value)
+
+
+class NumberDialog(AskDialog["Network"]):
     """Asks for a new value of one number (`w101`, `x0 of sample 2`, the learning rate) and
     hands back the network with it. What is typed is checked by `apply` — the engine's edit —
     so the dialog refuses exactly what the engine refuses, with the engine's words."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
     DEFAULT_CSS = _BOX_CSS.format(name="NumberDialog")
 
     def __init__(
@@ -60,36 +120,17 @@ class NumberDialog(Dialog["Network"]):
         *,
         on_result: Callable[[Network | None], None] | None = None,
     ) -> None:
-        super().__init__(on_result=on_result)
-        self.label = name
-        self.value = value
-        self.apply = apply
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Content(f"New value of {self.label}:"))
-            yield Input(self.value, id="value", select_on_focus=True)
-            yield Label("", id="error", markup=False)
-            yield Label("a finite number · enter sets it (← undoes) · esc cancels", classes="hint")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#error", Label).update("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.closing:
-            return
         from nntui.engine.edit import number_from_text
 
-        try:
-            network = self.apply(number_from_text(event.value))
-        except ValueError as why:  # EditError is one
-            self.query_one("#error", Label).update(_one_line(why))
-            return
-        self.close(network)
-
-    def action_cancel(self) -> None:
-        self.close(None)
+        super().__init__(
+            f"New value of {name}:",
+            value,
+            lambda text: apply(number_from_text(text)),
+            "a finite number · enter sets it (← undoes) · esc cancels",
+            on_result=on_result,
+        )
+        self.label = name
+        self.apply = apply
 
 
 class ChoiceDialog(Dialog[int]):
@@ -143,12 +184,11 @@ NEW_FIELDS = (
 )
 
 
-class NewNetworkDialog(Dialog["Network"]):
+class NewNetworkDialog(Asking["Network"]):
     """Asks for a new network's shape (`2-3-1`), activations, loss, initialisation and seed,
     and builds it with `new_network`; a refusal names the field at fault and keeps the
     dialog open. Tab moves between the fields, enter in any of them builds."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
     DEFAULT_CSS = (
         _BOX_CSS.format(name="NewNetworkDialog")
         + "NewNetworkDialog Input, NewNetworkDialog Input:focus "
@@ -165,21 +205,7 @@ class NewNetworkDialog(Dialog["Network"]):
             yield Label("", id="error", markup=False)
             yield Label("tab next field · enter builds (← returns) · esc cancels", classes="hint")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#error", Label).update("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.closing:
-            return
-        try:
-            network = self.build()
-        except ValueError as why:
-            self.query_one("#error", Label).update(_one_line(why))
-            return
-        self.close(network)
-
-    def build(self) -> Network:
+    def answer(self) -> Network:
         """The network the fields describe; ValueError (EditError) with one line if none."""
         from nntui.engine.edit import EditError
         from nntui.engine.new import new_network, parse_activations, parse_shape
@@ -195,9 +221,6 @@ class NewNetworkDialog(Dialog["Network"]):
         return new_network(
             shape, activations, text("loss") or None, text("init") or None, int(seed_text)
         )
-
-    def action_cancel(self) -> None:
-        self.close(None)
 
 
 class ConfirmDialog(Dialog[bool]):
