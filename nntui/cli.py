@@ -546,7 +546,9 @@ def _replay(path: str, net_arg: str | None) -> Any:
     from nntui.recording import RecordingError, read_recording
 
     if net_arg is not None:
-        raise UsageError(f"--replay: {path} names the network it was made on; give no NET")
+        raise UsageError(
+            f"--replay {path}: give no NET (a recording plays on the network it was made on)"
+        )
     try:
         replay = read_recording(path)
     except RecordingError as err:

@@ -562,6 +562,9 @@ TEXTUAL_HOOKS = frozenset(
         "notify_style_update",
         "filter_paths",
         "process_label",
+        # The app's entry for every input event: `--record` notes each key there, and a
+        # dialog not yet ready holds the keys typed too early (both then call Textual's own).
+        "on_event",
     }
 )
 

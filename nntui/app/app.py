@@ -388,6 +388,8 @@ class NntuiApp(App[int]):
         self._replay_runs: list[int | None] = list(replay.runs) if replay else []
         #: The key events the replay sent (the user's, meanwhile, are left out).
         self._replayed: set[events.Key] = set()
+        #: Keys a dialog held until it was ready, coming back (`Dialog.hold_key`).
+        self._released: set[events.Key] = set()
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
         self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
@@ -596,11 +598,20 @@ class NntuiApp(App[int]):
         recording notes it, and while a recording plays, the keys typed meanwhile are left out
         (all but those that quit), so the replay reaches the state it recorded."""
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if event in self._released:  # held by a dialog until it was ready: noted then
+                self._released.discard(event)
+                await super().on_event(event)
+                return
             replayed = event in self._replayed
             if self.replaying and not replayed and event.key not in QUIT_KEYS:
                 return
             if self.recording is not None and not self.training:
                 self.recording.note_key(event.key)
+            screen = self.screen
+            if getattr(screen, "ready_for_keys", True) is False:  # a `Dialog` not ready yet
+                self._released.add(event)
+                screen.hold_key(event)  # type: ignore[attr-defined]
+                return
         await super().on_event(event)
 
     def _start_keeping(self) -> None:
