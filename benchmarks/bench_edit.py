@@ -3,7 +3,7 @@
 Run from the project root:  python benchmarks/bench_edit.py  [--repeats N] [--edits N]
 
 The method of `bench_ui.py` (b): one `app.run_test(size=(120, 36))` per network; in each round
-N presses of a key bound to nothing ("z"), then N edits, each followed by `pilot.pause()`, rounds
+N presses of a key bound to nothing ("j"), then N edits, each followed by `pilot.pause()`, rounds
 repeated. An edit is what the edit dialog does once a valid number is entered: the engine's
 `set_parameter` on the network the iteration starts from, then the app's `_edited` — the
 session's `edit` (the iteration traced again from READY), the views' new answer, the marks —
@@ -31,7 +31,7 @@ from nntui.engine.presets import PRESETS
 from nntui.engine.spec import ParamRef
 
 SIZE = (120, 36)
-NOOP_KEY = "z"
+NOOP_KEY = "j"
 TARGETS = {"deep-4-16-16-3": 33.0, "mnist-784": 100.0}
 
 

@@ -27,7 +27,7 @@ Run from the project root:  python benchmarks/bench_ui.py  [--repeats N] [--pres
     is printed beside it.
 
 (b) Step keys. One `app.run_test(size=(120, 36))` per case; in each round N presses of a key
-    bound to nothing ("z"; checked against `app.active_bindings`), then N of "space" (next) and
+    bound to nothing ("j"; checked against `app.active_bindings`), then N of "space" (next) and
     N of "left" (back), each press followed by `pilot.pause()`, rounds repeated. The extra cost
     of a step key is its time per press minus the unbound key's, measured in the same rounds.
     Every run is checked: the unbound key changes nothing and draws nothing, the step keys move
@@ -72,7 +72,7 @@ from nntui.engine.presets import PRESETS
 
 COLD_TARGET = 1.4
 SIZE = (120, 36)
-NOOP_KEY = "z"
+NOOP_KEY = "j"
 
 # -- (a) cold start ---------------------------------------------------------------------------
 

@@ -205,7 +205,7 @@ def run_until(
         blocked = session.blocked
         if blocked is not None:  # the training diverged: `next` would stay where it is
             return Stop("blocked", taken - 1, f"Stopped: {blocked}.")
-        session.next()
+        session.advance()  # a step as space takes it, without the quiz hiding it
         for condition in wanted:
             if condition.holds(session):
                 return Stop("condition", taken, _found(session, condition, taken), condition)

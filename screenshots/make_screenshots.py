@@ -1,4 +1,5 @@
-"""Rebuild the README's pictures: `python screenshots/make_screenshots.py`.
+"""Rebuild the README's pictures: `python screenshots/make_screenshots.py [NAME ...]` (all of
+them, or those named).
 
 Each picture is the real app driven by its real keys (through Textual's Pilot), saved as SVG
 and converted to PNG beside it (needs the test extra: cairosvg).
@@ -27,6 +28,7 @@ class Shot:
     keys: tuple[str, ...]
     size: tuple[int, int] = (120, 36)
     train: int = 0  # iterations to train (through the dialog) before the keys
+    toasts: bool = False  # keep the notifications (what a key said) in the picture
 
 
 SHOTS = (
@@ -37,6 +39,8 @@ SHOTS = (
     Shot("loss-history", "worked-example", ("enter", "space", "enter", "space"), train=200),
     Shot("big-network", "mnist-784", ("space",) * 4),
     Shot("light-theme", "xor", ("space",) * 6 + ("d",), size=(100, 30)),
+    Shot("quiz", "worked-example", ("space",) * 9 + ("z", "space")),
+    Shot("run-until", "worked-example", ("u", "enter"), toasts=True),
 )
 
 
@@ -50,17 +54,22 @@ async def take(shot: Shot) -> Path:
             await pilot.pause(0.2)
         await pilot.press(*shot.keys)
         await pilot.pause(0.2)
-        app.clear_notifications()
+        if not shot.toasts:
+            app.clear_notifications()
         await pilot.pause()
         svg = HERE / f"{shot.name}.svg"
         app.save_screenshot(filename=svg.name, path=str(HERE))
     return svg_to_png(svg)
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
+    unknown = set(names) - {shot.name for shot in SHOTS}
+    if unknown:
+        raise SystemExit(f"no such picture: {', '.join(sorted(unknown))}")
     for shot in SHOTS:
-        print(await take(shot))
+        if not names or shot.name in names:
+            print(await take(shot))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -58,14 +58,15 @@ def snapshot(app: NntuiApp) -> dict[str, Any]:
     state = session.state()
     past = [
         (snap.iteration, snap.cursor, snap.points, snap.message, snap.edited, snap.changed)
-        + (_parameters(snap.network),)
         for snap in session._past
     ]
+    past_parameters = [_parameters(snap.network) for snap in session._past]
     app.clear_notifications()
     return {
         "state": state[:6] + state[7:],  # all but the network's id, compared below
         "parameters": _parameters(session.network),
         "past": past,
+        "past parameters": past_parameters,
         "selected": app.selected,
         "screen": app.export_screenshot(),
     }

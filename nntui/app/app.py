@@ -63,6 +63,8 @@ from nntui.recording import QUIT_KEYS
 from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from nntui.app.base import Shown
     from nntui.breakpoints import Condition
     from nntui.engine.network import Network
@@ -132,6 +134,7 @@ HELP_TOGETHER = {
     "pane('loss')": "pane('graph')",
     "less_precision": "more_precision",
     "samples(-1)": "samples(1)",
+    "guess": "quiz",
 }
 
 
@@ -337,6 +340,20 @@ class NntuiApp(App[int]):
         ),
         Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
         Binding(
+            "z",
+            "quiz",
+            "quiz",
+            show=False,
+            tooltip="quiz mode: each step hides its result until the next key; i types a guess",
+        ),
+        Binding(
+            "i",
+            "guess",
+            "guess",
+            show=False,
+            tooltip="quiz mode: each step hides its result until the next key; i types a guess",
+        ),
+        Binding(
             "k",
             "keep",
             "keep",
@@ -388,8 +405,9 @@ class NntuiApp(App[int]):
         self._replay_runs: list[int | None] = list(replay.runs) if replay else []
         #: The key events the replay sent (the user's, meanwhile, are left out).
         self._replayed: set[events.Key] = set()
-        #: Keys a dialog held until it was ready, coming back (`Dialog.hold_key`).
-        self._released: set[events.Key] = set()
+        #: The keys not yet handed on, and the task that hands them on (`on_event`).
+        self._keys: asyncio.Queue[events.Key] = asyncio.Queue()
+        self._delivering = False
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
         self._selectable: tuple[object, int, tuple[Editable, ...]] | None = None
@@ -594,25 +612,42 @@ class NntuiApp(App[int]):
 
     # -- keep and replay ---------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        """Every key the app receives passes here first (Textual's own entry for input): a
-        recording notes it, and while a recording plays, the keys typed meanwhile are left out
-        (all but those that quit), so the replay reaches the state it recorded."""
+        """Every key the app receives passes here first (Textual's own entry for input). Keys
+        are handed on one at a time, each once the one before has done all it does
+        (`_deliver_keys`): a burst typed faster than the screen follows — `t 2 0 enter`, the
+        dialog opening between `t` and `2` — means what it means when typed slowly, and a
+        replay of the same keys does the same. While a replay plays, keys typed meanwhile are
+        left out (all but those that quit)."""
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if event in self._released:  # held by a dialog until it was ready: noted then
-                self._released.discard(event)
-                await super().on_event(event)
-                return
             replayed = event in self._replayed
+            self._replayed.discard(event)
             if self.replaying and not replayed and event.key not in QUIT_KEYS:
                 return
-            if self.recording is not None and not self.training:
-                self.recording.note_key(event.key)
-            screen = self.screen
-            if getattr(screen, "ready_for_keys", True) is False:  # a `Dialog` not ready yet
-                self._released.add(event)
-                screen.hold_key(event)  # type: ignore[attr-defined]
-                return
+            self._keys.put_nowait(event)
+            if not self._delivering:
+                self._delivering = True
+                self.run_worker(self._deliver_keys(), group="keys")
+            return
         await super().on_event(event)
+
+    async def _deliver_keys(self) -> None:
+        """Hand the keys to Textual in order, each after the one before is handled in full;
+        done when none is left (the next key starts another). A recording notes each key as
+        it is handed on (not while a training run goes on: esc's stop is noted as the run's)."""
+        try:
+            while not self._keys.empty():
+                event = self._keys.get_nowait()
+                try:
+                    if self.recording is not None and not self.training:
+                        self.recording.note_key(event.key)
+                    await super().on_event(event)
+                    await self._handled()
+                finally:
+                    self._keys.task_done()
+        finally:
+            # Set in the same step that found the queue empty: a key that comes after it
+            # starts the next worker.
+            self._delivering = False
 
     def _start_keeping(self) -> None:
         """Once the session is built: note which network a recording is of, and start playing
@@ -654,8 +689,8 @@ class NntuiApp(App[int]):
                     event = events.Key(key, key_to_character(key))
                     self._replayed.add(event)
                     self.post_message(event)
-                await self._handled()
-                while self.training:
+                    await self._handed_on(event)
+                while self.training or self._working():
                     await asyncio.sleep(0.02)
                     await self._handled()
         finally:
@@ -668,30 +703,44 @@ class NntuiApp(App[int]):
             timeout=4,
         )
 
+    def _working(self) -> bool:
+        """Whether a worker a key started is still at work (a file being opened, say)."""
+        return any(
+            worker.is_running and worker.group not in ("keys", "replay") for worker in self.workers
+        )
+
+    async def _handed_on(self, event: events.Key) -> None:
+        """Wait until `event` has gone through `on_event` and been handled in full."""
+        while event in self._replayed:
+            await asyncio.sleep(0.001)
+        await self._keys.join()
+
     async def _handled(self, most: int = 64) -> None:
         """Wait until the last key sent is handled in full. A key travels from queue to queue —
         the app's, the focused widget's, then up its ancestors to the screen and back to the
         app's bindings — and what it does may queue more (a dialog that opens, mounts and takes
-        the focus). Each round lets every queue handle what it holds; once the screen and the
-        focus have stayed as they are for as many rounds as the key has hops to make, it is
-        done."""
-        before: tuple[object, ...] = ()
+        the focus). Each round lets the queues on that path handle what they hold (every
+        widget's, when the screen or the focus changed); once the screen and the focus have
+        stayed as they are for as many rounds as the key has hops to make, it is done."""
+        before: tuple[object, ...] = (self.screen, self.focused, len(self.screen_stack))
         quiet = 0
         for _ in range(most):
             now = (self.screen, self.focused, len(self.screen_stack))
-            quiet = quiet + 1 if now == before else 0
+            changed = now != before
+            quiet = 0 if changed else quiet + 1
             before = now
             focused = self.focused
-            hops = len(focused.ancestors_with_self) if focused is not None else 2
-            if quiet > hops + 1:
+            path = [self, *focused.ancestors_with_self] if focused else [self, self.screen]
+            if quiet > len(path):
                 return
-            if not await self._queues_drained():
+            pumps = [self, *self.screen.walk_children(with_self=True)] if changed else path
+            if not await self._queues_drained(pumps):
                 return
 
-    async def _queues_drained(self, timeout: float = 10.0) -> bool:
-        """Wait until the app and every widget of the screen on top have handled what was
-        queued for them (the way Textual's Pilot waits for a screen: a `call_later` each, run
-        once the messages before it are handled); False if that took over `timeout`."""
+    async def _queues_drained(self, pumps: Sequence[MessagePump], timeout: float = 10.0) -> bool:
+        """Wait until each of `pumps` has handled what was queued for it (the way Textual's
+        Pilot waits for a screen: a `call_later` each, run once the messages before it are
+        handled); False if that took over `timeout`."""
         waiting = 0
         all_done = asyncio.Event()
 
@@ -701,7 +750,7 @@ class NntuiApp(App[int]):
             if waiting == 0:
                 all_done.set()
 
-        for pump in [self, *self.screen.walk_children(with_self=True)]:
+        for pump in pumps:
             if pump.call_later(one_done):
                 waiting += 1
         if waiting:
@@ -775,6 +824,8 @@ class NntuiApp(App[int]):
             return windows > 1 and 0 <= window + int(str(parameters[0])) < windows
         if action in ("edit", "remove_neuron", "add_neuron"):
             return self.selected is not None
+        if action == "guess":
+            return self._session is not None and self._session.hidden
         if action == "more_precision":
             return s.precision < MAX_PRECISION
         if action == "less_precision":
@@ -1192,6 +1243,57 @@ class NntuiApp(App[int]):
         self.refresh_views()
         self.notify(stop.message, title="run until", timeout=8)
 
+    # -- quiz mode ------------------------------------------------------------------------------
+    def action_quiz(self) -> None:
+        """Turn quiz mode on or off: on, each step space lands on shows its formula with the
+        numbers but hides the result — on the graph and in the ledger too — until the next
+        key; `i` types a guess, marked right to the decimals shown, and the title keeps the
+        score."""
+        if self._dialog_open() or not self._open():
+            return
+        session = self.session
+        session.set_quiz(not session.quiz_on)
+        self.refresh_views()
+        if session.quiz_on:
+            said = "Quiz mode: space hides each result until the next key; i types a guess."
+        else:
+            score = session.quiz.score
+            said = f"Quiz mode off ({score.right} of {score.guessed} guesses right)."
+        self.notify(said, title="quiz", timeout=5)
+
+    def action_guess(self) -> None:
+        """Type a guess of the hidden result: marked right when it is written the same at the
+        decimals shown; the result is then revealed and the score counts it."""
+        if self._dialog_open() or not self._open() or not self.session.hidden:
+            return
+        from nntui.app.edit_dialogs import AskDialog
+        from nntui.quiz import Verdict
+
+        session = self.session
+        step = session.step
+        assert step is not None  # a hidden result is a step's
+
+        def marked(verdict: Verdict | None) -> None:
+            self.refresh_views()
+            if verdict is not None:
+                # A wrong guess is a warning (colour, not only the ✗), a right one plain.
+                if verdict.right:
+                    self.notify(verdict.message, title="quiz", timeout=6)
+                else:
+                    self.notify(verdict.message, title="quiz", severity="warning", timeout=6)
+
+        decimals = session.precision
+        self.push_screen(
+            AskDialog(
+                f"Your guess: {step.symbol} = ?",
+                "",
+                session.guess,
+                f"a number, to {decimals} decimal{'' if decimals == 1 else 's'} · "
+                "enter marks it · esc cancels",
+                on_result=marked,
+            )
+        )
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
@@ -1250,7 +1352,7 @@ class NntuiApp(App[int]):
         drawing and the training then each have a core, not one interpreter lock between
         them), else in this thread. Either way it never waits for the screen, only leaves it
         a snapshot when a frame is due (`LiveFeed`)."""
-        result = None
+        result: object | None = None
         if self.replaying and self._replay_runs:
             stopped_at = self._replay_runs.pop(0)
             if stopped_at is not None:  # esc stopped it here: stop at the same iteration
@@ -1361,6 +1463,11 @@ class NntuiApp(App[int]):
         )
         yield SystemCommand(
             "Gradient check", "Backprop beside central finite differences", self.action_gradcheck
+        )
+        yield SystemCommand(
+            "Quiz mode",
+            "Hide each step's result until the next key; type a guess (i); keep the score",
+            self.action_quiz,
         )
         from nntui.breakpoints import LossGoesUp, NotFinite, ReluSwitchesOff, ZeroGradient
 

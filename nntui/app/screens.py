@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rich.table import Table
 from rich.text import Text, TextType
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -55,33 +54,6 @@ class Dialog(ModalScreen[ResultT]):
     def __init__(self, *, on_result: Callable[[ResultT | None], None] | None = None) -> None:
         super().__init__()
         self._on_result = on_result
-        #: Keys that arrived before the screen was ready for them: typed at once after the key
-        #: that opened it, before its field had the focus. They are handed on, in order, as
-        #: soon as it has (`release_keys`), so a fast typist loses none, and a replay that
-        #: sends them later does the same with them.
-        self._early_keys: list[events.Key] | None = []
-
-    @property
-    def ready_for_keys(self) -> bool:
-        """True once the screen is active and its focus (if it takes any) is set."""
-        return self._early_keys is None
-
-    def hold_key(self, event: events.Key) -> None:
-        """Keep a key that came too early, for `release_keys`."""
-        assert self._early_keys is not None
-        self._early_keys.append(event)
-
-    def on_screen_resume(self) -> None:
-        # Textual gives the focus after this handler (Screen's own, later in the MRO): the
-        # keys are handed on once the message is handled.
-        if self._early_keys is not None:
-            self.call_later(self.release_keys)
-
-    def release_keys(self) -> None:
-        """From now on keys come straight here; those held come first, in their order."""
-        held, self._early_keys = self._early_keys or [], None
-        for event in held:
-            self.app.post_message(event)
 
     @property
     def closing(self) -> bool:
