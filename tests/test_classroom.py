@@ -237,9 +237,9 @@ def test_i_marks_a_guess_right_to_the_decimals_shown_and_keeps_the_score() -> No
         assert not isinstance(app.screen, AskDialog) and not app.session.hidden
         assert "✓ right: h_pre0 = 0.290" in panel(app)
         assert "quiz 1/1 right" in title_text(app)
-        await pilot.press("space", "i", "1", "enter")  # h_pre1 = −0.340: wrong
+        await pilot.press("space", "i", "1", "enter")  # h0 = relu(0.29) = 0.290: wrong
         await pilot.pause()
-        assert "✗ you said 1.000; h_pre1 = −0.340" in panel(app)
+        assert "✗ you said 1.000; h0 = 0.290" in panel(app)
         assert "quiz 1/2 right" in title_text(app)
         assert any("✗" in note for note in notes(app))
         # `i` acts only while a result is hidden.

@@ -25,8 +25,9 @@ class TestQuiz:
         h_pre0 = w000·x0 + w001·x1 + w002·x2 + b00 with its numbers
         0.2·0.9 + (−1.2)·0.2 + 0.9·0.5 + (−0.1), then "= ?" where 0.290 would be, and "Your
         guess? i types it · space shows it"; h0 highlighted with its "pre" line empty (no
-        0.290 anywhere on screen), the edges x → h0 lit, and the title reading "FORWARD 1/6 ·
-        step 1/42 · loss — · quiz 0/0 right"."""
+        0.290 anywhere on screen), the edges x → h0 lit, the title reading "FORWARD 1/6 ·
+        step 1/42 · loss — · quiz 0/0 right", and a toast "Quiz mode: space hides each result
+        until the next key; i types a guess."."""
         assert snap_compare(app_for(), press=["z", "space"], terminal_size=WIDE)
 
     def test_a_right_guess(self, snap_compare) -> None:

@@ -322,7 +322,7 @@ class NntuiApp(App[int]):
             "run_until",
             "run until",
             show=False,
-            tooltip="run until: a ReLU switches off, the loss goes up, a gradient… (← returns)",
+            tooltip="run until a ReLU switches off, the loss rises, a gradient…",
         ),
         Binding(
             "greater_than_sign",
@@ -344,14 +344,14 @@ class NntuiApp(App[int]):
             "quiz",
             "quiz",
             show=False,
-            tooltip="quiz mode: each step hides its result until the next key; i types a guess",
+            tooltip="quiz: hide each step's result until the next key; i guesses",
         ),
         Binding(
             "i",
             "guess",
             "guess",
             show=False,
-            tooltip="quiz mode: each step hides its result until the next key; i types a guess",
+            tooltip="quiz: hide each step's result until the next key; i guesses",
         ),
         Binding(
             "k",
