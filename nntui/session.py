@@ -38,6 +38,7 @@ from nntui.editable import LEARNING_RATE, Editable, InputRef, LearningRateRef, T
 from nntui.engine.batches import Batch, batch_at
 from nntui.engine.network import Network
 from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, START_PRECISION
+from nntui.engine.schema import ParamLayout
 from nntui.engine.spec import GRANULARITIES, TRACE_SAMPLES, Granularity, ParamRef
 from nntui.engine.trace import (
     Step,
@@ -246,19 +247,18 @@ class Session:
         self._columns = None
 
     def ledger_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Old value, batch gradient and new value of every parameter, in ledger order (output
-        layer first, each layer's weights row by row, then its biases)."""
+        """Old value, batch gradient and new value of every parameter, in ledger order
+        (`ParamLayout` with the output layer first)."""
         if self._columns is None:
             trace = self.trace
-
-            def flat(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
-                pairs = zip(reversed(weights), reversed(biases), strict=True)
-                return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in pairs])
+            layout = ParamLayout.of(trace.network.layers, output_first=True)
 
             def params(net: Network) -> np.ndarray:
-                return flat([lay.weights for lay in net.layers], [lay.biases for lay in net.layers])
+                return layout.flatten(
+                    [layer.weights for layer in net.layers], [layer.biases for layer in net.layers]
+                )
 
-            gradients = flat(trace.backward.weights, trace.backward.biases)
+            gradients = layout.flatten(trace.backward.weights, trace.backward.biases)
             self._columns = (params(trace.network), gradients, params(trace.network_after))
         return self._columns
 
