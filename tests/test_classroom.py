@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from nntui.app.app import NntuiApp
-from nntui.app.edit_dialogs import AskDialog
 from nntui.app.gradcheck_view import GradientCheckView
+from nntui.app.screens import AskDialog
 from nntui.breakpoints import parse_condition, run_until
 from nntui.engine.network import Layer, Network
 from nntui.engine.presets import PRESETS, worked_example

@@ -1199,7 +1199,7 @@ class NntuiApp(App[int]):
         parameter's name — and run forward until it holds."""
         if self._dialog_open() or not self._open():
             return
-        from nntui.app.edit_dialogs import AskDialog
+        from nntui.app.screens import AskDialog
         from nntui.breakpoints import CONDITION_WORDS, parse_condition
 
         network = self.session.network
@@ -1266,7 +1266,7 @@ class NntuiApp(App[int]):
         decimals shown; the result is then revealed and the score counts it."""
         if self._dialog_open() or not self._open() or not self.session.hidden:
             return
-        from nntui.app.edit_dialogs import AskDialog
+        from nntui.app.screens import AskDialog
         from nntui.quiz import Verdict
 
         session = self.session

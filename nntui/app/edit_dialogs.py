@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, OptionList
 
-from nntui.app.screens import Dialog, ResultT
+from nntui.app.screens import BOX_CSS, AskDialog, Asking, Dialog
 from nntui.engine.text import LINE_LIMIT, printable
 
 if TYPE_CHECKING:
@@ -28,89 +28,13 @@ if TYPE_CHECKING:
 #: An edit to try: the number typed → the edited network, or EditError/ValueError saying why.
 Apply = Callable[[float], "Network"]
 
-_BOX_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 64; max-width: 95%; height: auto; max-height: 95%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} #error {{ color: $error; height: auto; }}
-{name} .hint {{ color: $text-muted; }}
-"""
-
-
-def _one_line(error: Exception) -> Content:
-    """An engine refusal as the dialog shows it: one line, control characters visible."""
-    return Content(printable(str(error), LINE_LIMIT))
-
-
-class Asking(Dialog[ResultT]):
-    """A dialog of typed fields that hands back what `answer()` makes of them: enter in any
-    field asks; a `ValueError` (EditError is one) keeps the dialog open with what was typed
-    and the one line saying why, which goes as soon as the text changes; esc cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
-
-    def answer(self) -> ResultT:
-        """The result of what is typed, or ValueError with one line saying why there is none."""
-        raise NotImplementedError
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#error", Label).update("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.closing:
-            return
-        try:
-            result = self.answer()
-        except ValueError as why:
-            self.query_one("#error", Label).update(_one_line(why))
-            return
-        self.close(result)
-
-    def action_cancel(self) -> None:
-        self.close(None)
-
-
-class AskDialog(Asking[ResultT]):
-    """One question, one line to type (its text given, selected, so typing replaces it):
-    `read(text)` makes the result or refuses it with a `ValueError`."""
-
-    DEFAULT_CSS = _BOX_CSS.format(name="AskDialog")
-
-    def __init__(
-        self,
-        question: str,
-        value: str,
-        read: Callable[[str], ResultT],
-        hint: str,
-        *,
-        on_result: Callable[[ResultT | None], None] | None = None,
-    ) -> None:
-        super().__init__(on_result=on_result)
-        self.question = question
-        self.value = value
-        self.read = read
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Content(self.question))
-            yield Input(self.value, id="value", select_on_focus=True)
-            yield Label("", id="error", markup=False)
-            yield Label(Content(self.hint), classes="hint")
-
-    def answer(self) -> ResultT:
-        return self.read(self.query_one("#value", Input).value)
-
 
 class NumberDialog(AskDialog["Network"]):
     """Asks for a new value of one number (`w101`, `x0 of sample 2`, the learning rate) and
     hands back the network with it. What is typed is checked by `apply` — the engine's edit —
     so the dialog refuses exactly what the engine refuses, with the engine's words."""
 
-    DEFAULT_CSS = _BOX_CSS.format(name="NumberDialog")
+    DEFAULT_CSS = BOX_CSS.format(name="NumberDialog")
 
     def __init__(
         self,
@@ -140,7 +64,7 @@ class ChoiceDialog(Dialog[int]):
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
     DEFAULT_CSS = (
-        _BOX_CSS.format(name="ChoiceDialog")
+        BOX_CSS.format(name="ChoiceDialog")
         + "ChoiceDialog OptionList { height: auto; max-height: 16; }"
     )
 
@@ -190,7 +114,7 @@ class NewNetworkDialog(Asking["Network"]):
     dialog open. Tab moves between the fields, enter in any of them builds."""
 
     DEFAULT_CSS = (
-        _BOX_CSS.format(name="NewNetworkDialog")
+        BOX_CSS.format(name="NewNetworkDialog")
         + "NewNetworkDialog Input, NewNetworkDialog Input:focus "
         + "{ height: 1; border: none; padding: 0 1; }"
     )
@@ -231,7 +155,7 @@ class ConfirmDialog(Dialog[bool]):
         Binding("y", "answer(True)", "yes"),
         Binding("n,escape", "answer(False)", "no"),
     ]
-    DEFAULT_CSS = _BOX_CSS.format(name="ConfirmDialog")
+    DEFAULT_CSS = BOX_CSS.format(name="ConfirmDialog")
 
     def __init__(
         self, question: str, *, on_result: Callable[[bool | None], None] | None = None
@@ -256,7 +180,7 @@ class SaveDialog(Dialog[str]):
     back the path written."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
-    DEFAULT_CSS = _BOX_CSS.format(name="SaveDialog")
+    DEFAULT_CSS = BOX_CSS.format(name="SaveDialog")
 
     def __init__(
         self,

@@ -75,6 +75,84 @@ class Dialog(ModalScreen[ResultT]):
         self.close()
 
 
+#: The box every asking dialog sits in ({name}: its class).
+BOX_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 64; max-width: 95%; height: auto; max-height: 95%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} #error {{ color: $error; height: auto; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+def _one_line(error: Exception) -> Content:
+    """An engine refusal as the dialog shows it: one line, control characters visible."""
+    return Content(printable(str(error), LINE_LIMIT))
+
+
+class Asking(Dialog[ResultT]):
+    """A dialog of typed fields that hands back what `answer()` makes of them: enter in any
+    field asks; a `ValueError` (EditError is one) keeps the dialog open with what was typed
+    and the one line saying why, which goes as soon as the text changes; esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def answer(self) -> ResultT:
+        """The result of what is typed, or ValueError with one line saying why there is none."""
+        raise NotImplementedError
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#error", Label).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.closing:
+            return
+        try:
+            result = self.answer()
+        except ValueError as why:
+            self.query_one("#error", Label).update(_one_line(why))
+            return
+        self.close(result)
+
+    def action_cancel(self) -> None:
+        self.close(None)
+
+
+class AskDialog(Asking[ResultT]):
+    """One question, one line to type (its text given, selected, so typing replaces it):
+    `read(text)` makes the result or refuses it with a `ValueError`."""
+
+    DEFAULT_CSS = BOX_CSS.format(name="AskDialog")
+
+    def __init__(
+        self,
+        question: str,
+        value: str,
+        read: Callable[[str], ResultT],
+        hint: str,
+        *,
+        on_result: Callable[[ResultT | None], None] | None = None,
+    ) -> None:
+        super().__init__(on_result=on_result)
+        self.question = question
+        self.value = value
+        self.read = read
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Content(self.question))
+            yield Input(self.value, id="value", select_on_focus=True)
+            yield Label("", id="error", markup=False)
+            yield Label(Content(self.hint), classes="hint")
+
+    def answer(self) -> ResultT:
+        return self.read(self.query_one("#value", Input).value)
+
+
 class HelpScreen(Dialog[None]):
     """Every key of the debugger, read from the app's own bindings so it cannot go stale."""
 
@@ -138,50 +216,25 @@ def parse_iterations(text: str) -> int:
     return int(value)
 
 
-class TrainDialog(Dialog[int | None]):
+class TrainDialog(AskDialog[int]):
     """Asks how many iterations to train; dismisses with the number or None. Text that is not
-    such a number keeps the dialog open, as typed, with a line saying why it is refused."""
+    such a number keeps the dialog open, as typed, with a line saying why it is refused. (A
+    plain field: one of type "integer" drops what it does not accept as it is typed, so 1e12
+    would become 112 and 1.5 would become 15.)"""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
-    DEFAULT_CSS = """
-    TrainDialog { align: center middle; }
-    TrainDialog > Vertical {
-        width: 50; height: auto; border: round $primary; background: $surface; padding: 0 1;
-    }
-    TrainDialog #error { color: $error; height: auto; }
-    """
+    DEFAULT_CSS = BOX_CSS.format(name="TrainDialog") + "TrainDialog > Vertical { width: 50; }"
 
     def __init__(
         self, default: int = 100, *, on_result: Callable[[int | None], None] | None = None
     ) -> None:
-        super().__init__(on_result=on_result)
+        super().__init__(
+            "Train how many iterations at full speed?",
+            str(default),
+            parse_iterations,
+            f"1 to {MAX_ITERATIONS:,} · enter starts · esc cancels",
+            on_result=on_result,
+        )
         self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Train how many iterations at full speed?")
-            # A plain Input: one of type "integer" drops what it does not accept as it is
-            # typed, so 1e12 would become 112 and 1.5 would become 15.
-            yield Input(str(self.default), id="steps")
-            yield Label("", id="error", markup=False)
-            yield Label(f"1 to {MAX_ITERATIONS:,} · enter starts · esc cancels", classes="hint")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#error", Label).update("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.closing:
-            return
-        try:
-            steps = parse_iterations(event.value)
-        except ValueError as why:
-            self.query_one("#error", Label).update(Content(str(why)))
-            return
-        self.close(steps)
-
-    def action_cancel(self) -> None:
-        self.close(None)
 
 
 class TrainProgress(Dialog[None]):
