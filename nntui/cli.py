@@ -523,6 +523,7 @@ def _debugger(args: argparse.Namespace) -> int:
                 "file (--force never replaces it)"
             )
         _check_output(args.record, force=args.force, read=_files_read(net_arg), reading="read")
+        _check_directory(args.record)
         from nntui.recording import for_net
 
         recording = for_net(net_arg)
@@ -538,6 +539,16 @@ def _debugger(args: argparse.Namespace) -> int:
         force=args.force,
         replay=replay,
     )
+
+
+def _check_directory(path: str) -> None:
+    """The directory a file is to be written in exists and takes files: said before the
+    debugger starts, not after a whole session whose keys could not be kept."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{path}: no such directory: {directory}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{path}: cannot write in {directory}: permission denied")
 
 
 def _replay(path: str, net_arg: str | None) -> Any:

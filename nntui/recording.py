@@ -37,8 +37,11 @@ READ_LIMIT = 16 * 1024 * 1024
 KEY_LIMIT = 64
 #: What a mouse selection is written as: `select:N`, N the number's place in tab order.
 SELECT = "select:"
-#: The keys that leave the app: the one that ended a recording is not part of it (a replay that
-#: quits at once would show nothing).
+#: What pasted text is written as: `paste:` and the text (at most PASTE_LIMIT characters).
+PASTE = "paste:"
+PASTE_LIMIT = 4096
+#: The keys that leave the app (they still do while a replay plays; the app leaves out of a
+#: recording the keys that led to quitting).
 QUIT_KEYS = frozenset({"q", "ctrl+q", "ctrl+c"})
 FIELDS = ("format", "preset", "file", "network_sha256", "keys", "runs")
 
@@ -84,11 +87,8 @@ class Recording:
 
     def document(self, directory: str | None = None) -> str:
         """The recording as a `nntui-keys/1` document; a network file's path is written
-        relative to `directory` (where the recording goes), so the two can move together. The
-        key that quit the app, last, is left out."""
-        keys = list(self.keys)
-        if keys and keys[-1] in QUIT_KEYS:
-            keys.pop()
+        relative to `directory` (where the recording goes), so the two can move together."""
+        keys = self.keys
         data: dict[str, Any] = {"format": FORMAT}
         if self.file is not None:
             path = os.path.abspath(self.file)
@@ -134,6 +134,43 @@ def write_recording(recording: Recording, path: str, *, overwrite: bool) -> None
         raise RecordingError(path, f"cannot write: {err.strerror or err}") from None
     except ValueError:
         raise RecordingError(path, "not a usable file name") from None
+
+
+class RecordingFile:
+    """Where a session's keys go (`nntui --record FILE`), written again as the session goes
+    on — so closing the terminal loses a moment of keys at most — and at its end.
+
+    The first write replaces an existing FILE only with `force`; a FILE that appeared while the
+    session ran is kept, and the keys go to the next free name beside it (`lecture-1.json`,
+    `moved` says so). From then on the file is the session's own, written over each time."""
+
+    def __init__(self, recording: Recording, path: str, *, force: bool) -> None:
+        self.recording = recording
+        self.path = path
+        self.force = force
+        self.target: str | None = None  # the file written, once it is
+
+    @property
+    def moved(self) -> bool:
+        """True when the keys went beside FILE, which appeared meanwhile."""
+        return self.target is not None and self.target != self.path
+
+    def save(self) -> None:
+        """Write the keys so far, atomically; `RecordingError` when that cannot be."""
+        if self.target is not None:
+            write_recording(self.recording, self.target, overwrite=True)
+            return
+        stem, suffix = os.path.splitext(self.path)
+        candidate = self.path
+        for number in range(1, 1000):
+            try:
+                write_recording(self.recording, candidate, overwrite=self.force)
+            except FileExistsError:
+                candidate = f"{stem}-{number}{suffix}"
+                continue
+            self.target = candidate
+            return
+        raise RecordingError(self.path, "already exists, and so do 999 names beside it")
 
 
 def read_recording(path: str) -> Recording:
@@ -193,6 +230,10 @@ def _keys(value: object, source: str) -> list[str]:
         where = f"keys[{index}]"
         if not isinstance(key, str):
             raise RecordingError(source, f"expected a key name, got {_shown(key)}", where)
+        if key.startswith(PASTE):
+            if len(key) > len(PASTE) + PASTE_LIMIT or not key.isprintable():
+                raise RecordingError(source, f"not a paste of printable text: {_shown(key)}", where)
+            continue
         if not key or len(key) > KEY_LIMIT or not key.isprintable() or " " in key:
             raise RecordingError(source, f"not a key name: {_shown(key)}", where)
         if key.startswith(SELECT) and not key[len(SELECT) :].isdecimal():

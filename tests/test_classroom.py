@@ -297,3 +297,26 @@ def test_training_and_the_palette_in_quiz_mode() -> None:
         assert app.session.hidden  # the quiz goes on from the trained network
 
     drive(worked_example(), body)
+
+
+def test_quiz_mode_hides_the_panes_that_would_give_answers_away() -> None:
+    """The gradient check lists the backward pass's gradients and the predictions pane the
+    forward pass's outputs: in quiz mode both say they are hidden instead."""
+    from nntui.app.gradcheck_view import QUIZ_NOTE as GRADIENTS_HIDDEN
+    from nntui.app.predictions import QUIZ_NOTE as OUTPUTS_HIDDEN
+    from nntui.app.predictions import Predictions
+
+    async def body(app: NntuiApp, pilot: Pilot[int]) -> None:
+        await pilot.press("z", "c")
+        await pilot.pause()
+        shown = app.query_one(GradientCheckView)
+        assert GRADIENTS_HIDDEN in shown._text and "0.038" not in shown._text
+        await pilot.press("p")
+        await pilot.pause()
+        predictions = str(app.query_one(Predictions).render())
+        assert OUTPUTS_HIDDEN in predictions and "0.519" not in predictions
+        await pilot.press("z", "c")  # quiz off: the gradient check is back
+        await pilot.pause()
+        assert "0.038" in app.query_one(GradientCheckView)._text
+
+    drive(worked_example(), body)

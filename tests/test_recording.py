@@ -25,6 +25,7 @@ from nntui.recording import (
     FORMAT,
     Recording,
     RecordingError,
+    RecordingFile,
     for_net,
     parse_recording,
     read_recording,
@@ -186,11 +187,49 @@ def test_a_training_run_stopped_with_esc_replays_to_the_same_iteration(tmp_path:
     assert "cancelled" in (reached["state"][5] or "")
 
 
-def test_keys_typed_during_a_replay_wait_and_quitting_is_not_recorded() -> None:
-    recording = Recording(keys=["space", "space", "q"])
-    document = json.loads(recording.document())
-    assert document["keys"] == ["space", "space"]  # the quit that ended it is left out
-    assert document["format"] == FORMAT
+@pytest.mark.parametrize(
+    "quitting",
+    [["q"], ["ctrl+q"], ["t", "2", "ctrl+q"], ["ctrl+p", "q", "u", "i", "t", "enter"]],
+    ids=["q", "ctrl+q", "ctrl+q-in-a-dialog", "the-palette"],
+)
+def test_the_keys_that_quit_are_not_recorded(quitting: list[str]) -> None:
+    """A replay must not quit: the keys from the last one on the debugger's own screen to
+    the quit are left out, however the app was left."""
+    recording = for_net(None)
+
+    async def main_() -> None:
+        app = NntuiApp(resolve_source(None), recording=recording)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("space", "space", *quitting)
+            await pilot.pause(0.3)
+
+    asyncio.run(main_())
+    assert recording.keys == ["space", "space"]
+    assert json.loads(recording.document())["format"] == FORMAT
+
+
+def test_typed_characters_and_pastes_replay_as_typed(tmp_path: Path) -> None:
+    """`-` and `_` are kept as the characters typed (Textual names them `minus` and
+    `underscore`), and pasted text as `paste:` and the text: w000 = −0.5 typed, b00 = −0.75
+    pasted, reached again by the replay."""
+    from textual import events
+
+    async def body(app: NntuiApp, pilot: Pilot[int]) -> None:
+        await pilot.press(*["tab"] * 4, "e")  # w000
+        await type_text(pilot, "-0.5")
+        await pilot.press(*["tab"] * 3, "e")  # b00
+        field = app.screen.focused
+        assert isinstance(field, Input)
+        await pilot.press("end", *["backspace"] * len(field.value))
+        app.post_message(events.Paste("-0.75"))
+        await pilot.pause()
+        await pilot.press("enter")
+
+    recording, ended = record(None, body)
+    assert "-" in recording.keys and "paste:-0.75" in recording.keys
+    network_keys = replay(recording, tmp_path)
+    assert network_keys == ended
 
 
 def test_a_replay_can_be_recorded_again_and_keeps_growing(tmp_path: Path) -> None:
@@ -250,10 +289,34 @@ def test_writing_never_replaces_a_file_unasked(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         write_recording(Recording(keys=["space"]), str(path), overwrite=False)
     assert path.read_text() == "precious"
-    # The app's end: the keys go beside it, and a note says where.
-    assert keep_recording(Recording(keys=["space"]), str(path), force=False) == 0
-    assert path.read_text() == "precious"
+    # The app's end: the keys go beside it, and a note says where; later writes go there.
+    keeping = RecordingFile(Recording(keys=["space"]), str(path), force=False)
+    assert keep_recording(keeping) == 0
+    assert path.read_text() == "precious" and keeping.moved
     assert read_recording(str(tmp_path / "kept-1.json")).keys == ["space"]
+    keeping.recording.keys.append("left")
+    keeping.save()
+    assert read_recording(str(tmp_path / "kept-1.json")).keys == ["space", "left"]
+    assert path.read_text() == "precious"
+
+
+def test_the_recording_is_written_a_moment_after_each_key(tmp_path: Path) -> None:
+    """So that closing the terminal loses a moment of keys at most, not the lecture."""
+    path = tmp_path / "talk.json"
+    recording = for_net(None)
+    keeping = RecordingFile(recording, str(path), force=False)
+
+    async def main_() -> None:
+        app = NntuiApp(resolve_source(None), recording=recording, keeping=keeping)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("space", "space")
+            deadline = time.monotonic() + 10
+            while not path.exists() and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+            assert read_recording(str(path)).keys == ["space", "space"]
+
+    asyncio.run(main_())
 
 
 BAD_DOCUMENTS: list[tuple[object, str]] = [
@@ -332,6 +395,7 @@ def test_record_and_replay_reach_the_app(
     ("setup", "args", "text"),
     [
         (None, ["--record", "{OLD}"], "already exists; add --force"),
+        (None, ["--record", "{MISSING}/talk.json"], "no such directory"),
         (None, ["--force"], "--force"),
         (None, ["--replay", "{MISSING}"], "no such file"),
         (None, ["--replay", "{DIR}"], "directory"),
@@ -381,7 +445,10 @@ def test_bad_record_and_replay_arguments_are_one_line(
         "{DIR}": str(tmp_path),
         "{FILE}": str(file),
     }
-    assert_one_error(run(capsys, *[names.get(arg, arg) for arg in args]), text)
+    filled = [
+        arg.replace(name, value) for arg in args for name, value in names.items() if name in arg
+    ]
+    assert_one_error(run(capsys, *[filled.pop(0) if "{" in arg else arg for arg in args]), text)
     assert no_app == []
     assert old.read_text() == "{}"
 
@@ -438,3 +505,21 @@ def test_the_recorded_parameters_are_exact() -> None:
     first, second = train(network, 40), train(network, 40)
     for a, b in zip(first.network.layers, second.network.layers, strict=True):
         assert np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
+
+
+def test_a_replay_opens_a_file_through_the_dialog_and_ends(tmp_path: Path) -> None:
+    """The open-file dialog reads in the background: the replay waits for the network, as a
+    person would, then goes on (it never waits for the dialog's own file tree)."""
+    nets = tmp_path / "nets"
+    nets.mkdir()
+    (nets / "mine.json").write_text(
+        json.dumps(resolve_source("xor").build().to_dict()), encoding="utf-8"
+    )
+    path = str(nets / "mine.json")
+
+    palette = ["ctrl+p", "o", "p", "e", "n", "space", "n", "e", "t", "enter"]
+    played = Recording(keys=[*palette, *path, "enter", "space", "space"])
+    reached = replay(played, tmp_path)  # it ends (the test's wait would fail otherwise)
+    assert reached["state"][:2] == (1, 1)
+    xor = resolve_source("xor").build()
+    assert reached["parameters"] == _parameters(xor)

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from nntui.app.base import Shown
     from nntui.breakpoints import Condition
     from nntui.engine.network import Network
-    from nntui.recording import Recording
+    from nntui.recording import Recording, RecordingFile
     from nntui.session import Session
 
 #: Below this the app shows what size it needs instead of a squashed layout.
@@ -79,6 +79,11 @@ DARK, LIGHT = "nntui-dark", "nntui-light"
 #: Frames a second of the live view during `t`: the boundary, the loss history, the ledger
 #: and the graph drawn from the training run's latest snapshot (at least 10).
 LIVE_FPS = 20
+#: Seconds after a key when `--record` writes its file again (the end of the session writes it
+#: too): closing the terminal loses at most this moment of keys.
+KEEP_AFTER = 2.0
+#: The longest a replay waits for what one key started (a training run, a file being read).
+REPLAY_WAIT = 600.0
 #: Training steps between the training thread's looks at the clock (and at esc): a frame's
 #: snapshot is handed over within a few milliseconds of being due, at a cost of one clock
 #: read per chunk.
@@ -389,8 +394,12 @@ class NntuiApp(App[int]):
         root: str | None = None,
         recording: Recording | None = None,
         replay: Recording | None = None,
+        keeping: RecordingFile | None = None,
     ) -> None:
         super().__init__()
+        #: Where the recording is written, a moment after each key and at the end.
+        self.keeping = keeping
+        self._keep_pending = False
         #: The directory files are confined to (`nntui serve`); None: anywhere.
         self.root = root
         #: Where the keys of this session are noted (`nntui --record`); None: nowhere.
@@ -404,9 +413,13 @@ class NntuiApp(App[int]):
         #: The training runs still to replay: where esc stopped each (None: it ran to its end).
         self._replay_runs: list[int | None] = list(replay.runs) if replay else []
         #: The key events the replay sent (the user's, meanwhile, are left out).
-        self._replayed: set[events.Key] = set()
+        self._replayed: set[events.Key | events.Paste] = set()
+        #: How many of the recording's keys to keep if the app quits now: those before the
+        #: last key pressed on the debugger's own screen (`q`, or ctrl+p that opened the
+        #: palette to quit from): a replay must not quit.
+        self._keys_to_keep = 0
         #: The keys not yet handed on, and the task that hands them on (`on_event`).
-        self._keys: asyncio.Queue[events.Key] = asyncio.Queue()
+        self._keys: asyncio.Queue[events.Key | events.Paste] = asyncio.Queue()
         self._delivering = False
         #: The number `e` edits (keyboard: tab; mouse: a weight, a box, a ledger row).
         self.selected: Editable | None = None
@@ -618,10 +631,13 @@ class NntuiApp(App[int]):
         dialog opening between `t` and `2` — means what it means when typed slowly, and a
         replay of the same keys does the same. While a replay plays, keys typed meanwhile are
         left out (all but those that quit)."""
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, events.MouseEvent) and self.replaying:
+            return  # a click would change what the replay reaches
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             replayed = event in self._replayed
             self._replayed.discard(event)
-            if self.replaying and not replayed and event.key not in QUIT_KEYS:
+            quits = isinstance(event, events.Key) and event.key in QUIT_KEYS
+            if self.replaying and not replayed and not quits:
                 return
             self._keys.put_nowait(event)
             if not self._delivering:
@@ -629,6 +645,23 @@ class NntuiApp(App[int]):
                 self.run_worker(self._deliver_keys(), group="keys")
             return
         await super().on_event(event)
+
+    def _keep_soon(self) -> None:
+        """Write the recording a moment after a key (once for a burst of them)."""
+        if self.keeping is not None and not self._keep_pending:
+            self._keep_pending = True
+            self.set_timer(KEEP_AFTER, self._keep_now)
+
+    def _keep_now(self) -> None:
+        from nntui.recording import RecordingError
+
+        self._keep_pending = False
+        if self.keeping is None:
+            return
+        try:
+            self.keeping.save()
+        except RecordingError as error:
+            self.notify(str(error), title="recording", severity="error", markup=False)
 
     async def _deliver_keys(self) -> None:
         """Hand the keys to Textual in order, each after the one before is handled in full;
@@ -639,9 +672,16 @@ class NntuiApp(App[int]):
                 event = self._keys.get_nowait()
                 try:
                     if self.recording is not None and not self.training:
-                        self.recording.note_key(event.key)
+                        self.recording.note_key(recorded_key(event))
+                        self._keep_soon()
+                        if self.screen is self.main_screen and isinstance(event, events.Key):
+                            self._keys_to_keep = len(self.recording.keys) - 1
                     await super().on_event(event)
                     await self._handled()
+                    if self.recording is not None and getattr(self, "_exit", False):
+                        # Quitting (Textual's flag that `exit` was asked for): the keys from
+                        # the last one on the debugger's own screen on led to it.
+                        del self.recording.keys[self._keys_to_keep :]
                 finally:
                     self._keys.task_done()
         finally:
@@ -677,8 +717,6 @@ class NntuiApp(App[int]):
     async def _play(self, replay: Recording) -> None:
         """Send the recording's keys, each once the one before is handled in full (a dialog
         opened, a training run finished): the same keys then do the same things."""
-        from textual.keys import key_to_character
-
         from nntui.recording import SELECT
 
         try:
@@ -686,13 +724,11 @@ class NntuiApp(App[int]):
                 if key.startswith(SELECT):
                     self._replay_selection(int(key.removeprefix(SELECT)))
                 else:
-                    event = events.Key(key, key_to_character(key))
+                    event = key_event(key)
                     self._replayed.add(event)
                     self.post_message(event)
                     await self._handed_on(event)
-                while self.training or self._working():
-                    await asyncio.sleep(0.02)
-                    await self._handled()
+                await self._settled()
         finally:
             self.replaying = False
             self._replayed.clear()
@@ -703,13 +739,18 @@ class NntuiApp(App[int]):
             timeout=4,
         )
 
-    def _working(self) -> bool:
-        """Whether a worker a key started is still at work (a file being opened, say)."""
-        return any(
-            worker.is_running and worker.group not in ("keys", "replay") for worker in self.workers
-        )
+    async def _settled(self, limit: float = REPLAY_WAIT) -> None:
+        """Wait until what the last key started is over — a training run (it shows its
+        progress; q quits), a network file being read (at most `limit` seconds: a file that
+        never answers does not hold the replay) — as a person would before the next key."""
+        deadline = time.monotonic() + limit
+        while self.training or (
+            getattr(self.screen, "busy", False) and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.02)
+            await self._handled()
 
-    async def _handed_on(self, event: events.Key) -> None:
+    async def _handed_on(self, event: events.Key | events.Paste) -> None:
         """Wait until `event` has gone through `on_event` and been handled in full."""
         while event in self._replayed:
             await asyncio.sleep(0.001)
@@ -786,7 +827,12 @@ class NntuiApp(App[int]):
 
         if self.recording is not None and self.recording.keys[-1:] == ["k"]:
             self.recording.keys.pop()  # a picture changes nothing a replay should redo
-        directory = self.root or os.getcwd()
+        try:
+            directory = self.root or os.getcwd()
+        except OSError as err:  # the current directory was removed
+            why = printable(err.strerror or str(err), 80)
+            self.notify(f"no directory to keep it in: {why}", title="keep", severity="error")
+            return
         svg = self.export_screenshot()
         for number in range(1, 100_000):
             name = f"nntui-{number:03d}.svg"
@@ -1132,14 +1178,20 @@ class NntuiApp(App[int]):
             return
         from nntui.app.edit_dialogs import SaveDialog
 
+        replaying = self.replaying
+
         def saved(path: str | None) -> None:
             if path is not None:
                 shown = printable(path, 80)
-                self.notify(f"Saved to {shown}.", title="saved", timeout=4, markup=False)
+                said = (
+                    f"Not saved again to {shown} (a replay)." if replaying else f"Saved to {shown}."
+                )
+                self.notify(said, title="saved", timeout=4, markup=False)
 
         suggestion = self._save_suggestion()
         network = self.session.training_start
-        self.push_screen(SaveDialog(network, suggestion, self.root, on_result=saved))
+        dialog = SaveDialog(network, suggestion, self.root, replaying=replaying, on_result=saved)
+        self.push_screen(dialog)
 
     def _save_suggestion(self) -> str:
         """A file name to start from: the opened file's own name for a file, else the
@@ -1575,6 +1627,34 @@ class NntuiApp(App[int]):
 
         name = printable(network.name or source, 80)
         self.notify(f"Opened {name} (← returns).", timeout=3, markup=False)
+
+
+def recorded_key(event: events.Key | events.Paste) -> str:
+    """How a recording writes a key: the character typed, for one that types a character
+    (`-`, `_`, `é`: Textual names some of them in ways it cannot turn back into the
+    character), else Textual's name for it (`space`, `enter`, `ctrl+p`); a paste as
+    `paste:` and its text."""
+    from nntui.recording import PASTE
+
+    if isinstance(event, events.Paste):
+        return f"{PASTE}{event.text}"
+    character = event.character
+    if event.is_printable and character and len(character) == 1 and not character.isspace():
+        return character
+    return event.key
+
+
+def key_event(recorded: str) -> events.Key | events.Paste:
+    """The event a recording's entry stands for (`recorded_key` the other way round)."""
+    from textual.keys import _character_to_key, key_to_character  # Pilot's own mapping
+
+    from nntui.recording import PASTE
+
+    if recorded.startswith(PASTE):
+        return events.Paste(recorded.removeprefix(PASTE))
+    if len(recorded) == 1:
+        return events.Key(_character_to_key(recorded), recorded)
+    return events.Key(recorded, key_to_character(recorded))
 
 
 class LiveFeed:

@@ -188,12 +188,17 @@ class SaveDialog(Dialog[str]):
         suggestion: str,
         root: str | None = None,
         *,
+        replaying: bool = False,
         on_result: Callable[[str | None], None] | None = None,
     ) -> None:
         super().__init__(on_result=on_result)
         self.network = network
         self.suggestion = suggestion
         self.root = root
+        #: A replay (`nntui --replay`) goes through the dialog but writes nothing: the file
+        #: was saved when the keys were recorded, and a replay neither asks again nor
+        #: replaces it.
+        self.replaying = replaying
         self._asking = False  # the overwrite question is open
 
     def compose(self) -> ComposeResult:
@@ -220,6 +225,9 @@ class SaveDialog(Dialog[str]):
             path = within(self.root, os.path.expanduser(typed) if self.root is None else typed)
         except PermissionError as why:
             self._refuse(why.strerror or str(why))
+            return
+        if self.replaying:
+            self.close(path)
             return
         if os.path.lexists(path):
             self._asking = True

@@ -201,6 +201,9 @@ class GradientCheckView(KnownView, VerticalScroll):
         if isinstance(network, NetworkSpec):
             self._say("The gradient check starts once the network is built.")
             return
+        if self.known.quiz is not None:
+            self._say(QUIZ_NOTE)
+            return
         kept = self._checks.get(network)
         if kept is not None:
             self._say(table_text(kept))
@@ -235,6 +238,10 @@ class GradientCheckView(KnownView, VerticalScroll):
         if self._pending is network:
             self._pending = None
         self._show(network, result)
+
+
+#: What the pane says in quiz mode, in place of the gradients the quiz asks for.
+QUIZ_NOTE = "Hidden in quiz mode: these are the backward pass's answers (z ends the quiz)."
 
 
 def _check(network: Network) -> GradientCheck:

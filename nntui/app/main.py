@@ -10,7 +10,7 @@ from nntui.engine.text import LINE_LIMIT, printable
 if TYPE_CHECKING:
     from nntui.engine.network import Network
     from nntui.engine.spec import NetworkSpec
-    from nntui.recording import Recording
+    from nntui.recording import Recording, RecordingFile
 
 #: Exit status when there is no terminal to run in (bad input, SPEC §3).
 EXIT_NO_TERMINAL = 2
@@ -45,42 +45,37 @@ def run_app(
         return EXIT_NO_TERMINAL
     from nntui.app.app import NntuiApp
 
+    keeping = None
+    if recording is not None and record_to is not None:
+        from nntui.recording import RecordingFile
+
+        keeping = RecordingFile(recording, record_to, force=force)
     status = 0
-    app = NntuiApp(network, source=source, recording=recording, replay=replay)
+    app = NntuiApp(network, source=source, recording=recording, replay=replay, keeping=keeping)
     try:
         app.run()
     finally:
-        if recording is not None and record_to is not None:
-            status = keep_recording(recording, record_to, force=force)
+        if keeping is not None:
+            status = keep_recording(keeping)
     if app.failure:
         _error(app.failure)
     return status or app.return_code or 0
 
 
-def keep_recording(recording: Recording, path: str, *, force: bool) -> int:
-    """Write the session's keys to `path`; 0, or 2 after one error line. A file that appeared
-    at `path` while the session ran (without `force`) is kept: the keys go to the next free
-    name beside it (`lecture-1.json`), and a note says so."""
-    import os
+def keep_recording(keeping: RecordingFile) -> int:
+    """Write the session's keys one last time: 0, or 2 after one error line; a note when
+    they went beside FILE, which appeared while the session ran."""
+    from nntui.recording import RecordingError
 
-    from nntui.recording import RecordingError, write_recording
-
-    stem, suffix = os.path.splitext(path)
-    target = path
-    for number in range(1, 1000):
-        try:
-            write_recording(recording, target, overwrite=force)
-        except FileExistsError:
-            target = f"{stem}-{number}{suffix}"
-            continue
-        except RecordingError as error:
-            _error(str(error))
-            return EXIT_NO_TERMINAL
-        if target != path:
-            _note(f"{path} appeared while recording and was kept; the keys are in {target}")
-        return 0
-    _error(f"{path}: already exists; the keys were not written")
-    return EXIT_NO_TERMINAL
+    try:
+        keeping.save()
+    except RecordingError as error:
+        _error(str(error))
+        return EXIT_NO_TERMINAL
+    if keeping.moved:
+        kept, target = keeping.path, keeping.target
+        _note(f"{kept} appeared while recording and was kept; the keys are in {target}")
+    return 0
 
 
 def terminal_missing(

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from nntui.engine.network import Network
     from nntui.view_state import Known
 
+#: What the pane says in quiz mode, in place of numbers the quiz asks for.
+QUIZ_NOTE = "Hidden in quiz mode: these outputs are the forward pass's answers (z ends the quiz)."
+
 #: Losses whose targets are classes: their outputs are read as a predicted class.
 CLASSIFYING = frozenset({"bce", "cross_entropy"})
 #: At most this many rows are drawn (a data set of 60,000 images lists its first ones).
@@ -124,6 +127,10 @@ class Predictions(KnownView, Static):
         net = known.network
         if not isinstance(net, Network):  # the opening: the session is being built
             self.update("")
+            return
+        if known.quiz is not None:  # the outputs are the forward pass's answers
+            self._drawn = None
+            self.update(QUIZ_NOTE)
             return
         drawn = self._drawn
         if drawn is not None and drawn[0] is net and drawn[1] == known.precision:

@@ -413,6 +413,11 @@ class OpenFileDialog(Dialog["tuple[Network, str] | None"]):
         self.set_timer(SLOW_OPEN_SECONDS, lambda: self._still_reading(attempt, name))
 
     @property
+    def busy(self) -> bool:
+        """True while a network is being read (a replay waits for it, as a user would)."""
+        return self._loading is not None and not self.closing
+
+    @property
     def _root(self) -> str | None:
         """The directory the app is confined to (`nntui serve`), or None."""
         root = getattr(self.app, "root", None)
