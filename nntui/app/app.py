@@ -778,7 +778,7 @@ class NntuiApp(App[int]):
             if not await self._queues_drained(pumps):
                 return
 
-    async def _queues_drained(self, pumps: Sequence[MessagePump], timeout: float = 10.0) -> bool:
+    async def _queues_drained(self, pumps: Sequence[MessagePump], timeout: float = 2.0) -> bool:
         """Wait until each of `pumps` has handled what was queued for it (the way Textual's
         Pilot waits for a screen: a `call_later` each, run once the messages before it are
         handled); False if that took over `timeout`."""
