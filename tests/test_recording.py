@@ -330,6 +330,8 @@ BAD_DOCUMENTS: list[tuple[object, str]] = [
     ({"format": FORMAT, "keys": ["a b"]}, "keys[0]"),
     ({"format": FORMAT, "keys": ["x" * 65]}, "keys[0]"),
     ({"format": FORMAT, "keys": ["select:two"]}, "keys[0]"),
+    ({"format": FORMAT, "keys": ["paste:\u001b]0;x\u0007"]}, "keys[0]"),
+    ({"format": FORMAT, "keys": ["paste:" + "x" * 4097]}, "keys[0]"),
     ({"format": FORMAT, "keys": [], "runs": [0]}, "runs[0]"),
     ({"format": FORMAT, "keys": [], "runs": [True]}, "runs[0]"),
     ({"format": FORMAT, "keys": [], "runs": {}}, "runs"),
