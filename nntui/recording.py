@@ -21,8 +21,6 @@ Textual and no NumPy here.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +96,8 @@ class Recording:
         if self.network_sha256 is not None:
             data["network_sha256"] = self.network_sha256
         data["runs"] = self.runs
+        import json
+
         # One key per line is easy to read and to edit by hand; the rest stays compact.
         head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]
         lines = ",\n".join(f"    {json.dumps(key, ensure_ascii=False)}" for key in keys)
@@ -108,6 +108,8 @@ class Recording:
 def fingerprint(network_document: str) -> str:
     """The SHA-256 of a network's JSON document (`dumps_json`): says whether a replay opened
     the network the recording was made on."""
+    import hashlib
+
     return hashlib.sha256(network_document.encode("utf-8")).hexdigest()
 
 
@@ -188,6 +190,8 @@ def read_recording(path: str) -> Recording:
         text = content.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RecordingError(path, f"not UTF-8 text (byte {err.start})") from None
+    import json
+
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as err:

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from nntui.engine.batches import Batch, batch_at
 from nntui.engine.ops.activations import activation
 from nntui.engine.spec import Granularity, NetworkSpec, ParamRef
-from nntui.quiz import QuizShown
 from nntui.trace_index import (
     NO_PARTS,
     LedgerRows,
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from nntui.engine.evaluation import Scores
     from nntui.engine.network import Network
     from nntui.engine.trace import Edge, Step, Trace
+    from nntui.quiz import QuizShown
 
     class Column(Protocol):
         """Numbers by ledger row: a NumPy array, or for the opening a sequence that looks them up

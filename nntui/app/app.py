@@ -59,7 +59,6 @@ from nntui.engine.numbers import MAX_PRECISION, MIN_PRECISION, fmt_result
 from nntui.engine.spec import GRANULARITIES, NetworkSpec, ParamRef
 from nntui.engine.text import LINE_LIMIT, printable
 from nntui.opening import Opening
-from nntui.recording import QUIT_KEYS
 from nntui.view_state import Known, known_at
 
 if TYPE_CHECKING:
@@ -636,7 +635,7 @@ class NntuiApp(App[int]):
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             replayed = event in self._replayed
             self._replayed.discard(event)
-            quits = isinstance(event, events.Key) and event.key in QUIT_KEYS
+            quits = isinstance(event, events.Key) and event.key in _quit_keys()
             if self.replaying and not replayed and not quits:
                 return
             self._keys.put_nowait(event)
@@ -1627,6 +1626,14 @@ class NntuiApp(App[int]):
 
         name = printable(network.name or source, 80)
         self.notify(f"Opened {name} (← returns).", timeout=3, markup=False)
+
+
+def _quit_keys() -> frozenset[str]:
+    """The keys that leave the app (`nntui.recording`, loaded once a key comes: not before
+    the first frame)."""
+    from nntui.recording import QUIT_KEYS
+
+    return QUIT_KEYS
 
 
 def recorded_key(event: events.Key | events.Paste) -> str:
