@@ -43,7 +43,7 @@ NOT_A_GUESS = "a guess is a number, like 0.29"
 #: would also take `nan`, `inf` and `1_000`, none of which is a guess.
 _NUMBER = re.compile(r"[+\-−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-−]?\d+)?")
 #: Between the numbers of a vector: commas, semicolons, spaces; brackets around it are allowed.
-_SEPARATORS = re.compile(r"[\s,;]+")
+_SEPARATORS = re.compile(r"[\s,;\[\]]+")
 
 
 @dataclass(frozen=True)

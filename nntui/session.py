@@ -524,7 +524,7 @@ class Session:
         for step in self.trace.steps:
             atoms = step_atoms(step, net)
             known |= atoms
-            if step.index <= self.cursor:
+            if step.index <= self._through:  # a result quiz mode hides is not seen yet
                 seen |= atoms
         self._set_trace(build_trace(net, granularity, self.samples))
         # Numbers only one granularity shows (a layer's δ) follow from the ones both show.

@@ -657,3 +657,21 @@ def test_the_app_draws_a_hidden_step_and_its_reveal() -> None:
     assert "quiz 0/0 right" in hidden_title
     assert "= 0.290" in shown and "✓ right: h_pre0 = 0.290" in shown
     assert "quiz 1/1 right" in shown_title
+
+
+def test_a_matrix_typed_as_the_screen_writes_it_is_read() -> None:
+    """The screen writes a layer's weights as [[0.077, 0.066]]: typed so, it is a guess."""
+    assert parse_guess("[[0.077, 0.066]]", 2) == (0.077, 0.066)
+    assert parse_guess("[[1, 2], [3, 4]]", 4) == (1.0, 2.0, 3.0, 4.0)
+
+
+@pytest.mark.parametrize("granularity", ["neuron", "layer"])
+def test_a_coarser_granularity_does_not_show_the_hidden_result(granularity: str) -> None:
+    """`g` while a result is hidden lands before it: the next space asks for it again,
+    instead of showing it on a step it can no longer be guessed on."""
+    session = quiz_session()
+    for _ in range(3):  # h_pre0 hidden, shown; then h0 = relu(h_pre0) hidden
+        session.next()
+    assert session.hidden and session.step is not None and session.step.symbol == "h0"
+    session.set_granularity(granularity)  # type: ignore[arg-type]
+    assert session.view().neuron(0, 0).post is None  # h0 is still to come

@@ -225,7 +225,7 @@ class GradientCheckView(KnownView, VerticalScroll):
     def _show(self, network: Network, result: GradientCheck) -> None:
         self._checks.put(network, result)
         if self.known.network is network:
-            self._say(table_text(result))
+            self._draw()  # kept now: drawn, unless quiz mode hides it meanwhile
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
