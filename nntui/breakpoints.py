@@ -37,9 +37,9 @@ TIME_BUDGET = 10.0
 #: The step kinds whose value is a gradient of the loss (∂E/∂something).
 GRADIENT_KINDS = frozenset({"grad_post", "grad_pre", "grad", "batch_grad"})
 
-#: Why a run ended: a condition held, the step limit or the time budget ran out, or the
-#: session could not go on (its training diverged).
-Ending = Literal["condition", "limit", "time", "blocked"]
+#: Why a run ended: a condition held, the step limit or the time budget ran out, the
+#: session could not go on (its training diverged), or esc stopped it.
+Ending = Literal["condition", "limit", "time", "blocked", "cancelled"]
 
 
 class Condition(Protocol):
@@ -189,6 +189,57 @@ class Stop:
         return self.ending == "condition"
 
 
+class UntilRun:
+    """A run in progress, a slice of time at a time (`advance`), so the screen can redraw and
+    esc can stop it (`cancel`) between slices. `run_until` is one slice as long as the run."""
+
+    def __init__(
+        self,
+        session: Session,
+        conditions: Condition | tuple[Condition, ...],
+        limit: int = STEP_LIMIT,
+        budget: float = TIME_BUDGET,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"a run needs a limit of at least one step, not {limit}")
+        self.session = session
+        self.wanted = conditions if isinstance(conditions, tuple) else (conditions,)
+        self.limit = limit
+        self.budget = budget
+        self.taken = 0
+        self._deadline = time.monotonic() + budget
+
+    def advance(self, seconds: float = math.inf) -> Stop | None:
+        """Step for at most `seconds`: the `Stop` once the run is over, else None."""
+        session, wanted = self.session, self.wanted
+        pause = time.monotonic() + seconds
+        while self.taken < self.limit:
+            blocked = session.blocked
+            if blocked is not None:  # the training diverged: `next` would stay where it is
+                return Stop("blocked", self.taken, f"Stopped: {blocked}.")
+            session.advance()  # a step as space takes it, without the quiz hiding it
+            self.taken += 1
+            taken = self.taken
+            for condition in wanted:
+                if condition.holds(session):
+                    return Stop("condition", taken, _found(session, condition, taken), condition)
+            now = time.monotonic()
+            if now > self._deadline:
+                why = f"after {self.budget:g} seconds"
+                return Stop("time", taken, _gave_up(wanted, taken, why))
+            if now > pause:
+                return None
+        limit = self.limit
+        return Stop("limit", limit, _gave_up(wanted, limit, f"at the limit of {limit:,} steps"))
+
+    def cancel(self) -> Stop:
+        """Stop here (esc): the steps taken so far stay, as a run's do."""
+        taken = self.taken
+        steps = "step" if taken == 1 else "steps"
+        where = _where(self.session)
+        return Stop("cancelled", taken, f"Stopped by esc after {taken:,} {steps}, at {where}.")
+
+
 def run_until(
     session: Session,
     conditions: Condition | tuple[Condition, ...],
@@ -197,21 +248,9 @@ def run_until(
 ) -> Stop:
     """Step `session` forward with `next` until one of `conditions` holds at the step on
     screen, at most `limit` steps and `budget` seconds; say which ended it."""
-    wanted = conditions if isinstance(conditions, tuple) else (conditions,)
-    if limit < 1:
-        raise ValueError(f"a run needs a limit of at least one step, not {limit}")
-    deadline = time.monotonic() + budget
-    for taken in range(1, limit + 1):
-        blocked = session.blocked
-        if blocked is not None:  # the training diverged: `next` would stay where it is
-            return Stop("blocked", taken - 1, f"Stopped: {blocked}.")
-        session.advance()  # a step as space takes it, without the quiz hiding it
-        for condition in wanted:
-            if condition.holds(session):
-                return Stop("condition", taken, _found(session, condition, taken), condition)
-        if time.monotonic() > deadline:
-            return Stop("time", taken, _gave_up(wanted, taken, f"after {budget:g} seconds"))
-    return Stop("limit", limit, _gave_up(wanted, limit, f"at the limit of {limit:,} steps"))
+    stop = UntilRun(session, conditions, limit, budget).advance()
+    assert stop is not None  # no pause before the run is over
+    return stop
 
 
 def _where(session: Session) -> str:

@@ -41,7 +41,7 @@ PASTE_LIMIT = 4096
 #: The keys that leave the app (they still do while a replay plays; the app leaves out of a
 #: recording the keys that led to quitting).
 QUIT_KEYS = frozenset({"q", "ctrl+q", "ctrl+c"})
-FIELDS = ("format", "preset", "file", "network_sha256", "keys", "runs")
+FIELDS = ("format", "preset", "file", "network_sha256", "keys", "runs", "until")
 
 
 class RecordingError(Exception):
@@ -68,6 +68,7 @@ class Recording:
     network_sha256: str | None = None
     keys: list[str] = field(default_factory=list)
     runs: list[int | None] = field(default_factory=list)
+    until: list[int] = field(default_factory=list)
 
     @property
     def net(self) -> str | None:
@@ -83,6 +84,9 @@ class Recording:
     def note_run(self, stopped_at: int | None) -> None:
         self.runs.append(stopped_at)
 
+    def note_until(self, steps: int) -> None:
+        self.until.append(steps)
+
     def document(self, directory: str | None = None) -> str:
         """The recording as a `nntui-keys/1` document; a network file's path is written
         relative to `directory` (where the recording goes), so the two can move together."""
@@ -96,6 +100,7 @@ class Recording:
         if self.network_sha256 is not None:
             data["network_sha256"] = self.network_sha256
         data["runs"] = self.runs
+        data["until"] = self.until
         import json
 
         # One key per line is easy to read and to edit by hand; the rest stays compact.
@@ -224,6 +229,7 @@ def parse_recording(data: object, source: str) -> Recording:
         network_sha256=digest,
         keys=_keys(data.get("keys"), source),
         runs=_runs(data.get("runs", []), source),
+        until=_until(data.get("until", []), source),
     )
 
 
@@ -253,6 +259,18 @@ def _runs(value: object, source: str) -> list[int | None]:
         if not fits:
             raise RecordingError(
                 source, f"expected null or a whole number >= 1, got {_shown(run)}", f"runs[{index}]"
+            )
+    return list(value)
+
+
+def _until(value: object, source: str) -> list[int]:
+    if not isinstance(value, list):
+        raise RecordingError(source, f"expected a list, got {_shown(value)}", "until")
+    for index, steps in enumerate(value):
+        if type(steps) is not int or steps < 0:
+            where = f"until[{index}]"
+            raise RecordingError(
+                source, f"expected a whole number >= 0, got {_shown(steps)}", where
             )
     return list(value)
 

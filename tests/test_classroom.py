@@ -37,8 +37,19 @@ def notes(app: NntuiApp) -> list[str]:
 
 
 async def run_until_typed(pilot: Pilot[int], typed: str) -> None:
-    """`u`, the condition typed over the one offered, enter — sent as one burst of keys."""
+    """`u`, the condition typed over the one offered, enter — sent as one burst of keys —
+    and the run to its end (a long one goes on a slice at a time)."""
     await pilot.press("u", *typed, "enter")
+    await until_run_ends(pilot)
+
+
+async def until_run_ends(pilot: Pilot[int]) -> None:
+    app = pilot.app
+    assert isinstance(app, NntuiApp)
+    for _ in range(1500):
+        await pilot.pause(0.02)
+        if app._until is None:
+            break
     await pilot.pause()
 
 
@@ -164,7 +175,7 @@ def test_the_condition_typed_last_is_offered_again() -> None:
         await run_until_typed(pilot, "zero")
         first = app.session.cursor
         await pilot.press("u", "enter")  # the same condition again: the next zero gradient
-        await pilot.pause()
+        await until_run_ends(pilot)
         assert app.session.cursor > first or app.session.iteration > 1
 
     drive(worked_example(), body)
@@ -318,5 +329,27 @@ def test_quiz_mode_hides_the_panes_that_would_give_answers_away() -> None:
         await pilot.press("z", "c")  # quiz off: the gradient check is back
         await pilot.pause()
         assert "0.038" in app.query_one(GradientCheckView)._text
+
+    drive(worked_example(), body)
+
+
+def test_esc_stops_a_long_run_where_it_is_and_the_screen_follows_it() -> None:
+    """A run the condition never stops goes on a slice at a time: the screen is redrawn, the
+    other keys wait, and esc stops it, saying where; ← walks back from there."""
+
+    async def body(app: NntuiApp, pilot: Pilot[int]) -> None:
+        await pilot.press("u", *"nan", "enter")
+        await pilot.pause(0.3)
+        assert app._until is not None  # still running: the worked example never diverges
+        assert any("(esc stops)" in note for note in notes(app))
+        await pilot.press("space")  # waits: a run moves the cursor, not space
+        await pilot.press("escape")
+        await until_run_ends(pilot)
+        assert app._until is None
+        said = [note for note in notes(app) if note.startswith("Stopped by esc after")]
+        assert said and f"iteration {app.session.iteration}" in said[-1]
+        where = (app.session.iteration, app.session.cursor)
+        await pilot.press("left")
+        assert (app.session.iteration, app.session.cursor) != where
 
     drive(worked_example(), body)

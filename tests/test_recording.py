@@ -335,6 +335,8 @@ BAD_DOCUMENTS: list[tuple[object, str]] = [
     ({"format": FORMAT, "keys": [], "runs": [0]}, "runs[0]"),
     ({"format": FORMAT, "keys": [], "runs": [True]}, "runs[0]"),
     ({"format": FORMAT, "keys": [], "runs": {}}, "runs"),
+    ({"format": FORMAT, "keys": [], "until": [-1]}, "until[0]"),
+    ({"format": FORMAT, "keys": [], "until": "all"}, "until"),
     ({"format": FORMAT, "keys": [], "preset": "xor", "file": "x.toml"}, "file"),
     ({"format": FORMAT, "keys": [], "preset": 3}, "preset"),
     ({"format": FORMAT, "keys": [], "network_sha256": "abc"}, "network_sha256"),
@@ -525,3 +527,23 @@ def test_a_replay_opens_a_file_through_the_dialog_and_ends(tmp_path: Path) -> No
     assert reached["state"][:2] == (1, 1)
     xor = resolve_source("xor").build()
     assert reached["parameters"] == _parameters(xor)
+
+
+def test_a_run_until_stopped_by_esc_replays_to_the_same_step(tmp_path: Path) -> None:
+    """A run that esc (or the time limit) stopped would end elsewhere on another machine:
+    the recording keeps how many steps it took, and the replay takes exactly those."""
+
+    async def body(app: NntuiApp, pilot: Pilot[int]) -> None:
+        await pilot.press("u", *"nan", "enter")
+        await pilot.pause(0.4)
+        await pilot.press("escape")
+        for _ in range(500):
+            await pilot.pause(0.02)
+            if app._until is None:
+                break
+
+    recording, ended = record(None, body)
+    (steps,) = recording.until
+    assert steps > 42  # past the first iteration
+    assert "escape" not in recording.keys
+    assert replay(recording, tmp_path) == ended

@@ -139,7 +139,7 @@ class TestScreens:
     def test_help(self, snap_compare) -> None:
         """You should see the help box over the dimmed debugger, all of it without scrolling:
         "nntui keys", every key (space, →; ←; ]; [; enter; 1, 2, 3; t; ?; q; g; +, =, -; r;
-        tab, shift+tab; e; a; A, X; n; s; p; b; c; u; >, <; d; z, i; k; ctrl+p — with 1, 2, 3
+        tab, shift+tab; e; a; A, X; n; s; p; b; c; u, esc; >, <; d; z, i; k; ctrl+p — with 1, 2, 3
         and +, =, - on one row each) with what it does, one line each (none wraps), and the
         mouse hint (click a weight, a box or a ledger row to select it)."""
         assert snap_compare(app_for(), press=["question_mark"], terminal_size=WIDE)

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from nntui.app.base import Shown
-    from nntui.breakpoints import Condition
+    from nntui.breakpoints import Condition, Stop, UntilRun
     from nntui.engine.network import Network
     from nntui.recording import Recording, RecordingFile
     from nntui.session import Session
@@ -78,6 +78,9 @@ DARK, LIGHT = "nntui-dark", "nntui-light"
 #: Frames a second of the live view during `t`: the boundary, the loss history, the ledger
 #: and the graph drawn from the training run's latest snapshot (at least 10).
 LIVE_FPS = 20
+#: A run-until steps this many seconds between redraws (and looks at esc between them).
+UNTIL_SLICE = 0.05
+UNTIL_PAUSE = 0.01
 #: Seconds after a key when `--record` writes its file again (the end of the session writes it
 #: too): closing the terminal loses at most this moment of keys.
 KEEP_AFTER = 2.0
@@ -139,6 +142,7 @@ HELP_TOGETHER = {
     "less_precision": "more_precision",
     "samples(-1)": "samples(1)",
     "guess": "quiz",
+    "stop_run": "run_until",
 }
 
 
@@ -326,7 +330,7 @@ class NntuiApp(App[int]):
             "run_until",
             "run until",
             show=False,
-            tooltip="run until a ReLU switches off, the loss rises, a gradient…",
+            tooltip="run until a ReLU switches off, the loss rises… (esc stops it)",
         ),
         Binding(
             "greater_than_sign",
@@ -343,6 +347,7 @@ class NntuiApp(App[int]):
             tooltip="big data sets: step through the next / previous 16 samples",
         ),
         Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
+        Binding("escape", "stop_run", "stop", show=False, tooltip="stop a run until"),
         Binding(
             "z",
             "quiz",
@@ -409,6 +414,11 @@ class NntuiApp(App[int]):
         self.replaying = replay is not None
         #: What the run-until dialog offers: the condition typed last.
         self._run_until_typed = "relu"
+        #: The run-until going on (a slice at a time), and whether esc asked it to stop.
+        self._until: UntilRun | None = None
+        self._until_cancelled = False
+        #: The run-untils still to replay: how many steps each took.
+        self._replay_untils: list[int] = list(replay.until) if replay else []
         #: The training runs still to replay: where esc stopped each (None: it ran to its end).
         self._replay_runs: list[int | None] = list(replay.runs) if replay else []
         #: The key events the replay sent (the user's, meanwhile, are left out).
@@ -670,7 +680,7 @@ class NntuiApp(App[int]):
             while not self._keys.empty():
                 event = self._keys.get_nowait()
                 try:
-                    if self.recording is not None and not self.training:
+                    if self.recording is not None and not self.training and self._until is None:
                         self.recording.note_key(recorded_key(event))
                         self._keep_soon()
                         if self.screen is self.main_screen and isinstance(event, events.Key):
@@ -743,8 +753,10 @@ class NntuiApp(App[int]):
         progress; q quits), a network file being read (at most `limit` seconds: a file that
         never answers does not hold the replay) — as a person would before the next key."""
         deadline = time.monotonic() + limit
-        while self.training or (
-            getattr(self.screen, "busy", False) and time.monotonic() < deadline
+        while (
+            self.training
+            or self._until is not None
+            or (getattr(self.screen, "busy", False) and time.monotonic() < deadline)
         ):
             await asyncio.sleep(0.02)
             await self._handled()
@@ -853,7 +865,10 @@ class NntuiApp(App[int]):
         """The footer shows only keys that can act now."""
         s = self.shown
         # Under a dialog (help, train, open file, training progress) only these act.
-        busy = self.training or (bool(self.screen_stack) and len(self.screen_stack) > 1)
+        if action == "stop_run":
+            return self._until is not None
+        running = self.training or self._until is not None
+        busy = running or (bool(self.screen_stack) and len(self.screen_stack) > 1)
         if busy and action not in UNDER_DIALOGS:
             return False
         if action == "step_back":
@@ -1285,14 +1300,50 @@ class NntuiApp(App[int]):
             self.action_run_until(network.param_name(ref))
 
     def run_until_condition(self, condition: Condition) -> None:
-        """Step forward until `condition` holds (or a limit), and say which stopped it."""
-        from nntui.breakpoints import run_until
+        """Step forward until `condition` holds (or a limit), and say which stopped it. A run
+        that takes longer than a moment goes on a slice at a time: the screen follows it and
+        esc stops it. A replay takes exactly as many steps as the recorded run did (a run
+        that ended on the time limit or by esc would otherwise end elsewhere)."""
+        from nntui.breakpoints import STEP_LIMIT, TIME_BUDGET, UntilRun
 
-        if not self._open():
+        if self._until is not None or not self._open():
             return
-        stop = run_until(self.session, condition)
+        limit, budget = STEP_LIMIT, TIME_BUDGET
+        if self.replaying and self._replay_untils:
+            limit, budget = max(1, self._replay_untils.pop(0)), float("inf")
+        run = UntilRun(self.session, condition, limit, budget)
+        stop = run.advance(UNTIL_SLICE)
+        if stop is not None:
+            self._until_done(stop)
+            return
+        self._until = run
+        self._until_cancelled = False
+        self.refresh_views()
+        self.refresh_bindings()
+        self.notify(f"Running until {condition.describe()}… (esc stops)", title="run until")
+        self.run_worker(self._run_until(run), group="until", exclusive=True)
+
+    async def _run_until(self, run: UntilRun) -> None:
+        """The rest of a run, a slice at a time, the screen redrawn between slices."""
+        stop = None
+        while stop is None:
+            await asyncio.sleep(UNTIL_PAUSE)  # the screen draws, keys (esc) come in
+            stop = run.cancel() if self._until_cancelled else run.advance(UNTIL_SLICE)
+            if stop is None:
+                self.refresh_views()
+        self._until = None
+        self.refresh_bindings()
+        self._until_done(stop)
+
+    def _until_done(self, stop: Stop) -> None:
+        if self.recording is not None:
+            self.recording.note_until(stop.steps)
         self.refresh_views()
         self.notify(stop.message, title="run until", timeout=8)
+
+    def action_stop_run(self) -> None:
+        """esc while a run-until goes on: stop it where it is."""
+        self._until_cancelled = True
 
     # -- quiz mode ------------------------------------------------------------------------------
     def action_quiz(self) -> None:
