@@ -465,6 +465,7 @@ def test_escape_during_a_long_training_keeps_the_iterations_done() -> None:
 # -- help, quit ----------------------------------------------------------------------------------
 
 KEY_NAMES = {
+    "escape": "esc",
     "right": "→",
     "left": "←",
     "right_square_bracket": "]",

@@ -133,6 +133,7 @@ SPELLED_OUT = frozenset({"enter"})
 #: What the narrow layout's pane keys say (one help row for 1, 2 and 3).
 PANES_HELP = "narrow terminals: show the graph / the ledger / the loss history"
 DECIMALS_HELP = "more / fewer decimals"
+RUN_UNTIL_HELP = "run until a ReLU switches off, the loss rises… (esc stops it)"
 
 HELP_TOGETHER = {
     "select(-1)": "select(1)",
@@ -330,7 +331,7 @@ class NntuiApp(App[int]):
             "run_until",
             "run until",
             show=False,
-            tooltip="run until a ReLU switches off, the loss rises… (esc stops it)",
+            tooltip=RUN_UNTIL_HELP,
         ),
         Binding(
             "greater_than_sign",
@@ -347,7 +348,7 @@ class NntuiApp(App[int]):
             tooltip="big data sets: step through the next / previous 16 samples",
         ),
         Binding("d", "toggle_theme", "theme", tooltip="dark / light theme (for projectors)"),
-        Binding("escape", "stop_run", "stop", show=False, tooltip="stop a run until"),
+        Binding("escape", "stop_run", "stop", show=False, tooltip=RUN_UNTIL_HELP),
         Binding(
             "z",
             "quiz",
