@@ -353,3 +353,38 @@ def test_esc_stops_a_long_run_where_it_is_and_the_screen_follows_it() -> None:
         assert (app.session.iteration, app.session.cursor) != where
 
     drive(worked_example(), body)
+
+
+def test_help_theme_and_keep_work_while_a_run_trains(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training progress screen is modal: it binds ?, d and k again, so the help, the
+    light theme for a projector and a picture of the live view are there during a run."""
+    from nntui.app.screens import HelpScreen, TrainProgress
+
+    monkeypatch.chdir(str(tmp_path))
+
+    async def body(app: NntuiApp, pilot: Pilot[int]) -> None:
+        await pilot.press("t", *"5000000", "enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, TrainProgress)
+        theme = app.theme
+        await pilot.press("d", "k")
+        await pilot.pause(0.2)
+        assert app.theme != theme
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")  # cancels the run
+        for _ in range(300):
+            await pilot.pause(0.02)
+            if not app.training:
+                break
+        assert not app.training
+
+    drive(worked_example(), body)
+    from pathlib import Path
+
+    assert (Path(str(tmp_path)) / "nntui-001.svg").exists()

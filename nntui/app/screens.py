@@ -244,7 +244,14 @@ class TrainProgress(Dialog[None]):
     beneath it untinted: the graph, the ledger, the loss history and the boundary are the
     live view of the run (`NntuiApp._show_live`), and the app moves the bar from there too."""
 
-    BINDINGS = [Binding("escape,c", "cancel_training", "cancel", key_display="esc")]
+    # A modal screen hides the app's keys: those that make sense while a run trains are
+    # bound here again (the help, the theme for a projector, a picture of the live view).
+    BINDINGS = [
+        Binding("escape,c", "cancel_training", "cancel", key_display="esc"),
+        Binding("question_mark", "app.help", "help", key_display="?"),
+        Binding("d", "app.toggle_theme", "theme"),
+        Binding("k", "app.keep", "keep"),
+    ]
     DEFAULT_CSS = """
     TrainProgress { align: center bottom; background: $background 0%; }
     TrainProgress > Vertical {
