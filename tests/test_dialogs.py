@@ -69,10 +69,16 @@ async def burst(pilot: Pilot, *keys: str) -> None:
 async def settle(pilot: Pilot) -> None:
     """Wait for training and for files being read to end, and for the app to be idle."""
     app = pilot.app
-    if app.training or any_loading(app):
+
+    def busy() -> bool:
+        # The app hands keys on one at a time: a burst is handled once its queue is empty.
+        handing_on = not app._keys.empty() or app._delivering
+        return handing_on or app.training or any_loading(app)
+
+    if busy():
         # Not app.workers.wait_for_complete(): the file tree's loader is a worker that never
         # ends. The result of a run or a read is applied once the flag is down.
-        await wait_for(pilot, lambda: not app.training and not any_loading(app), timeout=20)
+        await wait_for(pilot, lambda: not busy(), timeout=20)
         await pilot.pause()
 
 

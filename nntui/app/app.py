@@ -24,6 +24,7 @@ input plane cannot be drawn, the predictions pane stands in for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import threading
 import time
@@ -656,6 +657,15 @@ class NntuiApp(App[int]):
             return
         await super().on_event(event)
 
+    def _quitting(self) -> bool:
+        """Whether the app is ending (Textual's flag that `exit` was asked for). A recording
+        then leaves out the keys that led to it: from the last one on the debugger's own
+        screen on (`q`, or ctrl+p that opened the palette to quit from)."""
+        quitting = bool(getattr(self, "_exit", False))
+        if quitting and self.recording is not None:
+            del self.recording.keys[self._keys_to_keep :]
+        return quitting
+
     def _keep_soon(self) -> None:
         """Write the recording a moment after a key (once for a burst of them)."""
         if self.keeping is not None and not self._keep_pending:
@@ -687,11 +697,9 @@ class NntuiApp(App[int]):
                         if self.screen is self.main_screen and isinstance(event, events.Key):
                             self._keys_to_keep = len(self.recording.keys) - 1
                     await super().on_event(event)
-                    await self._handled()
-                    if self.recording is not None and getattr(self, "_exit", False):
-                        # Quitting (Textual's flag that `exit` was asked for): the keys from
-                        # the last one on the debugger's own screen on led to it.
-                        del self.recording.keys[self._keys_to_keep :]
+                    if not self._quitting():
+                        await self._handled()
+                    self._quitting()
                 finally:
                     self._keys.task_done()
         finally:
@@ -785,10 +793,28 @@ class NntuiApp(App[int]):
             focused = self.focused
             path = [self, *focused.ancestors_with_self] if focused else [self, self.screen]
             if quiet > len(path):
+                if self.screen is not self.main_screen:
+                    await self._refreshed()
                 return
             pumps = [self, *self.screen.walk_children(with_self=True)] if changed else path
             if not await self._queues_drained(pumps):
                 return
+
+    async def _refreshed(self, timeout: float = 0.5) -> None:
+        """Wait for the next frame: a dialog's or the palette's lists are laid out then (the
+        palette's list of commands, filled as it is typed into, knows where its lines are
+        only once drawn, and a page key before that would fail inside Textual)."""
+        screen = self.screen
+        deadline = time.monotonic() + timeout
+        # The palette gathers its commands in a worker of its own: wait for it first.
+        while time.monotonic() < deadline and any(
+            worker.node is screen and worker.is_running for worker in self.workers
+        ):
+            await asyncio.sleep(0.005)
+        drawn = asyncio.Event()
+        screen.call_after_refresh(drawn.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(drawn.wait(), max(0.0, deadline - time.monotonic()) + 0.1)
 
     async def _queues_drained(self, pumps: Sequence[MessagePump], timeout: float = 2.0) -> bool:
         """Wait until each of `pumps` has handled what was queued for it (the way Textual's
