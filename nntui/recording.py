@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from nntui.engine.text import printable
+from nntui.engine.text import describe, printable
 from nntui.files import ReadRefused, read_regular, write_text_atomic
 
 FORMAT = "nntui-keys/1"
@@ -209,7 +209,7 @@ def parse_recording(data: object, source: str) -> Recording:
     if not isinstance(data, dict):
         raise RecordingError(source, "not a recording: expected a JSON object")
     if data.get("format") != FORMAT:
-        got = _shown(data.get("format"))
+        got = describe(data.get("format"))
         raise RecordingError(source, f"expected {FORMAT!r}, got {got}", "format")
     unknown = [key for key in data if key not in FIELDS]
     if unknown:
@@ -235,42 +235,46 @@ def parse_recording(data: object, source: str) -> Recording:
 
 def _keys(value: object, source: str) -> list[str]:
     if not isinstance(value, list):
-        raise RecordingError(source, f"expected a list of key names, got {_shown(value)}", "keys")
+        raise RecordingError(source, f"expected a list of key names, got {describe(value)}", "keys")
     for index, key in enumerate(value):
         where = f"keys[{index}]"
         if not isinstance(key, str):
-            raise RecordingError(source, f"expected a key name, got {_shown(key)}", where)
+            raise RecordingError(source, f"expected a key name, got {describe(key)}", where)
         if key.startswith(PASTE):
             if len(key) > len(PASTE) + PASTE_LIMIT or not key.isprintable():
-                raise RecordingError(source, f"not a paste of printable text: {_shown(key)}", where)
+                raise RecordingError(
+                    source, f"not a paste of printable text: {describe(key)}", where
+                )
             continue
         if not key or len(key) > KEY_LIMIT or not key.isprintable() or " " in key:
-            raise RecordingError(source, f"not a key name: {_shown(key)}", where)
+            raise RecordingError(source, f"not a key name: {describe(key)}", where)
         if key.startswith(SELECT) and not key[len(SELECT) :].isdecimal():
-            raise RecordingError(source, f"expected {SELECT}N, got {_shown(key)}", where)
+            raise RecordingError(source, f"expected {SELECT}N, got {describe(key)}", where)
     return list(value)
 
 
 def _runs(value: object, source: str) -> list[int | None]:
     if not isinstance(value, list):
-        raise RecordingError(source, f"expected a list, got {_shown(value)}", "runs")
+        raise RecordingError(source, f"expected a list, got {describe(value)}", "runs")
     for index, run in enumerate(value):
         fits = run is None or (type(run) is int and run >= 1)
         if not fits:
             raise RecordingError(
-                source, f"expected null or a whole number >= 1, got {_shown(run)}", f"runs[{index}]"
+                source,
+                f"expected null or a whole number >= 1, got {describe(run)}",
+                f"runs[{index}]",
             )
     return list(value)
 
 
 def _until(value: object, source: str) -> list[int]:
     if not isinstance(value, list):
-        raise RecordingError(source, f"expected a list, got {_shown(value)}", "until")
+        raise RecordingError(source, f"expected a list, got {describe(value)}", "until")
     for index, steps in enumerate(value):
         if type(steps) is not int or steps < 0:
             where = f"until[{index}]"
             raise RecordingError(
-                source, f"expected a whole number >= 0, got {_shown(steps)}", where
+                source, f"expected a whole number >= 0, got {describe(steps)}", where
             )
     return list(value)
 
@@ -280,7 +284,7 @@ def _optional_text(data: dict[str, Any], key: str, source: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or not value.isprintable():
-        raise RecordingError(source, f"expected text, got {_shown(value)}", key)
+        raise RecordingError(source, f"expected text, got {describe(value)}", key)
     return value
 
 
@@ -296,16 +300,3 @@ def _json_problem(err: Exception) -> str:
     if isinstance(err, RecursionError):
         return "nested too deeply"
     return str(err).split(":")[0]
-
-
-def _shown(value: object) -> str:
-    """A value in an error line: short, and with its control characters escaped."""
-    if isinstance(value, str):
-        return printable(repr(value), 60)
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return printable(repr(value), 60)
-    return f"a {type(value).__name__}".replace("dict", "JSON object").replace("list", "list")

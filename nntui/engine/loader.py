@@ -18,7 +18,6 @@ table back, not the samples it made, with its CSV path rewritten for the file's 
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import filecmp
 import json
@@ -41,7 +40,7 @@ from nntui.engine.spec import (
     NetworkSpec,
     Row,
 )
-from nntui.engine.text import LINE_LIMIT, printable
+from nntui.engine.text import LINE_LIMIT, describe, printable
 from nntui.files import ReadRefused, read_regular, write_text_atomic
 
 if TYPE_CHECKING:
@@ -226,7 +225,7 @@ def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict[str, obj
     table: dict[str, object] = {}
     for key, value in pairs:
         if key in table:
-            raise _DuplicateKeyError(f"duplicate key {_describe(key)}")
+            raise _DuplicateKeyError(f"duplicate key {describe(key)}")
         table[key] = value
     return table
 
@@ -262,7 +261,7 @@ class _Samples(NamedTuple):
 
 def _network(data: object, directory: str) -> NetworkSpec:
     if not isinstance(data, Mapping):
-        raise _Invalid("", f"expected a table of settings (a JSON object), got {_describe(data)}")
+        raise _Invalid("", f"expected a table of settings (a JSON object), got {describe(data)}")
     table = _table(data, "", TOP_KEYS)
     name = _string(table.get("name", ""), "name")
     loss = _choice(_required(table, "", "loss"), "loss", LOSSES, "loss")
@@ -311,9 +310,9 @@ def _batch_size(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid("batch_size", f"expected a whole number of samples, got {_describe(value)}")
+        raise _Invalid("batch_size", f"expected a whole number of samples, got {describe(value)}")
     if value < 1:
-        raise _Invalid("batch_size", f"must be at least 1, got {_describe(value)}")
+        raise _Invalid("batch_size", f"must be at least 1, got {describe(value)}")
     return value
 
 
@@ -334,7 +333,7 @@ def _optimizer(value: object) -> OptimizerSettings | None:
 
 def _layers(value: object) -> list[LayerSpec]:
     if not _is_list(value):
-        raise _Invalid("layers", f"expected a list of tables ([[layers]]), got {_describe(value)}")
+        raise _Invalid("layers", f"expected a list of tables ([[layers]]), got {describe(value)}")
     if not value:
         raise _Invalid("layers", "must have at least one layer")
     layers: list[LayerSpec] = []
@@ -386,9 +385,7 @@ def _samples(
     value: object, layers: list[LayerSpec], loss: str
 ) -> tuple[list[list[float]], list[list[float]]]:
     if not _is_list(value):
-        raise _Invalid(
-            "samples", f"expected a list of tables ([[samples]]), got {_describe(value)}"
-        )
+        raise _Invalid("samples", f"expected a list of tables ([[samples]]), got {describe(value)}")
     if not value:
         raise _Invalid("samples", "must have at least one sample")
     fan_in, outputs, last = layers[0].fan_in, layers[-1].size, len(layers) - 1
@@ -476,7 +473,7 @@ def _check_target(loss: str, y: list[float], path: str) -> None:
 def _table(value: object, path: str, keys: Sequence[str]) -> Mapping[str, object]:
     """`value` as a table whose keys are all among `keys`."""
     if not isinstance(value, Mapping):
-        raise _Invalid(path, f"expected a table, got {_describe(value)}")
+        raise _Invalid(path, f"expected a table, got {describe(value)}")
     for key in value:
         if key not in keys:
             hint = _suggestion(key, keys) if isinstance(key, str) else None
@@ -493,7 +490,7 @@ def _required(table: Mapping[str, object], path: str, key: str) -> object:
 
 def _string(value: object, path: str) -> str:
     if not isinstance(value, str):
-        raise _Invalid(path, f"expected a string, got {_describe(value)}")
+        raise _Invalid(path, f"expected a string, got {describe(value)}")
     if any("\ud800" <= char <= "\udfff" for char in value):
         raise _Invalid(path, "contains an unpaired surrogate (\\ud800-\\udfff), which is not text")
     return value
@@ -505,38 +502,38 @@ def _choice(value: object, path: str, choices: Sequence[str], what: str) -> str:
         return text
     hint = _suggestion(text, choices)
     hint = f"; did you mean '{hint}'?" if hint else f" (expected one of: {', '.join(choices)})"
-    raise _Invalid(path, f"unknown {what} {_describe(text)}{hint}")
+    raise _Invalid(path, f"unknown {what} {describe(text)}{hint}")
 
 
 def _boolean(value: object, path: str) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(path, f"expected true or false, got {_describe(value)}")
+        raise _Invalid(path, f"expected true or false, got {describe(value)}")
     return value
 
 
 def _number(value: object, path: str) -> float:
     """A finite float from an int or float; a bool is not a number here."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise _Invalid(path, f"expected a number, got {_describe(value)}")
+        raise _Invalid(path, f"expected a number, got {describe(value)}")
     try:
         number = float(value)
     except (OverflowError, ValueError):
-        raise _Invalid(path, f"{_describe(value)} is too big for a 64-bit float") from None
+        raise _Invalid(path, f"{describe(value)} is too big for a 64-bit float") from None
     if not math.isfinite(number):
-        raise _Invalid(path, f"must be a finite number, got {_describe(value)}")
+        raise _Invalid(path, f"must be a finite number, got {describe(value)}")
     return number
 
 
 def _numbers(value: object, path: str) -> list[float]:
     if not _is_list(value):
-        raise _Invalid(path, f"expected a list of numbers, got {_describe(value)}")
+        raise _Invalid(path, f"expected a list of numbers, got {describe(value)}")
     return [_number(item, f"{path}[{index}]") for index, item in enumerate(value)]
 
 
 def _matrix(value: object, path: str) -> list[list[float]]:
     """Non-empty rows of numbers, all the same non-zero length: one row per neuron."""
     if not _is_list(value):
-        raise _Invalid(path, f"expected a list of rows (one per neuron), got {_describe(value)}")
+        raise _Invalid(path, f"expected a list of rows (one per neuron), got {describe(value)}")
     if not value:
         raise _Invalid(path, "must have at least one row (one per neuron)")
     rows = [_numbers(row, f"{path}[{index}]") for index, row in enumerate(value)]
@@ -570,30 +567,6 @@ def _suggestion(word: str, choices: Sequence[str]) -> str | None:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _describe(value: object) -> str:
-    """A short, one-line picture of a value for "expected ..., got ..." messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        return json.dumps(shown, ensure_ascii=False)
-    if isinstance(value, int):
-        if abs(value) < 10**30:
-            return str(value)
-        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "a table"
-    if _is_list(value):
-        return "a list" if value else "an empty list"
-    if isinstance(value, datetime.date | datetime.time):
-        return "a date/time"
-    return f"a {type(value).__name__}"
 
 
 def _one_line(text: str, limit: int | None = LINE_LIMIT) -> str:

@@ -41,8 +41,9 @@ from nntui.engine.edit import (
     pairing_problem,
     size_problem,
 )
+from nntui.engine.edit.choices import initialisation_name
 from nntui.engine.edit.errors import count
-from nntui.engine.init import default_initialisation, initial_layers, initialisation
+from nntui.engine.init import initial_layers
 from nntui.engine.network import Network
 from nntui.engine.ops.activations import activation as activation_record
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
@@ -172,7 +173,7 @@ def new_network(
     problem = pairing_problem(names[-1], chosen_loss, shape[-1])
     if problem is not None:
         raise EditError("loss" if loss is not None else "activations", problem)
-    chosen_init = _initialisation(init, names)
+    chosen_init = initialisation_name(init, names)
     _check_seed(seed)
     weights = initial_layers(chosen_init, shape, seed)
     table: dict[str, Any] = {
@@ -215,15 +216,6 @@ def _activations(
         if problem is not None:
             raise EditError(f"activations[{index}]", problem)
     return names
-
-
-def _initialisation(init: str | None, activations: Sequence[str]) -> str:
-    if init is None:
-        return default_initialisation(activations)
-    try:
-        return initialisation(init).name
-    except ValueError as err:
-        raise EditError("init", str(err)) from None
 
 
 def _check_seed(seed: int) -> None:

@@ -41,3 +41,38 @@ def printable(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)] + "…"
     return text
+
+
+#: How much of a text read from a file an error line quotes.
+SHOWN_CHARS = 40
+
+
+def describe(value: object) -> str:
+    """A short, one-line, printable picture of a value read from a file, for "expected …,
+    got …" lines: `null`, `true`, `"adm"` (quoted, cut at SHOWN_CHARS), `12`, `0.5`, `a
+    table`, `a list`, `an empty list`, `a date/time`."""
+    import datetime
+    import json
+    import math
+    from collections.abc import Mapping
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "…"
+        return printable(json.dumps(shown, ensure_ascii=False))
+    if isinstance(value, int):
+        if abs(value) < 10**30:
+            return str(value)
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "a list" if value else "an empty list"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date/time"
+    return f"a {type(value).__name__}"

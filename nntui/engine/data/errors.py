@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from nntui.engine.text import LINE_LIMIT, printable
-
-#: How much of a cell, name or label an error shows: enough to recognise it.
-SHOWN_CHARS = 40
+from nntui.engine.text import LINE_LIMIT, SHOWN_CHARS, printable
 
 
 class DataError(ValueError):
@@ -70,27 +66,6 @@ def quoted_list(texts: Sequence[str], limit: int = 6) -> str:
     """Up to `limit` quoted texts, comma-separated, with "…" when there are more."""
     shown = ", ".join(quoted(text) for text in texts[:limit])
     return shown + (", …" if len(texts) > limit else "")
-
-
-def describe(value: object) -> str:
-    """A short picture of a table value for "expected …, got …" messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return quoted(value)
-    if isinstance(value, int):
-        if abs(value) < 10**30:
-            return str(value)
-        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "a list" if value else "an empty list"
-    return f"a {type(value).__name__}"
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:

@@ -15,8 +15,9 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from nntui.engine.data.errors import DataError, describe, did_you_mean, quoted
+from nntui.engine.data.errors import DataError, did_you_mean, quoted
 from nntui.engine.data.generators import GENERATORS
+from nntui.engine.text import describe
 
 #: The field path of the table in error lines.
 TABLE = "data"

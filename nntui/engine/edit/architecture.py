@@ -35,9 +35,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from nntui.engine.edit.choices import activation_name, hidden_problem
+from nntui.engine.edit.choices import activation_name, hidden_problem, initialisation_name
 from nntui.engine.edit.errors import EditError, count, with_layers
-from nntui.engine.init import default_initialisation, initial_values, initialisation
+from nntui.engine.init import initial_values
 from nntui.engine.network import Layer, Network
 
 __all__ = [
@@ -89,7 +89,7 @@ def add_neuron(
     shape = list(net.shape)
     shape[layer + 1] += 1
     _check_size(shape, field)
-    name = _initialisation([layer.activation for layer in net.layers], init)
+    name = initialisation_name(init, [layer.activation for layer in net.layers])
     generator = _edit_generator(net, seed, 1, layer, position)
     row = initial_values(name, generator, old.fan_in, rows=old.size + 1, fan_in=old.fan_in)
     after = net.layers[layer + 1]
@@ -148,7 +148,7 @@ def add_layer(
     shape = list(net.shape)
     shape.insert(index + 1, size)
     _check_size(shape, field)
-    chosen = _initialisation([name, *(layer.activation for layer in net.layers)], init)
+    chosen = initialisation_name(init, [name, *(layer.activation for layer in net.layers)])
     generator = _edit_generator(net, seed, 2, index, size)
     fan_in = net.shape[index]
     weights = initial_values(chosen, generator, (size, fan_in), rows=size, fan_in=fan_in)
@@ -167,7 +167,7 @@ def remove_layer(net: Network, index: int, init: str | None = None, seed: int = 
     _check_hidden(net, index, field, "remove")
     removed = net.layers[index]
     rest = (*net.layers[:index], *net.layers[index + 1 :])
-    chosen = _initialisation([layer.activation for layer in rest], init)
+    chosen = initialisation_name(init, [layer.activation for layer in rest])
     generator = _edit_generator(net, seed, 3, index)
     after = _refed(net.layers[index + 1], removed.fan_in, chosen, generator)
     return _rebuilt(replace(net, layers=(*net.layers[:index], after, *net.layers[index + 2 :])))
@@ -210,16 +210,6 @@ def _check_size(shape: Sequence[int], field: str) -> None:
     problem = size_problem(shape)
     if problem is not None:
         raise EditError(field, f"too big: {problem}")
-
-
-def _initialisation(activations: Sequence[str], init: str | None) -> str:
-    """`init`, checked, or the default for a network of these activations."""
-    if init is None:
-        return default_initialisation(activations)
-    try:
-        return initialisation(init).name
-    except ValueError as err:
-        raise EditError("init", str(err)) from None
 
 
 def _rebuilt(net: Network) -> Network:

@@ -11,10 +11,12 @@ softmax with cross_entropy, where changing either alone breaks a rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from nntui.engine.edit.errors import EditError, count, did_you_mean, with_layers
 from nntui.engine.edit.values import target_problem
+from nntui.engine.init import default_initialisation, initialisation
 from nntui.engine.network import Network
 from nntui.engine.ops.activations import activation as activation_record
 from nntui.engine.ops.losses import LOSSES as LOSS_RECORDS
@@ -41,6 +43,17 @@ def activation_name(name: str, field: str = "activation") -> str:
     if name not in ACTIVATIONS:
         raise EditError(field, f"unknown activation {name!r}{did_you_mean(name, ACTIVATIONS)}")
     return name
+
+
+def initialisation_name(init: str | None, activations: Sequence[str]) -> str:
+    """`init`, checked, or the default for a network of these activations (he for relu,
+    else xavier); EditError for an unknown name."""
+    if init is None:
+        return default_initialisation(activations)
+    try:
+        return initialisation(init).name
+    except ValueError as err:
+        raise EditError("init", str(err)) from None
 
 
 def loss_name(name: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from nntui.engine.notation import Name
+from nntui.engine.text import describe
 
 
 class SettingsLike(Protocol):
@@ -111,22 +112,3 @@ def hint(word: str, choices: list[str]) -> str:
         if matches
         else f" (expected one of: {', '.join(choices)})"
     )
-
-
-def describe(value: object) -> str:
-    """A short one-line picture of a value read from a file."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, float | int):
-        text = repr(value)
-        return text if len(text) <= 40 else text[:40] + "…"
-    return type(value).__name__

@@ -23,7 +23,6 @@ from nntui.engine.ops.optimizers.fields import (
     Hyperparameter,
     OptimizerFieldError,
     SettingsLike,
-    describe,
     hint,
 )
 from nntui.engine.ops.optimizers.parts import (
@@ -42,6 +41,7 @@ from nntui.engine.ops.optimizers.parts import (
     UpdatePart,
     V,
 )
+from nntui.engine.text import describe
 
 if TYPE_CHECKING:
     pass

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nntui.engine.notation import unicode
-from nntui.engine.ops.optimizers.fields import Hyperparameter, OptimizerFieldError, describe
+from nntui.engine.ops.optimizers.fields import Hyperparameter, OptimizerFieldError
 from nntui.engine.ops.optimizers.records import Optimizer, optimizer
+from nntui.engine.text import describe
 
 
 @dataclass(frozen=True)
