@@ -141,7 +141,7 @@ def test_the_boundary_and_the_loss_history_change_during_a_live_training_run() -
         first_numbers = drawn_outputs(boundary)
         history_first = app.known.loss_history
         await frames(app, pilot, 3)
-        pane_lines(boundary)
+        pane_lines(boundary)  # draws the latest frame, if the pane took it
         later_numbers = drawn_outputs(boundary)
         history_later = app.known.loss_history
         assert app.training  # all this while the run goes on
