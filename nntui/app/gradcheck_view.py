@@ -19,7 +19,7 @@ frame is drawn before it is loaded, and the opening's network (a spec) is only a
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -150,15 +150,8 @@ class GradientCheckView(KnownView, VerticalScroll):
     GradientCheckView > #gradcheck-table { width: auto; }
     """
 
-    def __init__(
-        self,
-        known: Known,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(known, name=name, id=id, classes=classes)
+    def __init__(self, known: Known, **kwargs: Any) -> None:
+        super().__init__(known, **kwargs)
         self._checks = _Checks()
         self._pending: Network | None = None  # the network a thread is checking
         self._text = ""
