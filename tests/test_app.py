@@ -7,7 +7,6 @@ through `app.session` directly, followed by `app.refresh_views()`.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import json
@@ -15,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from driving import run_app
 from rich.console import Console
 from rich.table import Table
 from textual.binding import Binding
@@ -41,15 +41,7 @@ Body = Callable[[NntuiApp, Pilot], Awaitable[None]]
 
 def drive(body: Body, *, network: Network | None = None, size: tuple[int, int] = WIDE) -> NntuiApp:
     """Run the app headless at `size`, hand it and its pilot to `body`, return the app."""
-    app = NntuiApp(network if network is not None else worked_example())
-
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-
-    asyncio.run(main())
-    return app
+    return run_app(NntuiApp(network if network is not None else worked_example()), body, size=size)
 
 
 def go_to(app: NntuiApp, cursor: int) -> None:

@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 import pytest
+from driving import notes, run_app
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
@@ -23,17 +24,7 @@ Body = Callable[[NntuiApp, Pilot[int]], Awaitable[None]]
 
 
 def drive(network: Network, body: Body) -> None:
-    async def main() -> None:
-        app = NntuiApp(network, source="test")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-
-    asyncio.run(main())
-
-
-def notes(app: NntuiApp) -> list[str]:
-    return [str(note.message) for note in app._notifications]
+    run_app(NntuiApp(network, source="test"), body)
 
 
 async def run_until_typed(pilot: Pilot[int], typed: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from driving import run_app
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
@@ -126,14 +127,7 @@ def rewind(app: NntuiApp) -> None:
 
 def drive(body: Body, network: Network | None = None) -> NntuiApp:
     app = NntuiApp(network if network is not None else worked_example())
-
-    async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-            check_sane(app)
-
-    asyncio.run(main())
+    run_app(app, body, size=SIZE, check=check_sane)
     assert app.return_code is None
     return app
 
@@ -605,14 +599,7 @@ def drive_confined(body: Body, root: Path) -> NntuiApp:
     from nntui.serve import confined_app
 
     app = confined_app(worked_example(), source="worked-example", root=str(root))
-
-    async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-            check_sane(app)
-
-    asyncio.run(main())
+    run_app(app, body, size=SIZE, check=check_sane)
     assert app.return_code is None
     return app
 

@@ -6,10 +6,10 @@ Pilot tests of `NntuiApp` (see also tests/test_app.py and tests/test_boundary.py
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import numpy as np
+from driving import notes, run_app
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input
@@ -28,24 +28,12 @@ Body = Callable[[NntuiApp, Pilot], Awaitable[None]]
 
 def drive(body: Body, network: Network, size: tuple[int, int] = (120, 36)) -> NntuiApp:
     """Run the app headless at `size` on `network`, hand it and its pilot to `body`."""
-    app = NntuiApp(network)
-
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-
-    asyncio.run(main())
-    return app
+    return run_app(NntuiApp(network), body, size=size)
 
 
 def shown(widget: Widget) -> bool:
     """True when the widget takes up cells on screen."""
     return widget.region.area > 0
-
-
-def notes(app: NntuiApp) -> list[str]:
-    return [str(note.message) for note in app._notifications]
 
 
 # -- the pane for networks with and without an input plane ------------------------------------

@@ -3,11 +3,11 @@ architecture, a new network, saving, the predictions pane — each undoable with
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import numpy as np
+from driving import run_app
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
@@ -37,15 +37,8 @@ def drive(
     body: Body, *, network: Network | None = None, root: str | None = None, source: str = "x"
 ) -> NntuiApp:
     """Run the app headless at 120×36, hand it and its pilot to `body`, return the app."""
-    app = NntuiApp(network if network is not None else worked_example(), source=source, root=root)
-
-    async def main() -> None:
-        async with app.run_test(size=WIDE) as pilot:
-            await pilot.pause()
-            await body(app, pilot)
-
-    asyncio.run(main())
-    return app
+    made = network if network is not None else worked_example()
+    return run_app(NntuiApp(made, source=source, root=root), body)
 
 
 def error_of(app: NntuiApp) -> str:
